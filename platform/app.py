@@ -1,0 +1,103 @@
+"""``create_app(settings)``: the control plane as one Litestar app.
+
+Routes: ``/api/v1`` (tenant API, host-resolved), ``/provider/v1`` (provider API, provider host),
+``/healthz`` and ``/readyz``; the OpenAPI schema is served at ``/schema``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from redis.asyncio import Redis
+
+from argus.platform.core.db import Databases
+from argus.platform.core.errors import EXCEPTION_HANDLERS
+from argus.platform.core.logging import configure_logging
+from argus.platform.core.settings import Settings
+from argus.platform.core.storage import storage_from_settings
+from argus.platform.observability import HealthController, RequestLogMiddleware
+from argus.platform.provider import ProviderTenantController
+from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
+from argus.tenants.resolution import TenantResolver, publish_tenant_changed
+from argus.tenants.service import TenantService
+
+
+def build_state(settings: Settings) -> dict[str, Any]:
+    """The shared services every handler, job and CLI command uses."""
+    dbs = Databases(settings.database)
+    redis = Redis.from_url(settings.redis.url, decode_responses=True)
+    storage = storage_from_settings(settings.storage)
+
+    async def notify(slug: str) -> None:
+        await publish_tenant_changed(redis, settings.database.control_schema, slug)
+
+    return {
+        "settings": settings,
+        "dbs": dbs,
+        "redis": redis,
+        "storage": storage,
+        "resolver": TenantResolver(settings.http, dbs),
+        "tenant_service": TenantService(settings, dbs, storage, notify),
+    }
+
+
+async def close_state(state: State | dict[str, Any]) -> None:
+    await state["redis"].aclose()
+    await state["dbs"].dispose()
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    state = app.state
+    listener = asyncio.create_task(
+        state.resolver.listen(state.redis, state.settings.database.control_schema))
+    try:
+        yield
+    finally:
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        await close_state(state)
+
+
+def _provide_tenant_service(request: Request) -> TenantService:
+    return request.app.state.tenant_service
+
+
+def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
+               extra_tenant_handlers: Sequence[Any] = ()) -> Litestar:
+    """Build the app. ``extra_*`` let benchmarks and tests mount routes of their own."""
+    configure_logging(settings.log_json, settings.log_level)
+    tenant_api = Router("/api/v1", route_handlers=[TenantProfileController,
+                                                   *extra_tenant_handlers],
+                        dependencies=TENANT_DEPENDENCIES)
+    provider_api = Router("/provider/v1", route_handlers=[ProviderTenantController],
+                          dependencies={"tenant_service": Provide(_provide_tenant_service,
+                                                                  sync_to_thread=False)})
+    return Litestar(
+        route_handlers=[HealthController, tenant_api, provider_api, *extra_route_handlers],
+        state=State(build_state(settings)),
+        lifespan=[_lifespan],
+        middleware=[RequestLogMiddleware()],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=OpenAPIConfig(
+            title="Argus", version="1",
+            components=Components(security_schemes={
+                "providerKey": SecurityScheme(type="http", scheme="bearer"),
+            }),
+        ),
+        debug=False,
+    )
+
+
+def create_app_from_env() -> Litestar:
+    """ASGI factory for uvicorn (``argus serve``): settings from the environment."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,82 @@
+"""``argus``: serve, worker, migrate, tenants, provider-keys, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from argus.platform.cli import commands
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="argus", description="Argus control plane")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the control plane under uvicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=commands.serve, is_async=False)
+
+    p = sub.add_parser("worker", help="run a general arq worker")
+    p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    p.set_defaults(func=commands.worker, is_async=False)
+
+    p = sub.add_parser("migrate", help="upgrade the control schema (and tenant schemas)")
+    p.add_argument("--all-tenants", action="store_true", help="also upgrade every tenant schema")
+    p.add_argument("--parallel", type=int, default=1, help="processes for tenant migrations")
+    p.set_defaults(func=commands.migrate, is_async=True)
+
+    tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(
+        dest="action", required=True)
+    p = tenants.add_parser("create", help="create (or finish provisioning) a tenant")
+    p.add_argument("slug")
+    p.add_argument("--name", required=True)
+    p.add_argument("--plan")
+    p.add_argument("--domain", action="append", dest="domains",
+                   help="a custom domain (repeatable)")
+    p.add_argument("--cluster", dest="db_cluster")
+    p.set_defaults(func=commands.tenants_create, is_async=True)
+    p = tenants.add_parser("list", help="list tenants")
+    p.add_argument("--state")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=commands.tenants_list, is_async=True)
+    for action, helptext in (("show", "show one tenant as JSON"), ("suspend", "suspend a tenant"),
+                             ("resume", "resume a suspended tenant"),
+                             ("delete", "delete a tenant, its schema and its bucket")):
+        p = tenants.add_parser(action, help=helptext)
+        p.add_argument("slug")
+        if action == "delete":
+            p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        p.set_defaults(func=getattr(commands, f"tenants_{action}"), is_async=True)
+
+    keys = sub.add_parser("provider-keys", help="provider API keys").add_subparsers(
+        dest="action", required=True)
+    p = keys.add_parser("create", help="create a key and print it alone on standard output")
+    p.add_argument("--name", default="provider")
+    p.set_defaults(func=commands.provider_keys_create, is_async=True)
+
+    p = sub.add_parser("demo", help="set up the demo tenant and serve the platform")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--no-serve", action="store_true", help="set up and print, do not serve")
+    p.set_defaults(func=commands.demo, is_async=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.is_async:
+            return asyncio.run(args.func(args)) or 0
+        return args.func(args) or 0
+    except commands.CliError as exc:
+        print(f"argus: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

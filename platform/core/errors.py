@@ -1,0 +1,115 @@
+"""The one error hierarchy domain code raises, and its mapping to HTTP.
+
+Every error answers with JSON ``{"status_code", "code", "detail", "field"?}``. Anything that is not
+an ``ArgusError`` (or a Litestar HTTP exception) is a bug: it is logged with its traceback and the
+request id and answered with a bare 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+log = structlog.get_logger("argus.errors")
+
+
+class ArgusError(Exception):
+    status_code = 400
+    code = "error"
+
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        if code:
+            self.code = code
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"status_code": self.status_code, "code": self.code,
+                                "detail": self.detail}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+class Invalid(ArgusError):
+    status_code = 422
+    code = "invalid"
+
+
+class NotFound(ArgusError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ArgusError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(ArgusError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ArgusError):
+    status_code = 403
+    code = "forbidden"
+
+
+class QuotaExceeded(ArgusError):
+    status_code = 429
+    code = "quota_exceeded"
+
+
+class TenantUnavailable(ArgusError):
+    """The tenant exists but cannot serve (suspended, being provisioned or deleted)."""
+
+    status_code = 403
+    code = "tenant_unavailable"
+
+
+class ServiceUnavailable(ArgusError):
+    status_code = 503
+    code = "unavailable"
+
+
+def argus_error_handler(request: Request, exc: ArgusError) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return Response(exc.body(), status_code=exc.status_code, headers=headers)
+
+
+def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+    """Litestar's body/parameter validation → 422 naming the first offending field."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    field = first.get("key") or None
+    message = first.get("message") or exc.detail
+    body = Invalid(str(message), field=field).body()
+    if len(extra) > 1:
+        body["errors"] = extra
+    return Response(body, status_code=422)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    code = {401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed"}.get(exc.status_code, "error")
+    return Response({"status_code": exc.status_code, "code": code, "detail": exc.detail},
+                    status_code=exc.status_code, headers=exc.headers)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.error("request.unhandled_error", path=request.url.path, exc_info=exc)
+    return Response({"status_code": 500, "code": "internal_error",
+                     "detail": "internal error"}, status_code=500)
+
+
+EXCEPTION_HANDLERS = {
+    ArgusError: argus_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

@@ -1,0 +1,166 @@
+"""Settings: read once from ``ARGUS_*`` environment variables into frozen dataclasses.
+
+Nothing reads the environment at import time. ``Settings.from_env()`` is called by the CLI, the
+ASGI factory and the worker start-up, and the result is passed down (``app.state.settings``, the
+arq ``ctx``). Tests build ``Settings`` directly or with ``from_env(overrides)``.
+
+Every default makes the one-machine demo work; a production deployment sets at least
+``ARGUS_DB_CLUSTERS``, ``ARGUS_BASE_DOMAIN``, the S3 settings and the secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from argus.platform.core.errors import Invalid
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_SCHEMA_RE = re.compile(r"^argus_[a-z0-9_]{1,50}$")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """``clusters``: name → SQLAlchemy URL of a MySQL/MariaDB server (no database in the URL).
+
+    ``ARGUS_DB_CLUSTERS`` is ``name=url[,name=url...]``; the first cluster is the default for
+    new tenants unless ``ARGUS_DB_DEFAULT_CLUSTER`` says otherwise, and the control schema lives
+    on ``ARGUS_DB_CONTROL_CLUSTER`` (default: the first).
+    """
+
+    clusters: Mapping[str, str] = field(
+        default_factory=lambda: {"main": "mysql+asyncmy://argus:argus-dev@127.0.0.1:3306"}
+    )
+    control_cluster: str = "main"
+    default_cluster: str = "main"
+    control_schema: str = "argus_control"
+    pool_size: int = 10
+    echo: bool = False
+
+    def __post_init__(self) -> None:
+        for name in (self.control_cluster, self.default_cluster):
+            if name not in self.clusters:
+                raise ValueError(f"database cluster {name!r} is not in ARGUS_DB_CLUSTERS")
+        if not _SCHEMA_RE.match(self.control_schema):
+            raise ValueError("ARGUS_CONTROL_SCHEMA must match ^argus_[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: str = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """``backend`` is ``local`` (a directory per tenant under ``root``) or ``s3``."""
+
+    backend: str = "local"
+    root: Path = REPO_ROOT / "var" / "storage"
+    bucket_prefix: str = "argus-t-"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("local", "s3"):
+            raise ValueError("ARGUS_STORAGE_BACKEND must be 'local' or 's3'")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,20}", self.bucket_prefix):
+            raise ValueError("ARGUS_BUCKET_PREFIX must be lowercase letters, digits and '-'")
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Host routing.
+
+    Tenants answer on ``<slug>.<base_domain>`` and on their verified custom domains. The provider
+    API answers on ``provider_host`` only, unless ``provider_any_host`` is set, in which case it
+    answers on every host that is not a tenant's (for deployments that expose it on an internal
+    address only).
+    """
+
+    base_domain: str = "localhost"
+    provider_host: str = ""
+    provider_any_host: bool = False
+    tenant_cache_ttl: float = 60.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_domain", self.base_domain.lower().strip(".") )
+        if not self.provider_host:
+            object.__setattr__(self, "provider_host", f"provider.{self.base_domain}")
+        object.__setattr__(self, "provider_host", self.provider_host.lower().strip("."))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    log_json: bool = True
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``ARGUS_*`` variables (``env`` defaults to ``os.environ``)."""
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = env.get(f"ARGUS_{name}")
+            return default if value in (None, "") else value
+
+        def flag(name: str, default: bool) -> bool:
+            value = get(name)
+            return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+        db_defaults = DatabaseSettings()
+        clusters = _parse_clusters(get("DB_CLUSTERS")) or dict(db_defaults.clusters)
+        first = next(iter(clusters))
+        database = DatabaseSettings(
+            clusters=clusters,
+            control_cluster=get("DB_CONTROL_CLUSTER", first),
+            default_cluster=get("DB_DEFAULT_CLUSTER", first),
+            control_schema=get("CONTROL_SCHEMA", db_defaults.control_schema),
+            pool_size=int(get("DB_POOL_SIZE", str(db_defaults.pool_size))),
+            echo=flag("DB_ECHO", False),
+        )
+        s_defaults = StorageSettings()
+        storage = StorageSettings(
+            backend=get("STORAGE_BACKEND", s_defaults.backend),
+            root=Path(get("STORAGE_ROOT", str(s_defaults.root))),
+            bucket_prefix=get("BUCKET_PREFIX", s_defaults.bucket_prefix),
+            s3_endpoint_url=get("S3_ENDPOINT_URL"),
+            s3_region=get("S3_REGION", s_defaults.s3_region),
+            s3_access_key_id=get("S3_ACCESS_KEY_ID"),
+            s3_secret_access_key=get("S3_SECRET_ACCESS_KEY"),
+        )
+        http = HttpSettings(
+            base_domain=get("BASE_DOMAIN", "localhost"),
+            provider_host=get("PROVIDER_HOST", ""),
+            provider_any_host=flag("PROVIDER_ANY_HOST", False),
+            tenant_cache_ttl=float(get("TENANT_CACHE_TTL", "60")),
+        )
+        return cls(
+            database=database,
+            redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
+            storage=storage,
+            http=http,
+            log_json=flag("LOG_JSON", True),
+            log_level=get("LOG_LEVEL", "info"),
+        )
+
+
+def _parse_clusters(raw: str | None) -> dict[str, str]:
+    if not raw:
+        return {}
+    clusters: dict[str, str] = {}
+    for part in raw.split(","):
+        name, sep, url = part.strip().partition("=")
+        if not sep or not re.fullmatch(r"[a-z0-9_-]{1,32}", name) or not url:
+            raise Invalid("ARGUS_DB_CLUSTERS must be name=url[,name=url...]",
+                          field="ARGUS_DB_CLUSTERS")
+        clusters[name] = url
+    return clusters

@@ -1,0 +1,52 @@
+"""One structured log line per HTTP request: request id, tenant, route, status, duration."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+import structlog
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+log = structlog.get_logger("argus.http")
+_REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
+
+
+def log_fields(scope: Scope) -> dict:
+    """The dict a request's handlers add log fields to (the tenant dependency adds ``tenant``)."""
+    return scope.setdefault("argus_log", {})  # type: ignore[typeddict-item]
+
+
+class RequestLogMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        started = time.perf_counter()
+        request_id = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"")
+        request_id = (request_id if _REQUEST_ID_RE.match(request_id)
+                      else uuid.uuid4().hex.encode())
+        fields = log_fields(scope)
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_wrapper)
+        finally:
+            log.info(
+                "http.request",
+                request_id=request_id.decode(),
+                method=scope["method"],
+                route=scope.get("path_template", scope["path"]),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                **fields,
+            )

@@ -1,0 +1,5 @@
+"""The provider API (``/provider/v1``) and provider API keys."""
+
+from argus.platform.provider.controller import ProviderTenantController
+
+__all__ = ["ProviderTenantController"]

@@ -1,0 +1,26 @@
+"""``GET /api/v1/tenant``: the tenant's public profile (no authentication needed)."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, get
+
+from argus.branding.defaults import DEFAULT_BRAND
+from argus.tenants.context import TenantContext
+
+
+class TenantProfile(msgspec.Struct):
+    id: str
+    slug: str
+    name: str
+    product_name: str
+
+
+class TenantProfileController(Controller):
+    path = "/tenant"
+    tags = ["tenant"]
+
+    @get("/", summary="The public profile of the tenant this host belongs to")
+    async def profile(self, tenant: TenantContext) -> TenantProfile:
+        return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
+                             product_name=DEFAULT_BRAND.product_name)

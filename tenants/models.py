@@ -1,0 +1,53 @@
+"""Control-schema tables that describe tenants: ``tenants`` and ``tenant_domains``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from argus.platform.core.db import ControlBase, UTCDateTime, utcnow
+
+STATES = ("provisioning", "active", "suspended", "deleting")
+
+
+class Tenant(ControlBase):
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True,
+                                    default=lambda: str(uuid.uuid4()))
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    plan: Mapped[str] = mapped_column(String(32))
+    db_cluster: Mapped[str] = mapped_column(String(32))
+    schema: Mapped[str] = mapped_column("schema", String(64), unique=True)
+    bucket: Mapped[str] = mapped_column(String(63), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    domains: Mapped[list[TenantDomain]] = relationship(
+        back_populates="tenant", cascade="all, delete-orphan", lazy="selectin",
+        order_by="TenantDomain.domain",
+    )
+
+
+class TenantDomain(ControlBase):
+    """A host name that resolves to a tenant once ``state`` is ``verified``.
+
+    Domains set by the provider are trusted and verified at once; domains a tenant adds itself
+    go through DNS/HTTP verification (branding issue).
+    """
+
+    __tablename__ = "tenant_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
+    state: Mapped[str] = mapped_column(String(16), default="verified")
+    source: Mapped[str] = mapped_column(String(16), default="provider")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    tenant: Mapped[Tenant] = relationship(back_populates="domains")

@@ -1,0 +1,97 @@
+"""Host → tenant resolution, cached in process, invalidated through Redis pub/sub.
+
+A tenant answers on ``<slug>.<base_domain>`` and on each of its verified domains. Results (hits
+and misses) are cached per host for ``tenant_cache_ttl`` seconds; any change to a tenant or a
+domain is published on the control schema's channel and every process drops its cache. The TTL
+only bounds staleness if a message is lost (Redis restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import select
+
+from argus.platform.core.db import Databases
+from argus.platform.core.settings import HttpSettings
+from argus.tenants.context import TenantContext
+from argus.tenants.models import Tenant, TenantDomain
+from argus.tenants.slugs import SLUG_RE, normalize_host
+
+log = structlog.get_logger("argus.tenants")
+_MAX_ENTRIES = 50_000
+
+
+def channel_name(control_schema: str) -> str:
+    return f"argus:{control_schema}:tenant-changed"
+
+
+async def publish_tenant_changed(redis: Redis, control_schema: str, slug: str) -> None:
+    await redis.publish(channel_name(control_schema), slug)
+
+
+class TenantResolver:
+    def __init__(self, http: HttpSettings, dbs: Databases) -> None:
+        self.http = http
+        self.dbs = dbs
+        self._cache: dict[str, tuple[float, TenantContext | None]] = {}
+        self._generation = 0
+
+    def slug_for_host(self, host: str) -> str | None:
+        """The slug a ``<slug>.<base>`` host names, or None for any other host."""
+        suffix = "." + self.http.base_domain
+        if host.endswith(suffix):
+            label = host[: -len(suffix)]
+            if SLUG_RE.match(label):
+                return label
+        return None
+
+    async def resolve(self, host: str) -> TenantContext | None:
+        host = normalize_host(host)
+        entry = self._cache.get(host)
+        now = time.monotonic()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        generation = self._generation
+        tenant = await self._lookup(host)
+        if generation == self._generation:
+            if len(self._cache) >= _MAX_ENTRIES:
+                self._cache.clear()
+            self._cache[host] = (now + self.http.tenant_cache_ttl, tenant)
+        return tenant
+
+    async def _lookup(self, host: str) -> TenantContext | None:
+        slug = self.slug_for_host(host)
+        if slug is not None:
+            query = select(Tenant).where(Tenant.slug == slug)
+        else:
+            query = (select(Tenant).join(TenantDomain, TenantDomain.tenant_id == Tenant.id)
+                     .where(TenantDomain.domain == host, TenantDomain.state == "verified"))
+        async with self.dbs.control_session() as session:
+            row = await session.scalar(query.execution_options(populate_existing=True))
+            return TenantContext.from_row(row) if row is not None else None
+
+    def invalidate(self) -> None:
+        self._generation += 1
+        self._cache.clear()
+
+    async def listen(self, redis: Redis, control_schema: str) -> None:
+        """Drop the cache on every change message; reconnect forever (run as a task)."""
+        channel = channel_name(control_schema)
+        while True:
+            try:
+                async with redis.pubsub() as pubsub:
+                    await pubsub.subscribe(channel)
+                    self.invalidate()  # anything may have changed while we were away
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self.invalidate()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("tenants.cache_listener_error", error=str(exc))
+                self.invalidate()
+                await asyncio.sleep(1)

@@ -1,0 +1,306 @@
+"""Tenant lifecycle: create-or-update, provisioning, suspend/resume, deletion.
+
+Provisioning runs as idempotent steps, each safe to repeat:
+
+1. control row in state ``provisioning`` (the unique slug makes a second insert a no-op),
+2. ``CREATE DATABASE IF NOT EXISTS argus_t_<slug>``,
+3. tenant migrations to head (a schema already at head is left alone),
+4. the tenant's bucket (or directory),
+5. state ``active``.
+
+A crash between any two steps leaves a ``provisioning`` row; running provisioning again (a
+repeated ``PUT``, ``argus tenants create``, or the worker's sweep) finishes it. A MySQL named
+lock per slug keeps two processes from provisioning the same tenant at once. Deletion is the
+mirror: state ``deleting`` → drop schema → delete bucket → delete the row, rerunnable likewise.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from argus.billing.plans import DEFAULT_PLAN, validate_plan
+from argus.platform.core.db import Databases, check_schema_name, utcnow
+from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
+from argus.platform.core.migrate import upgrade_schema
+from argus.platform.core.settings import Settings
+from argus.platform.core.storage import Storage
+from argus.tenants.models import Tenant, TenantDomain
+from argus.tenants.slugs import schema_for, validate_domain, validate_slug
+
+log = structlog.get_logger("argus.tenants")
+
+Notify = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TenantSpec:
+    """What a provider asks for. ``None`` means "leave as it is" (or the default on create)."""
+
+    name: str | None = None
+    plan: str | None = None
+    domains: Sequence[str] | None = None
+    db_cluster: str | None = None
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not 1 <= len(name) <= 200:
+        raise Invalid("name must be 1-200 characters", field="name")
+    return name
+
+
+def encode_cursor(slug: str) -> str:
+    return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:
+        raise Invalid("cursor is not valid", field="cursor") from None
+
+
+class TenantService:
+    def __init__(self, settings: Settings, dbs: Databases, storage: Storage,
+                 notify: Notify | None = None) -> None:
+        self.settings = settings
+        self.dbs = dbs
+        self.storage = storage
+        self._notify = notify
+
+    async def notify(self, slug: str) -> None:
+        if self._notify is not None:
+            await self._notify(slug)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def get(self, slug: str) -> Tenant:
+        async with self.dbs.control_session() as session:
+            tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+        if tenant is None:
+            raise NotFound(f"tenant {slug!r} not found", field="slug")
+        return tenant
+
+    async def list(self, cursor: str | None = None, limit: int = 50,
+                   state: str | None = None) -> tuple[list[Tenant], str | None]:
+        if not 1 <= limit <= 500:
+            raise Invalid("limit must be between 1 and 500", field="limit")
+        query = select(Tenant).order_by(Tenant.slug).limit(limit + 1)
+        if cursor:
+            query = query.where(Tenant.slug > decode_cursor(cursor))
+        if state:
+            query = query.where(Tenant.state == state)
+        async with self.dbs.control_session() as session:
+            rows = list(await session.scalars(query))
+        next_cursor = encode_cursor(rows[limit - 1].slug) if len(rows) > limit else None
+        return rows[:limit], next_cursor
+
+    async def all_targets(self) -> list[Tenant]:
+        async with self.dbs.control_session() as session:
+            return list(await session.scalars(
+                select(Tenant).where(Tenant.state != "deleting").order_by(Tenant.slug)))
+
+    # --- create or update ------------------------------------------------------------------
+
+    async def put(self, slug: str, spec: TenantSpec) -> tuple[Tenant, bool]:
+        """Create the tenant (and provision it) or bring it in line with ``spec``.
+
+        Returns ``(tenant, created)``. The same spec twice changes nothing.
+        """
+        validate_slug(slug)
+        name = _clean_name(spec.name) if spec.name is not None else None
+        plan = validate_plan(spec.plan) if spec.plan is not None else None
+        domains = self._clean_domains(spec.domains) if spec.domains is not None else None
+        if spec.db_cluster is not None and spec.db_cluster not in self.settings.database.clusters:
+            raise Invalid(f"unknown database cluster {spec.db_cluster!r}", field="db_cluster")
+
+        created = False
+        async with self.dbs.control_session() as session:
+            tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+            if tenant is None:
+                if name is None:
+                    raise Invalid("name is required to create a tenant", field="name")
+                tenant = self._new_row(slug, name, plan, spec.db_cluster)
+                session.add(tenant)
+                created = True
+            else:
+                self._check_updatable(tenant, spec.db_cluster)
+            changed = created
+            if not created and name is not None and tenant.name != name:
+                tenant.name, changed = name, True
+            if not created and plan is not None and tenant.plan != plan:
+                tenant.plan, changed = plan, True
+            if domains is not None:
+                changed |= await self._set_domains(session, tenant, domains)
+            if changed and not created:
+                tenant.updated_at = utcnow()
+            try:
+                await session.commit()
+            except IntegrityError as exc:
+                await session.rollback()
+                if created:  # lost a race with a concurrent create of the same slug
+                    return await self.put(slug, spec)
+                raise Conflict("a domain is already used by another tenant",
+                               field="domains") from exc
+        if changed:
+            await self.notify(slug)
+        if tenant.state == "provisioning":
+            tenant = await self.provision(slug)
+        return await self.get(slug), created
+
+    def _new_row(self, slug: str, name: str, plan: str | None, cluster: str | None) -> Tenant:
+        now = utcnow()
+        return Tenant(slug=slug, name=name, state="provisioning", plan=plan or DEFAULT_PLAN,
+                      db_cluster=cluster or self.settings.database.default_cluster,
+                      schema=check_schema_name(schema_for(slug)),
+                      bucket=self.storage.bucket_name(self.settings.storage.bucket_prefix, slug),
+                      created_at=now, updated_at=now, domains=[])
+
+    @staticmethod
+    def _check_updatable(tenant: Tenant, cluster: str | None) -> None:
+        if tenant.state == "deleting":
+            raise Conflict(f"tenant {tenant.slug!r} is being deleted", field="slug")
+        if cluster is not None and cluster != tenant.db_cluster:
+            raise Conflict("db_cluster of an existing tenant cannot be changed here",
+                           field="db_cluster")
+
+    def _clean_domains(self, domains: Sequence[str]) -> list[str]:
+        if not isinstance(domains, list | tuple) or len(domains) > 50:
+            raise Invalid("domains must be a list of at most 50 domain names", field="domains")
+        base = self.settings.http.base_domain
+        cleaned = sorted({validate_domain(d) for d in domains})
+        for d in cleaned:
+            if d == base or d.endswith("." + base) or d == self.settings.http.provider_host:
+                raise Invalid(f"{d!r} is under the platform's base domain; tenants get "
+                              f"<slug>.{base} automatically", field="domains")
+        return cleaned
+
+    async def _set_domains(self, session, tenant: Tenant, domains: list[str]) -> bool:
+        """Make the provider-given domains exactly ``domains``; tenant-added ones are kept."""
+        current = {d.domain for d in tenant.domains if d.source == "provider"}
+        if current == set(domains):
+            return False
+        if domains:
+            taken = await session.scalar(
+                select(TenantDomain.domain).where(TenantDomain.domain.in_(domains),
+                                                  TenantDomain.tenant_id != tenant.id).limit(1))
+            if taken:
+                raise Conflict(f"domain {taken!r} already belongs to another tenant",
+                               field="domains")
+        tenant.domains = [d for d in tenant.domains
+                          if d.source != "provider" or d.domain in domains]
+        kept = {d.domain for d in tenant.domains}
+        tenant.domains += [TenantDomain(domain=d, state="verified", source="provider",
+                                        created_at=utcnow())
+                           for d in domains if d not in kept]
+        return True
+
+    # --- provisioning ------------------------------------------------------------------------
+
+    async def provision(self, slug: str) -> Tenant:
+        """Run whatever provisioning steps remain for ``slug``; safe to call any number of times."""
+        async with self._slug_lock(slug):
+            tenant = await self.get(slug)
+            if tenant.state != "provisioning":
+                return tenant
+            log.info("tenant.provisioning", tenant=slug)
+            await self.create_schema(tenant)
+            await self.migrate_schema(tenant)
+            await self.create_bucket(tenant)
+            await self.activate(tenant)
+        await self.notify(slug)
+        log.info("tenant.provisioned", tenant=slug)
+        return await self.get(slug)
+
+    async def create_schema(self, tenant: Tenant) -> None:
+        schema = check_schema_name(tenant.schema)
+        async with self.dbs.engine(tenant.db_cluster).connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE IF NOT EXISTS `{schema}` "
+                                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+
+    async def migrate_schema(self, tenant: Tenant) -> None:
+        await upgrade_schema(self.dbs.engine(tenant.db_cluster), "tenant", tenant.schema)
+
+    async def create_bucket(self, tenant: Tenant) -> None:
+        await self.storage.create_bucket(tenant.bucket)
+
+    async def activate(self, tenant: Tenant) -> None:
+        await self._set_state(tenant.slug, "active", only_from=("provisioning",))
+
+    async def _set_state(self, slug: str, state: str, only_from: tuple[str, ...]) -> None:
+        async with self.dbs.control_session() as session:
+            await session.execute(
+                Tenant.__table__.update()
+                .where(Tenant.slug == slug, Tenant.state.in_(only_from))
+                .values(state=state, updated_at=utcnow()))
+            await session.commit()
+
+    @asynccontextmanager
+    async def _slug_lock(self, slug: str):
+        """A MySQL named lock on the control cluster: one provisioner/deleter per slug."""
+        name = f"{self.settings.database.control_schema}:tenant:{slug}"
+        async with self.dbs.control_engine.connect() as conn:
+            got = await conn.scalar(text("SELECT GET_LOCK(:n, 30)"), {"n": name})
+            if got != 1:
+                raise ServiceUnavailable(f"tenant {slug!r} is busy; retry shortly",
+                                         code="tenant_busy")
+            try:
+                yield
+            finally:
+                await conn.execute(text("SELECT RELEASE_LOCK(:n)"), {"n": name})
+
+    # --- state changes -----------------------------------------------------------------------
+
+    async def update(self, slug: str, *, name: str | None = None, plan: str | None = None,
+                     state: str | None = None) -> Tenant:
+        if state is not None and state not in ("active", "suspended"):
+            raise Invalid("state can be set to 'active' or 'suspended'", field="state")
+        name = _clean_name(name) if name is not None else None
+        plan = validate_plan(plan) if plan is not None else None
+        async with self.dbs.control_session() as session:
+            tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+            if tenant is None:
+                raise NotFound(f"tenant {slug!r} not found", field="slug")
+            changed = False
+            if state is not None and state != tenant.state:
+                if tenant.state not in ("active", "suspended"):
+                    raise Conflict(f"tenant is {tenant.state}; its state cannot be changed now",
+                                   field="state")
+                tenant.state, changed = state, True
+            if name is not None and name != tenant.name:
+                tenant.name, changed = name, True
+            if plan is not None and plan != tenant.plan:
+                tenant.plan, changed = plan, True
+            if changed:
+                tenant.updated_at = utcnow()
+                await session.commit()
+        if changed:
+            log.info("tenant.updated", tenant=slug, state=tenant.state)
+            await self.notify(slug)
+        return await self.get(slug)
+
+    async def delete(self, slug: str) -> None:
+        """State ``deleting`` → drop schema → delete bucket → delete row. Rerunnable."""
+        tenant = await self.get(slug)
+        async with self._slug_lock(slug):
+            await self._set_state(slug, "deleting",
+                                  only_from=("provisioning", "active", "suspended"))
+            await self.notify(slug)
+            schema = check_schema_name(tenant.schema)
+            async with self.dbs.engine(tenant.db_cluster).connect() as conn:
+                await conn.execute(text(f"DROP DATABASE IF EXISTS `{schema}`"))
+            await self.storage.delete_bucket(tenant.bucket)
+            async with self.dbs.control_session() as session:
+                row = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+                if row is not None:
+                    await session.delete(row)
+                    await session.commit()
+        await self.notify(slug)
+        log.info("tenant.deleted", tenant=slug)
