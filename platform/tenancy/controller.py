@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, get
+from litestar.di import NamedDependency
 
 from argus.branding.defaults import DEFAULT_BRAND
 from argus.tenants.context import TenantContext
@@ -21,6 +22,6 @@ class TenantProfileController(Controller):
     tags = ["tenant"]
 
     @get("/", summary="The public profile of the tenant this host belongs to")
-    async def profile(self, tenant: TenantContext) -> TenantProfile:
+    async def profile(self, tenant: NamedDependency[TenantContext]) -> TenantProfile:
         return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
                              product_name=DEFAULT_BRAND.product_name)

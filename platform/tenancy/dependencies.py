@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from litestar import Request
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.errors import NotFound, ServiceUnavailable, TenantUnavailable
@@ -32,8 +32,8 @@ async def provide_tenant(request: Request) -> TenantContext:
     return tenant
 
 
-async def provide_tenant_session(request: Request,
-                                 tenant: TenantContext) -> AsyncIterator[AsyncSession]:
+async def provide_tenant_session(
+        request: Request, tenant: NamedDependency[TenantContext]) -> AsyncIterator[AsyncSession]:
     maker = request.app.state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
     async with maker() as session:
         yield session

@@ -1,0 +1,160 @@
+"""Shared fixtures: settings for an isolated control schema, the real services, tenants.
+
+Tests talk to the real MariaDB, Redis and an S3 endpoint process (moto's server; started here
+when ``ARGUS_TEST_S3_ENDPOINT`` does not answer). Every tenant a test creates has a slug that
+starts with ``zt`` so the session can drop leftovers of earlier runs without touching the demo.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from argus.platform.app import build_state, close_state, create_app
+from argus.platform.cli.commands import migrate_control
+from argus.platform.core.logging import configure_logging
+from argus.platform.core.settings import Settings
+
+TEST_CONTROL_SCHEMA = "argus_test_control"
+configure_logging(json=False, level="warning")
+VENV_BIN = Path(sys.executable).parent
+
+
+def new_slug(label: str = "") -> str:
+    return f"zt{label}{uuid.uuid4().hex[:8]}"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code < 500
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> str:
+    """A real S3 endpoint process: the one the test command started, or our own."""
+    endpoint = os.environ.get("ARGUS_TEST_S3_ENDPOINT")
+    if endpoint and _answers(f"{endpoint}/moto-api/"):
+        yield endpoint
+        return
+    port = _free_port()
+    proc = subprocess.Popen([str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while not _answers(f"{endpoint}/moto-api/"):
+        assert time.monotonic() < deadline, "moto_server did not start"
+        time.sleep(0.1)
+    yield endpoint
+    proc.terminate()
+    proc.wait(10)
+
+
+def settings_env(tmp_root: Path, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.startswith("ARGUS_")}
+    env.update({
+        "ARGUS_CONTROL_SCHEMA": TEST_CONTROL_SCHEMA,
+        "ARGUS_STORAGE_ROOT": str(tmp_root / "storage"),
+        "ARGUS_LOG_LEVEL": "warning",
+        "ARGUS_TENANT_CACHE_TTL": "60",
+    })
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("argus")
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_root: Path, s3_endpoint: str) -> Settings:
+    """Local-directory storage, the test control schema."""
+    return Settings.from_env(settings_env(tmp_root))
+
+
+@pytest.fixture(scope="session")
+def s3_settings(tmp_root: Path, s3_endpoint: str) -> Settings:
+    return Settings.from_env(settings_env(
+        tmp_root, ARGUS_STORAGE_BACKEND="s3", ARGUS_S3_ENDPOINT_URL=s3_endpoint,
+        ARGUS_S3_ACCESS_KEY_ID="test", ARGUS_S3_SECRET_ACCESS_KEY="test"))
+
+
+async def drop_test_schemas(settings: Settings) -> None:
+    """Drop every ``argus_test_*`` control schema and every ``zt`` tenant schema."""
+    url = settings.database.clusters[settings.database.control_cluster]
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            names = [r[0] for r in await conn.execute(text(
+                "SELECT schema_name FROM information_schema.schemata "
+                "WHERE schema_name LIKE 'argus\\_t\\_zt%' OR schema_name LIKE 'argus\\_test\\_%'"))]
+            for name in names:
+                await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def control(settings: Settings) -> AsyncIterator[Settings]:
+    """A fresh, migrated test control schema for the session."""
+    await drop_test_schemas(settings)
+    state = build_state(settings)
+    try:
+        await migrate_control(state)
+    finally:
+        await close_state(state)
+    yield settings
+
+
+@pytest.fixture
+async def state(control: Settings) -> AsyncIterator[dict]:
+    """The shared services (``build_state``) on local-directory storage."""
+    st = build_state(control)
+    yield st
+    await close_state(st)
+
+
+@pytest.fixture
+async def s3_state(control: Settings, s3_settings: Settings) -> AsyncIterator[dict]:
+    st = build_state(s3_settings)
+    yield st
+    await close_state(st)
+
+
+@pytest.fixture
+async def app(control: Settings):
+    return create_app(control)
+
+
+@pytest.fixture
+async def client(app):
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app, base_url="http://provider.localhost") as c:
+        yield c
+
+
+@pytest.fixture
+async def provider_key(state: dict) -> str:
+    from argus.platform.provider.keys import create_key
+
+    return await create_key(state["dbs"], "tests")

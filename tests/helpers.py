@@ -1,0 +1,34 @@
+"""Small helpers shared by tests: schema inspection and waiting on a condition."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+
+
+async def tables_of(engine, schema: str) -> set[str]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+            {"s": schema})
+        return {r[0] for r in rows}
+
+
+async def schema_exists(engine, schema: str) -> bool:
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = :s"),
+            {"s": schema})
+        return bool(found)
+
+
+async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0,
+                   interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(interval)

@@ -1,0 +1,136 @@
+"""Provisioning and deletion are idempotent step by step, on a real S3 endpoint process."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+
+from argus.platform.cameras.models import Camera
+from argus.platform.core.errors import Invalid
+from argus.tenants.models import Tenant
+from argus.tenants.service import TenantSpec
+from tests.conftest import new_slug
+from tests.helpers import schema_exists, tables_of
+
+STEPS = ["create_schema", "migrate_schema", "create_bucket", "activate"]
+
+
+async def _assert_one_working_tenant(state: dict, slug: str) -> Tenant:
+    async with state["dbs"].control_session() as session:
+        count = await session.scalar(select(func.count()).select_from(Tenant)
+                                     .where(Tenant.slug == slug))
+    assert count == 1
+    tenant = await state["tenant_service"].get(slug)
+    assert tenant.state == "active"
+    engine = state["dbs"].engine(tenant.db_cluster)
+    assert {"cameras", "tenant_settings", "alembic_version"} <= await tables_of(engine,
+                                                                               tenant.schema)
+    async with engine.connect() as conn:
+        versions = list(await conn.execute(
+            text(f"SELECT version_num FROM `{tenant.schema}`.alembic_version")))
+    assert [v[0] for v in versions] == ["t0002"]
+    assert await state["storage"].bucket_exists(tenant.bucket)
+    # The tenant's session writes and reads in its own schema.
+    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        before = await session.scalar(select(func.count()).select_from(Camera))
+        session.add(Camera(name="probe"))
+        await session.commit()
+        assert await session.scalar(select(func.count()).select_from(Camera)) == before + 1
+    return tenant
+
+
+async def test_provisioning_creates_schema_tables_bucket_and_active_row(s3_state):
+    slug = new_slug()
+    tenant, created = await s3_state["tenant_service"].put(slug, TenantSpec(name="Acme"))
+    assert created and tenant.state == "active"
+    assert tenant.schema == f"argus_t_{slug}"
+    assert tenant.bucket == f"argus-t-{slug}"
+    await _assert_one_working_tenant(s3_state, slug)
+
+
+@pytest.mark.parametrize("failing_step", STEPS)
+async def test_rerun_after_crash_at_each_step_ends_in_one_working_tenant(
+        s3_state, monkeypatch, failing_step):
+    service = s3_state["tenant_service"]
+    slug = new_slug()
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError(f"simulated crash in {failing_step}")
+
+    monkeypatch.setattr(service, failing_step, crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        await service.put(slug, TenantSpec(name="Crashy"))
+    assert (await service.get(slug)).state == "provisioning"
+    monkeypatch.undo()
+
+    tenant, created = await service.put(slug, TenantSpec(name="Crashy"))
+    assert not created
+    await _assert_one_working_tenant(s3_state, slug)
+    # And once more: nothing changes, nothing is duplicated.
+    again, _ = await service.put(slug, TenantSpec(name="Crashy"))
+    assert again.updated_at == tenant.updated_at
+    await _assert_one_working_tenant(s3_state, slug)
+
+
+async def test_provision_finishes_a_half_provisioned_tenant(s3_state, monkeypatch):
+    """The worker's path: ``provision(slug)`` alone completes what a crash left."""
+    service = s3_state["tenant_service"]
+    slug = new_slug()
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(service, "create_bucket", crash)
+    with pytest.raises(RuntimeError):
+        await service.put(slug, TenantSpec(name="Half"))
+    monkeypatch.undo()
+    await service.provision(slug)
+    await _assert_one_working_tenant(s3_state, slug)
+
+
+async def test_delete_drops_schema_bucket_and_row(s3_state):
+    service = s3_state["tenant_service"]
+    slug = new_slug()
+    tenant, _ = await service.put(slug, TenantSpec(name="Doomed"))
+    await s3_state["storage"].put(tenant.bucket, "recordings/a.mp4", b"data")
+    await service.delete(slug)
+    engine = s3_state["dbs"].engine(tenant.db_cluster)
+    assert not await schema_exists(engine, tenant.schema)
+    assert not await s3_state["storage"].bucket_exists(tenant.bucket)
+    with pytest.raises(Exception, match="not found"):
+        await service.get(slug)
+
+
+async def test_delete_rerun_after_crash_finishes(s3_state, monkeypatch):
+    service = s3_state["tenant_service"]
+    slug = new_slug()
+    tenant, _ = await service.put(slug, TenantSpec(name="Doomed"))
+
+    async def crash(bucket):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(s3_state["storage"], "delete_bucket", crash)
+    with pytest.raises(RuntimeError):
+        await service.delete(slug)
+    assert (await service.get(slug)).state == "deleting"
+    monkeypatch.undo()
+    await service.delete(slug)
+    assert not await s3_state["storage"].bucket_exists(tenant.bucket)
+    assert not await schema_exists(s3_state["dbs"].engine(tenant.db_cluster), tenant.schema)
+
+
+@pytest.mark.parametrize("slug", ["ab", "Acme", "1acme", "acme_co", "a" * 41, "admin", "www",
+                                  "provider", "acme-", "ac--me"])
+async def test_bad_slugs_are_refused_naming_slug(state, slug):
+    with pytest.raises(Invalid) as info:
+        await state["tenant_service"].put(slug, TenantSpec(name="x"))
+    assert info.value.field == "slug"
+
+
+async def test_local_backend_provisions_a_directory(state):
+    slug = new_slug()
+    tenant, _ = await state["tenant_service"].put(slug, TenantSpec(name="Local"))
+    root = state["settings"].storage.root
+    assert (root / tenant.bucket).is_dir()
+    await state["tenant_service"].delete(slug)
+    assert not (root / tenant.bucket).exists()
