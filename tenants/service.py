@@ -32,7 +32,7 @@ from argus.platform.core.migrate import upgrade_schema
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import Storage
 from argus.tenants.models import Tenant, TenantDomain
-from argus.tenants.slugs import schema_for, validate_domain, validate_slug
+from argus.tenants.slugs import SLUG_RE, schema_for, validate_domain, validate_slug
 
 log = structlog.get_logger("argus.tenants")
 
@@ -62,9 +62,13 @@ def encode_cursor(slug: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        slug = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                                validate=True).decode()
     except ValueError:
-        raise Invalid("cursor is not valid", field="cursor") from None
+        slug = ""
+    if not SLUG_RE.match(slug):
+        raise Invalid("cursor is not valid", field="cursor")
+    return slug
 
 
 class TenantService:

@@ -1,0 +1,61 @@
+"""The README's run command brings the platform up and serves the demo tenant."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_run_command_serves_the_demo_tenant(tmp_path):
+    port = _free_port()
+    log = tmp_path / "run.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
+    env.update({"ARGUS_PORT": str(port), "ARGUS_STORAGE_ROOT": str(tmp_path / "storage")})
+    with log.open("w") as out:
+        proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "run")], stdout=out,
+                                stderr=subprocess.STDOUT, env=env, cwd=ROOT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        response = None
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/v1/tenant",
+                                     headers={"Host": "demo.localhost"}, timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert response is not None, log.read_text()
+        assert response.status_code == 200 and response.json()["slug"] == "demo"
+
+        printed = log.read_text()
+        assert f"http://demo.localhost:{port}/api/v1/tenant" in printed
+        key = re.search(r"Provider key \(dev only\): (\S+)", printed).group(1)
+        tenants = httpx.get(f"http://127.0.0.1:{port}/provider/v1/tenants",
+                            headers={"Host": "provider.localhost",
+                                     "Authorization": f"Bearer {key}"}, timeout=5)
+        assert tenants.status_code == 200
+        assert "demo" in [t["slug"] for t in tenants.json()["items"]]
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
