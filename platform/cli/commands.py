@@ -55,8 +55,9 @@ def _print_json(obj) -> None:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run("argus.platform.app:create_app_from_env", factory=True, host=args.host,
-                port=args.port, workers=args.workers, access_log=False, log_level="warning",
+    uvicorn.run(getattr(args, "app", "argus.platform.app:create_app_from_env"), factory=True,
+                app_dir=getattr(args, "app_dir", None), host=args.host, port=args.port,
+                workers=args.workers, access_log=False, log_level="warning",
                 proxy_headers=False)
     return 0
 

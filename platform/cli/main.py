@@ -17,6 +17,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--app", default="argus.platform.app:create_app_from_env",
+                   help="ASGI app factory (benchmarks mount extra routes this way)")
+    p.add_argument("--app-dir", default=None, help="directory added to sys.path for --app")
     p.set_defaults(func=commands.serve, is_async=False)
 
     p = sub.add_parser("worker", help="run a general arq worker")

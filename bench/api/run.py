@@ -1,0 +1,221 @@
+"""Benchmark: tenant-schema reads vs a bare route, provisioning, migrations over 1,000 tenants.
+
+Run: ``.venv/bin/python bench/api/run.py`` after ``./scripts/test`` or ``./scripts/run`` has set
+up the services (wrk is installed with apt when missing). Uses its own control schema
+(``argus_bench_control``) and tenants (``bench-*``, ``bk*``), dropped at start and at the end.
+Prints every figure with the conditions it was measured under.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import platform as stdlib_platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from argus.platform.app import build_state, close_state
+from argus.platform.cameras.models import Camera
+from argus.platform.cli.commands import migrate_control
+from argus.platform.core.settings import Settings
+from argus.tenants.service import TenantSpec
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+CONTROL = "argus_bench_control"
+READ_TENANTS = ["bench-a", "bench-b", "bench-c"]
+
+
+def bench_env(storage_root: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"ARGUS_CONTROL_SCHEMA": CONTROL, "ARGUS_STORAGE_ROOT": storage_root,
+                "ARGUS_STORAGE_BACKEND": "local"})
+    env.update(extra)
+    return env
+
+
+async def drop_bench_schemas(settings: Settings) -> None:
+    engine = create_async_engine(settings.database.clusters[settings.database.control_cluster])
+    async with engine.connect() as conn:
+        names = [r[0] for r in await conn.execute(text(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE "
+            "'argus\\_t\\_bk%' OR schema_name LIKE 'argus\\_t\\_bench\\_%' "
+            f"OR schema_name = '{CONTROL}'"))]
+        for name in names:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    await engine.dispose()
+
+
+async def prepare_read_tenants(settings: Settings, cameras: int) -> None:
+    state = build_state(settings)
+    try:
+        await migrate_control(state)
+        for slug in READ_TENANTS:
+            tenant, _ = await state["tenant_service"].put(slug, TenantSpec(name=slug))
+            maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+            async with maker() as session:
+                session.add_all(Camera(name=f"{slug} camera {i}") for i in range(cameras))
+                await session.commit()
+    finally:
+        await close_state(state)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    def ms(value: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+        return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99,
+            "non_2xx": int(errors.group(1)) if errors else 0}
+
+
+def wrk(url: str, seconds: int, hosts: list[str]) -> dict[str, float]:
+    cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s",
+           str(HERE / "rotate_hosts.lua"), url, "--", *hosts]
+    return parse_wrk(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+
+def measure_http(env: dict[str, str], duration: int) -> dict[str, dict[str, float]]:
+    port = free_port()
+    server = subprocess.Popen(
+        [str(BIN / "argus"), "serve", "--workers", "2", "--port", str(port),
+         "--app", "bench_app:create_app_from_env", "--app-dir", str(HERE)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    hosts = [f"{slug}.localhost" for slug in READ_TENANTS]
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/bench/cameras",
+                             headers={"Host": hosts[0]}).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("server did not start")
+            time.sleep(0.2)
+        results = {}
+        for name, path, route_hosts in (("tenant_read", "/api/v1/bench/cameras", hosts),
+                                        ("bare", "/bench/bare", [])):
+            wrk(base + path, 3, route_hosts)  # warm-up
+            results[name] = wrk(base + path, duration, route_hosts)
+        return results
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+async def measure_provisioning(settings: Settings, count: int) -> float:
+    state = build_state(settings)
+    times = []
+    try:
+        for i in range(count):
+            started = time.perf_counter()
+            await state["tenant_service"].put(f"bkprov{i:04d}", TenantSpec(name="p"))
+            times.append(time.perf_counter() - started)
+    finally:
+        await close_state(state)
+    return statistics.median(times) * 1000
+
+
+def _provision_share(env: dict[str, str], slugs: list[str]) -> int:
+    async def run() -> int:
+        state = build_state(Settings.from_env(env))
+        try:
+            for slug in slugs:
+                await state["tenant_service"].put(slug, TenantSpec(name=slug))
+        finally:
+            await close_state(state)
+        return len(slugs)
+
+    return asyncio.run(run())
+
+
+def measure_many(env: dict[str, str], count: int, processes: int) -> tuple[float, float]:
+    slugs = [f"bk{i:05d}" for i in range(count)]
+    started = time.perf_counter()
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=ctx) as pool:
+        done = sum(pool.map(_provision_share, [env] * processes,
+                            [slugs[i::processes] for i in range(processes)]))
+    create_s = time.perf_counter() - started
+    assert done == count
+    started = time.perf_counter()
+    result = subprocess.run([str(BIN / "argus"), "migrate", "--all-tenants", "--parallel", "2"],
+                            env=env, capture_output=True, text=True)
+    noop_s = time.perf_counter() - started
+    if result.returncode != 0 or "failed" in result.stdout.splitlines()[-1]:
+        raise SystemExit(result.stdout[-2000:] + result.stderr[-2000:])
+    return create_s, noop_s
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--cameras", type=int, default=100, help="cameras per read tenant")
+    parser.add_argument("--keep", action="store_true", help="keep the bench schemas")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+
+    storage_root = tempfile.mkdtemp(prefix="argus-bench-")
+    env = bench_env(storage_root, ARGUS_LOG_LEVEL="info")
+    settings = Settings.from_env(env)
+    asyncio.run(drop_bench_schemas(settings))
+    try:
+        asyncio.run(prepare_read_tenants(settings, args.cameras))
+        http = measure_http(env, args.duration)
+        provision_ms = asyncio.run(measure_provisioning(settings, 21))
+        create_s, noop_s = measure_many(env, args.tenants, processes=2)
+    finally:
+        if not args.keep:
+            asyncio.run(drop_bench_schemas(settings))
+            shutil.rmtree(storage_root, ignore_errors=True)
+
+    tr, bare = http["tenant_read"], http["bare"]
+    print(f"conditions: {os.cpu_count()} cores, {stdlib_platform.platform()}, "
+          f"Python {stdlib_platform.python_version()}, local-directory storage, "
+          f"wrk -t2 -c32 -d{args.duration}s after a 3 s warm-up, argus serve --workers 2, "
+          f"request log at info level, Host rotated over {len(READ_TENANTS)} tenants "
+          f"with {args.cameras} cameras each")
+    print(f"tenant-schema read: {tr['rps']:.0f} req/s, p50 {tr['p50_ms']:.2f} ms, "
+          f"p99 {tr['p99_ms']:.2f} ms, non-2xx {tr['non_2xx']}")
+    print(f"bare route:         {bare['rps']:.0f} req/s, p50 {bare['p50_ms']:.2f} ms, "
+          f"p99 {bare['p99_ms']:.2f} ms, non-2xx {bare['non_2xx']}")
+    print(f"tenant read / bare: {tr['rps'] / bare['rps']:.2f}")
+    print(f"provision one tenant (schema, migrations, directory), median of 21: "
+          f"{provision_ms:.1f} ms")
+    print(f"create + migrate {args.tenants} tenants (full provisioning, 2 processes): "
+          f"{create_s:.1f} s")
+    print(f"no-op migrate --all-tenants over {args.tenants} tenants (whole CLI run): "
+          f"{noop_s:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
