@@ -21,6 +21,7 @@ from redis.asyncio import Redis
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
 from argus.platform.core.logging import configure_logging
+from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import storage_from_settings
 from argus.platform.observability import HealthController, RequestLogMiddleware
@@ -100,4 +101,6 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
 
 def create_app_from_env() -> Litestar:
     """ASGI factory for uvicorn (``argus serve``): settings from the environment."""
-    return create_app(Settings.from_env())
+    app = create_app(Settings.from_env())
+    tune_gc()
+    return app

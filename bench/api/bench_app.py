@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.app import create_app
 from argus.platform.cameras.models import Camera
+from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 
 
@@ -38,5 +39,8 @@ async def bare() -> dict:
 
 
 def create_app_from_env():
-    return create_app(Settings.from_env(), extra_route_handlers=[bare],
-                      extra_tenant_handlers=[BenchCameras])
+    """Like ``argus.platform.app.create_app_from_env``, with the benchmark's routes."""
+    app = create_app(Settings.from_env(), extra_route_handlers=[bare],
+                     extra_tenant_handlers=[BenchCameras])
+    tune_gc()
+    return app

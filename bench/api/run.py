@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
 from argus.platform.cli.commands import migrate_control
+from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
 from argus.tenants.service import TenantSpec
 
@@ -99,7 +100,8 @@ def wrk(url: str, seconds: int, hosts: list[str]) -> dict[str, float]:
     return parse_wrk(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
 
 
-def measure_http(env: dict[str, str], duration: int) -> dict[str, dict[str, float]]:
+def measure_http(env: dict[str, str], duration: int,
+                 rounds: int) -> dict[str, list[dict[str, float]]]:
     port = free_port()
     server = subprocess.Popen(
         [str(BIN / "argus"), "serve", "--workers", "2", "--port", str(port),
@@ -119,24 +121,26 @@ def measure_http(env: dict[str, str], duration: int) -> dict[str, dict[str, floa
             if time.monotonic() > deadline:
                 raise SystemExit("server did not start")
             time.sleep(0.2)
-        results = {}
-        for name, path, route_hosts in (("tenant_read", "/api/v1/bench/cameras", hosts),
-                                        ("bare", "/bench/bare", [])):
+        results: dict[str, list[dict[str, float]]] = {"tenant_read": [], "bare": []}
+        routes = (("tenant_read", "/api/v1/bench/cameras", hosts), ("bare", "/bench/bare", []))
+        for _name, path, route_hosts in routes:
             wrk(base + path, 3, route_hosts)  # warm-up
-            results[name] = wrk(base + path, duration, route_hosts)
+        for _ in range(rounds):
+            for name, path, route_hosts in routes:
+                results[name].append(wrk(base + path, duration, route_hosts))
         return results
     finally:
         server.terminate()
         server.wait(20)
 
 
-async def measure_provisioning(settings: Settings, count: int) -> float:
+async def measure_provisioning(settings: Settings, count: int, prefix: str = "bkprov") -> float:
     state = build_state(settings)
     times = []
     try:
         for i in range(count):
             started = time.perf_counter()
-            await state["tenant_service"].put(f"bkprov{i:04d}", TenantSpec(name="p"))
+            await state["tenant_service"].put(f"{prefix}{i:04d}", TenantSpec(name="p"))
             times.append(time.perf_counter() - started)
     finally:
         await close_state(state)
@@ -144,6 +148,8 @@ async def measure_provisioning(settings: Settings, count: int) -> float:
 
 
 def _provision_share(env: dict[str, str], slugs: list[str]) -> int:
+    configure_logging(json=True, level="warning")
+
     async def run() -> int:
         state = build_state(Settings.from_env(env))
         try:
@@ -177,6 +183,7 @@ def measure_many(env: dict[str, str], count: int, processes: int) -> tuple[float
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds per route")
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--cameras", type=int, default=100, help="cameras per read tenant")
     parser.add_argument("--keep", action="store_true", help="keep the bench schemas")
@@ -184,26 +191,41 @@ def main() -> None:
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
 
+    configure_logging(json=True, level="warning")
     storage_root = tempfile.mkdtemp(prefix="argus-bench-")
     env = bench_env(storage_root, ARGUS_LOG_LEVEL="info")
     settings = Settings.from_env(env)
     asyncio.run(drop_bench_schemas(settings))
     try:
         asyncio.run(prepare_read_tenants(settings, args.cameras))
-        http = measure_http(env, args.duration)
+        http = measure_http(env, args.duration, args.rounds)
         provision_ms = asyncio.run(measure_provisioning(settings, 21))
+        s3_endpoint = os.environ.get("ARGUS_TEST_S3_ENDPOINT", "http://127.0.0.1:9100")
+        s3_settings = Settings.from_env(bench_env(
+            storage_root, ARGUS_STORAGE_BACKEND="s3", ARGUS_S3_ENDPOINT_URL=s3_endpoint,
+            ARGUS_S3_ACCESS_KEY_ID="bench", ARGUS_S3_SECRET_ACCESS_KEY="bench",
+            ARGUS_BUCKET_PREFIX="argus-bench-"))
+        provision_s3_ms = asyncio.run(measure_provisioning(s3_settings, 21, "bkprovs"))
         create_s, noop_s = measure_many(env, args.tenants, processes=2)
     finally:
         if not args.keep:
             asyncio.run(drop_bench_schemas(settings))
             shutil.rmtree(storage_root, ignore_errors=True)
 
-    tr, bare = http["tenant_read"], http["bare"]
+    def median_round(rounds: list[dict[str, float]]) -> dict[str, float]:
+        return sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2]
+
+    tr, bare = median_round(http["tenant_read"]), median_round(http["bare"])
     print(f"conditions: {os.cpu_count()} cores, {stdlib_platform.platform()}, "
           f"Python {stdlib_platform.python_version()}, local-directory storage, "
-          f"wrk -t2 -c32 -d{args.duration}s after a 3 s warm-up, argus serve --workers 2, "
+          f"wrk -t2 -c32 -d{args.duration}s x {args.rounds} rounds after a 3 s warm-up, "
+          "argus serve --workers 2, "
           f"request log at info level, Host rotated over {len(READ_TENANTS)} tenants "
           f"with {args.cameras} cameras each")
+    for name, rounds in http.items():
+        print(f"rounds {name}: " + "; ".join(
+            f"{r['rps']:.0f} req/s p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} ms" for r in rounds))
+    print("median rounds (by req/s):")
     print(f"tenant-schema read: {tr['rps']:.0f} req/s, p50 {tr['p50_ms']:.2f} ms, "
           f"p99 {tr['p99_ms']:.2f} ms, non-2xx {tr['non_2xx']}")
     print(f"bare route:         {bare['rps']:.0f} req/s, p50 {bare['p50_ms']:.2f} ms, "
@@ -211,6 +233,8 @@ def main() -> None:
     print(f"tenant read / bare: {tr['rps'] / bare['rps']:.2f}")
     print(f"provision one tenant (schema, migrations, directory), median of 21: "
           f"{provision_ms:.1f} ms")
+    print(f"provision one tenant (schema, migrations, S3 bucket on moto_server at {s3_endpoint}), "
+          f"median of 21: {provision_s3_ms:.1f} ms")
     print(f"create + migrate {args.tenants} tenants (full provisioning, 2 processes): "
           f"{create_s:.1f} s")
     print(f"no-op migrate --all-tenants over {args.tenants} tenants (whole CLI run): "

@@ -17,6 +17,7 @@ from argus.platform.app import build_state, close_state
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import NotFound
 from argus.platform.core.logging import configure_logging
+from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.tenants.models import Tenant
 
@@ -64,6 +65,7 @@ async def startup(ctx: dict) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_logging(settings.log_json, settings.log_level)
     ctx.update(build_state(settings))
+    tune_gc()
 
 
 async def shutdown(ctx: dict) -> None:

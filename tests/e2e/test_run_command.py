@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -52,6 +53,15 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
                                      "Authorization": f"Bearer {key}"}, timeout=5)
         assert tenants.status_code == 200
         assert "demo" in [t["slug"] for t in tenants.json()["items"]]
+
+        # One structured log line per request, with the fields operators filter on.
+        lines = [json.loads(line) for line in log.read_text().splitlines()
+                 if line.startswith("{") and '"http.request"' in line]
+        tenant_lines = [e for e in lines if e.get("route") == "/api/v1/tenant"]
+        assert tenant_lines, log.read_text()
+        entry = tenant_lines[0]
+        assert entry["tenant"] == "demo" and entry["status"] == 200
+        assert entry["request_id"] and entry["duration_ms"] >= 0
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:

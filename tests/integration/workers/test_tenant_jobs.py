@@ -1,0 +1,71 @@
+"""Tenant jobs run by a real arq worker (burst mode) against the real Redis."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from arq import Worker, create_pool
+from arq.connections import RedisSettings
+from sqlalchemy import update
+
+from argus.platform.core.db import utcnow
+from argus.platform.workers import queue_name, worker_settings
+from argus.platform.workers.general import finish_unfinished_tenants
+from argus.tenants.models import Tenant
+from argus.tenants.service import TenantSpec
+from tests.conftest import new_slug
+
+
+async def _half_provisioned(state, monkeypatch) -> str:
+    service = state["tenant_service"]
+    slug = new_slug()
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash")
+
+    monkeypatch.setattr(service, "migrate_schema", crash)
+    with pytest.raises(RuntimeError):
+        await service.put(slug, TenantSpec(name="Half"))
+    monkeypatch.undo()
+    return slug
+
+
+async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state, monkeypatch):
+    slug = await _half_provisioned(state, monkeypatch)
+    redis = await create_pool(RedisSettings.from_dsn(control.redis.url))
+    try:
+        queue = queue_name(control)
+        job = await redis.enqueue_job("provision_tenant", slug, _queue_name=queue,
+                                      _job_id=f"provision:{slug}")
+        again = await redis.enqueue_job("provision_tenant", slug, _queue_name=queue,
+                                        _job_id=f"provision:{slug}")
+        assert job is not None and again is None  # the same job id is enqueued once
+        worker = Worker(**{**worker_settings(control), "cron_jobs": []}, burst=True,
+                        poll_delay=0.05)
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+        assert await job.result(timeout=5) == "active"
+        assert (await state["tenant_service"].get(slug)).state == "active"
+    finally:
+        await redis.aclose()
+
+
+async def test_sweep_finishes_stuck_provisioning_and_deletion(control, state, monkeypatch):
+    stuck = await _half_provisioned(state, monkeypatch)
+    doomed = new_slug()
+    tenant, _ = await state["tenant_service"].put(doomed, TenantSpec(name="Doomed"))
+    async with state["dbs"].control_session() as session:
+        await session.execute(update(Tenant).where(Tenant.slug == doomed)
+                              .values(state="deleting"))
+        await session.execute(update(Tenant).where(Tenant.slug.in_([stuck, doomed]))
+                              .values(updated_at=utcnow() - timedelta(minutes=10)))
+        await session.commit()
+
+    assert await finish_unfinished_tenants(state) >= 2
+    assert (await state["tenant_service"].get(stuck)).state == "active"
+    with pytest.raises(Exception, match="not found"):
+        await state["tenant_service"].get(doomed)
+    assert not await state["storage"].bucket_exists(tenant.bucket)
