@@ -34,7 +34,11 @@ async def provide_tenant(request: Request) -> TenantContext:
 
 async def provide_tenant_session(
         request: Request, tenant: NamedDependency[TenantContext]) -> AsyncIterator[AsyncSession]:
-    maker = request.app.state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
+    try:
+        maker = request.app.state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
+    except LookupError:
+        raise ServiceUnavailable("this tenant's database cluster is not configured here",
+                                 code="cluster_unavailable") from None
     async with maker() as session:
         yield session
 

@@ -180,3 +180,23 @@ async def test_provider_key_is_stored_hashed(state, provider_key):
         rows = list(await session.execute(select(ProviderApiKey.prefix, ProviderApiKey.key_hash)))
     assert rows
     assert all(provider_key not in (prefix, key_hash) for prefix, key_hash in rows)
+
+
+async def test_any_host_mode_still_hides_the_provider_api_on_tenant_hosts(control, provider_key):
+    import dataclasses
+
+    from litestar.testing import AsyncTestClient
+
+    from argus.platform.app import create_app
+
+    settings = dataclasses.replace(control, http=dataclasses.replace(control.http,
+                                                                     provider_any_host=True))
+    async with AsyncTestClient(create_app(settings), base_url="http://testserver.local") as c:
+        slug = new_slug()
+        internal = {"Host": "argus-internal.svc", "Authorization": f"Bearer {provider_key}"}
+        created = await c.put(f"/provider/v1/tenants/{slug}", json={"name": "Any"},
+                              headers=internal)
+        assert created.status_code == 201
+        on_tenant = await c.get("/provider/v1/tenants",
+                                headers={**internal, "Host": f"{slug}.localhost"})
+        assert on_tenant.status_code == 404

@@ -1,0 +1,51 @@
+"""The ``argus`` CLI as provider ops use it: keys, then a tenant's whole life."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import new_slug, settings_env
+
+ARGUS = str(Path(sys.executable).parent / "argus")
+
+
+def run(env, *args, check=True):
+    result = subprocess.run([ARGUS, *args], env={**os.environ, **env}, capture_output=True,
+                            text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_provider_key_is_printed_alone_on_stdout(tmp_root, control):
+    env = settings_env(tmp_root)
+    out = run(env, "provider-keys", "create", "--name", "ci").stdout
+    assert out.count("\n") == 1 and out.startswith("argus_pk_")
+
+
+def test_tenant_lifecycle_through_the_cli(tmp_root, control):
+    env = settings_env(tmp_root)
+    slug = new_slug()
+    created = json.loads(run(env, "tenants", "create", slug, "--name", "CLI Co",
+                             "--domain", f"cams.{slug}.example").stdout)
+    assert created["state"] == "active" and created["domains"] == [f"cams.{slug}.example"]
+    again = json.loads(run(env, "tenants", "create", slug, "--name", "CLI Co").stdout)
+    assert again == created  # idempotent: domains untouched when not given, nothing changed
+
+    assert json.loads(run(env, "tenants", "suspend", slug).stdout)["state"] == "suspended"
+    assert json.loads(run(env, "tenants", "resume", slug).stdout)["state"] == "active"
+    listed = json.loads(run(env, "tenants", "list", "--json").stdout)
+    assert slug in [t["slug"] for t in listed]
+
+    refused = run(env, "tenants", "delete", slug, check=False)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    run(env, "tenants", "delete", slug, "--yes")
+    missing = run(env, "tenants", "show", slug, check=False)
+    assert missing.returncode == 2 and "not found" in missing.stderr
+
+    bad = run(env, "tenants", "create", "Bad_Slug", "--name", "x", check=False)
+    assert bad.returncode == 2 and "slug" in bad.stderr
