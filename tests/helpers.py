@@ -32,3 +32,22 @@ async def wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 10
         if time.monotonic() > deadline:
             raise AssertionError("condition not met before the deadline")
         await asyncio.sleep(interval)
+
+
+async def half_provisioned(service, monkeypatch, failing_step: str = "migrate_schema") -> str:
+    """Create a tenant whose provisioning 'crashed' in ``failing_step``; return its slug."""
+    import pytest
+
+    from argus.tenants.service import TenantSpec
+    from tests.conftest import new_slug
+
+    slug = new_slug()
+
+    async def crash(*args, **kwargs):
+        raise RuntimeError(f"simulated crash in {failing_step}")
+
+    monkeypatch.setattr(service, failing_step, crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        await service.put(slug, TenantSpec(name="Half"))
+    monkeypatch.undo()
+    return slug

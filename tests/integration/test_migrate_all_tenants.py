@@ -44,6 +44,13 @@ async def _make_tenants_at_first_revision(settings: Settings, count: int) -> lis
     return rows
 
 
+async def _set_version(engine, schema: str, version: str) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(text(f"UPDATE `{schema}`.alembic_version SET version_num = :v"),
+                           {"v": version})
+        await conn.commit()
+
+
 def _run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([ARGUS, *args], env={**os.environ, **env}, capture_output=True,
                           text=True, timeout=600)
@@ -57,10 +64,7 @@ async def test_migrate_all_tenants_reports_the_broken_one_and_migrates_the_rest(
     state = build_state(settings)
     engine = state["dbs"].engine("main")
     try:
-        async with engine.connect() as conn:
-            await conn.execute(text(
-                f"UPDATE `{broken.schema}`.alembic_version SET version_num = 'deadbeef'"))
-            await conn.commit()
+        await _set_version(engine, broken.schema, "deadbeef")
 
         result = _run_cli(env, "migrate", "--all-tenants", "--parallel", "4")
         assert result.returncode == 1, result.stdout + result.stderr
@@ -77,10 +81,7 @@ async def test_migrate_all_tenants_reports_the_broken_one_and_migrates_the_rest(
         assert versions[broken.schema] == "deadbeef"
 
         # Repaired, a second pass migrates it alone; a third finds nothing to do.
-        async with engine.connect() as conn:
-            await conn.execute(text(
-                f"UPDATE `{broken.schema}`.alembic_version SET version_num = 't0001'"))
-            await conn.commit()
+        await _set_version(engine, broken.schema, "t0001")
         result = _run_cli(env, "migrate", "--all-tenants", "--parallel", "4")
         assert result.returncode == 0, result.stdout + result.stderr
         assert "50 tenants: 49 current, 1 migrated" in result.stdout

@@ -10,7 +10,7 @@ from argus.platform.core.errors import Invalid
 from argus.tenants.models import Tenant
 from argus.tenants.service import TenantSpec
 from tests.conftest import new_slug
-from tests.helpers import schema_exists, tables_of
+from tests.helpers import half_provisioned, schema_exists, tables_of
 
 STEPS = ["create_schema", "migrate_schema", "create_bucket", "activate"]
 
@@ -52,22 +52,14 @@ async def test_provisioning_creates_schema_tables_bucket_and_active_row(s3_state
 async def test_rerun_after_crash_at_each_step_ends_in_one_working_tenant(
         s3_state, monkeypatch, failing_step):
     service = s3_state["tenant_service"]
-    slug = new_slug()
-
-    async def crash(*args, **kwargs):
-        raise RuntimeError(f"simulated crash in {failing_step}")
-
-    monkeypatch.setattr(service, failing_step, crash)
-    with pytest.raises(RuntimeError, match="simulated crash"):
-        await service.put(slug, TenantSpec(name="Crashy"))
+    slug = await half_provisioned(service, monkeypatch, failing_step)
     assert (await service.get(slug)).state == "provisioning"
-    monkeypatch.undo()
 
-    tenant, created = await service.put(slug, TenantSpec(name="Crashy"))
+    tenant, created = await service.put(slug, TenantSpec(name="Half"))
     assert not created
     await _assert_one_working_tenant(s3_state, slug)
     # And once more: nothing changes, nothing is duplicated.
-    again, _ = await service.put(slug, TenantSpec(name="Crashy"))
+    again, _ = await service.put(slug, TenantSpec(name="Half"))
     assert again.updated_at == tenant.updated_at
     await _assert_one_working_tenant(s3_state, slug)
 
@@ -75,15 +67,7 @@ async def test_rerun_after_crash_at_each_step_ends_in_one_working_tenant(
 async def test_provision_finishes_a_half_provisioned_tenant(s3_state, monkeypatch):
     """The worker's path: ``provision(slug)`` alone completes what a crash left."""
     service = s3_state["tenant_service"]
-    slug = new_slug()
-
-    async def crash(*args, **kwargs):
-        raise RuntimeError("simulated crash")
-
-    monkeypatch.setattr(service, "create_bucket", crash)
-    with pytest.raises(RuntimeError):
-        await service.put(slug, TenantSpec(name="Half"))
-    monkeypatch.undo()
+    slug = await half_provisioned(service, monkeypatch, "create_bucket")
     await service.provision(slug)
     await _assert_one_working_tenant(s3_state, slug)
 

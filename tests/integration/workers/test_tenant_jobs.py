@@ -15,24 +15,11 @@ from argus.platform.workers.general import finish_unfinished_tenants
 from argus.tenants.models import Tenant
 from argus.tenants.service import TenantSpec
 from tests.conftest import new_slug
-
-
-async def _half_provisioned(state, monkeypatch) -> str:
-    service = state["tenant_service"]
-    slug = new_slug()
-
-    async def crash(*args, **kwargs):
-        raise RuntimeError("simulated crash")
-
-    monkeypatch.setattr(service, "migrate_schema", crash)
-    with pytest.raises(RuntimeError):
-        await service.put(slug, TenantSpec(name="Half"))
-    monkeypatch.undo()
-    return slug
+from tests.helpers import half_provisioned
 
 
 async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state, monkeypatch):
-    slug = await _half_provisioned(state, monkeypatch)
+    slug = await half_provisioned(state["tenant_service"], monkeypatch)
     redis = await create_pool(RedisSettings.from_dsn(control.redis.url))
     try:
         queue = queue_name(control)
@@ -54,7 +41,7 @@ async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state,
 
 
 async def test_sweep_finishes_stuck_provisioning_and_deletion(control, state, monkeypatch):
-    stuck = await _half_provisioned(state, monkeypatch)
+    stuck = await half_provisioned(state["tenant_service"], monkeypatch)
     doomed = new_slug()
     tenant, _ = await state["tenant_service"].put(doomed, TenantSpec(name="Doomed"))
     async with state["dbs"].control_session() as session:
