@@ -60,8 +60,9 @@ if ! db_up; then
   say "starting MariaDB (data in var/mysql)"
   mkdir -p "$VAR/mysql"
   if [ ! -d "$VAR/mysql/data/mysql" ]; then
-    mariadb-install-db --user="$(id -un)" --datadir="$VAR/mysql/data" \
-      --auth-root-authentication-method=socket >/dev/null
+    mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$VAR/mysql/data" \
+      --auth-root-authentication-method=socket >"$VAR/mysql/install.log" 2>&1 \
+      || { cat "$VAR/mysql/install.log" >&2; exit 1; }
   fi
   nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$VAR/mysql/data" \
     --socket="$VAR/mysql/mysqld.sock" --pid-file="$VAR/mysql/mysqld.pid" \
@@ -110,7 +111,7 @@ if ! curl -fsS -o /dev/null "$ARGUS_TEST_S3_ENDPOINT/moto-api/" 2>/dev/null; the
   say "starting the test S3 endpoint (moto_server on port $ARGUS_S3_PORT)"
   mkdir -p "$VAR/moto"
   nohup "$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$ARGUS_S3_PORT" \
-    >"$VAR/moto/moto.log" 2>&1 &
-  echo $! > "$VAR/moto/moto.pid"
+    >"$VAR/moto/moto-$ARGUS_S3_PORT.log" 2>&1 &
+  echo $! > "$VAR/moto/moto-$ARGUS_S3_PORT.pid"
   for _ in $(seq 1 60); do curl -fsS -o /dev/null "$ARGUS_TEST_S3_ENDPOINT/moto-api/" 2>/dev/null && break; sleep 0.25; done
 fi
