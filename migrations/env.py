@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from argus.platform.core.migrate import metadata_for
+from argus.platform.core.migrate import check_target_schema, metadata_for
 
 config = context.config
 target = config.attributes["target"]
@@ -19,7 +19,12 @@ connection = config.attributes.get("connection")
 
 if connection is None:
     raise SystemExit("run migrations with `argus migrate`, which supplies the connection")
+check_target_schema(target, schema)
 
+# Alembic's ALTER operations (add_column, ...) do not go through the translate map, so the
+# migration connection also makes the schema its default database. upgrade_schema() discards
+# the connection afterwards, so this never leaks into a pooled connection.
+connection.exec_driver_sql(f"USE `{schema}`")
 connection = connection.execution_options(schema_translate_map={None: schema})
 context.configure(
     connection=connection,

@@ -18,15 +18,28 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from argus.platform.audit.controller import AuditLogController
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
 from argus.platform.core.logging import configure_logging
+from argus.platform.core.mail import Mailer
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import storage_from_settings
+from argus.platform.identity.controllers import (
+    ApiTokensController,
+    AuthController,
+    MeController,
+    UsersController,
+)
+from argus.platform.identity.dependencies import IDENTITY_DEPENDENCIES
+from argus.platform.identity.guards import require_permission
+from argus.platform.identity.middleware import TenantAuthMiddleware
+from argus.platform.identity.state import Identity
 from argus.platform.observability import HealthController, RequestLogMiddleware
 from argus.platform.provider import ProviderTenantController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
+from argus.platform.tenancy.settings_controller import TenantSettingsController
 from argus.tenants.resolution import TenantResolver, publish_tenant_changed
 from argus.tenants.service import TenantService
 
@@ -41,6 +54,8 @@ def build_state(settings: Settings) -> dict[str, Any]:
         await publish_tenant_changed(redis, settings.database.control_schema, slug)
 
     return {
+        "identity": Identity(settings, redis),
+        "mailer": Mailer(settings.mail),
         "settings": settings,
         "dbs": dbs,
         "redis": redis,
@@ -77,9 +92,18 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                extra_tenant_handlers: Sequence[Any] = ()) -> Litestar:
     """Build the app. ``extra_*`` let benchmarks and tests mount routes of their own."""
     configure_logging(settings.log_json, settings.log_level)
-    tenant_api = Router("/api/v1", route_handlers=[TenantProfileController,
-                                                   *extra_tenant_handlers],
-                        dependencies=TENANT_DEPENDENCIES)
+    if not settings.auth.jwt_secrets:
+        raise ValueError("ARGUS_JWT_SECRETS is not set: tenant sign-in needs a signing key")
+    tenant_api = Router(
+        "/api/v1",
+        route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
+                        ApiTokensController, AuditLogController, TenantSettingsController,
+                        *extra_tenant_handlers],
+        dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
+        middleware=[TenantAuthMiddleware()],
+        guards=[require_permission],
+        request_max_body_size=1024 * 1024,
+    )
     provider_api = Router("/provider/v1", route_handlers=[ProviderTenantController],
                           dependencies={"tenant_service": Provide(_provide_tenant_service,
                                                                   sync_to_thread=False)})

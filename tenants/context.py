@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import ip_network
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +17,13 @@ class TenantContext:
     db_cluster: str
     schema: str
     bucket: str
+    # ip_network objects; typed loosely because Litestar's signature model (msgspec) cannot
+    # describe a union of two custom classes.
+    ip_allowlist: tuple[Any, ...] = ()
 
     @classmethod
     def from_row(cls, row) -> TenantContext:
+        networks = tuple(ip_network(n, strict=False) for n in (row.ip_allowlist or ()))
         return cls(id=row.id, slug=row.slug, name=row.name, state=row.state, plan=row.plan,
-                   db_cluster=row.db_cluster, schema=row.schema, bucket=row.bucket)
+                   db_cluster=row.db_cluster, schema=row.schema, bucket=row.bucket,
+                   ip_allowlist=networks)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from argus.platform.core.db import ControlBase, UTCDateTime, utcnow
@@ -25,6 +25,7 @@ class Tenant(ControlBase):
     db_cluster: Mapped[str] = mapped_column(String(32))
     schema: Mapped[str] = mapped_column("schema", String(64), unique=True)
     bucket: Mapped[str] = mapped_column(String(63), unique=True)
+    ip_allowlist: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -290,6 +290,13 @@ class TenantService:
             await self.notify(slug)
         return await self.get(slug)
 
+    async def set_ip_allowlist(self, slug: str, cidrs: list[str]) -> None:
+        async with self.dbs.control_session() as session:
+            await session.execute(Tenant.__table__.update().where(Tenant.slug == slug)
+                                  .values(ip_allowlist=cidrs or None, updated_at=utcnow()))
+            await session.commit()
+        await self.notify(slug)
+
     async def delete(self, slug: str) -> None:
         """State ``deleting`` → drop schema → delete bucket → delete row. Rerunnable."""
         tenant = await self.get(slug)

@@ -75,6 +75,12 @@ def settings_env(tmp_root: Path, **overrides: str) -> dict[str, str]:
         "ARGUS_STORAGE_ROOT": str(tmp_root / "storage"),
         "ARGUS_LOG_LEVEL": "warning",
         "ARGUS_TENANT_CACHE_TTL": "60",
+        "ARGUS_JWT_SECRETS": "test-signing-key-0123456789abcdef0123456789,"
+                             "test-previous-key-0123456789abcdef01234567",
+        # Cheaper hashing keeps the suite fast; production defaults are in AuthSettings.
+        "ARGUS_ARGON2_TIME_COST": "1",
+        "ARGUS_ARGON2_MEMORY_KIB": "8192",
+        "ARGUS_LOGIN_LOCKOUT_BASE": "1",
     })
     env.update(overrides)
     return env

@@ -22,7 +22,7 @@ from argus.platform.core.settings import Settings
 class BenchCameras(Controller):
     path = "/bench/cameras"
 
-    @get("/")
+    @get("/", opt={"public": True})
     async def newest(self, db_session: NamedDependency[AsyncSession]) -> dict:
         count = await db_session.scalar(select(func.count()).select_from(Camera))
         rows = await db_session.execute(

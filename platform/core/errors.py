@@ -20,10 +20,12 @@ class ArgusError(Exception):
     status_code = 400
     code = "error"
 
-    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.headers = headers or {}
         if code:
             self.code = code
 
@@ -62,7 +64,7 @@ class Forbidden(ArgusError):
 
 class QuotaExceeded(ArgusError):
     status_code = 429
-    code = "quota_exceeded"
+    code = "rate_limited"
 
 
 class TenantUnavailable(ArgusError):
@@ -78,8 +80,10 @@ class ServiceUnavailable(ArgusError):
 
 
 def argus_error_handler(request: Request, exc: ArgusError) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-    return Response(exc.body(), status_code=exc.status_code, headers=headers)
+    headers = dict(exc.headers)
+    if exc.status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return Response(exc.body(), status_code=exc.status_code, headers=headers or None)
 
 
 def validation_error_handler(request: Request, exc: ValidationException) -> Response:

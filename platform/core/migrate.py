@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import re
 import time
 import weakref
 from collections.abc import Iterable, Sequence
@@ -41,10 +42,21 @@ def metadata_for(target: str) -> MetaData:
         from argus.platform.core.db import ControlBase
 
         return ControlBase.metadata
+    import argus.platform.audit.models  # noqa: F401
     import argus.platform.cameras.models  # noqa: F401
+    import argus.platform.identity.models  # noqa: F401
     from argus.platform.core.db import TenantBase
 
     return TenantBase.metadata
+
+
+def check_target_schema(target: str, schema: str) -> str:
+    """Schema names reach SQL only after this check."""
+    if target == "tenant":
+        return check_schema_name(schema)
+    if not re.fullmatch(r"argus_[a-z0-9_]{1,50}", schema or ""):
+        raise ValueError(f"refusing control schema name {schema!r}")
+    return schema
 
 
 def alembic_config(target: str, schema: str | None = None, connection=None) -> Config:
@@ -76,8 +88,7 @@ def _lock() -> asyncio.Lock:
 async def upgrade_schema(engine: AsyncEngine, target: str, schema: str,
                          revision: str = "head") -> None:
     """Create ``schema`` if missing and upgrade it to ``revision`` of ``target``'s history."""
-    if target == "tenant":
-        check_schema_name(schema)
+    check_target_schema(target, schema)
 
     def run(sync_conn) -> None:
         command.upgrade(alembic_config(target, schema, sync_conn), revision)
@@ -87,8 +98,12 @@ async def upgrade_schema(engine: AsyncEngine, target: str, schema: str,
             await conn.execute(text(f"CREATE DATABASE IF NOT EXISTS `{schema}` "
                                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
             await conn.commit()
-            await conn.run_sync(run)
-            await conn.commit()
+            try:
+                await conn.run_sync(run)
+                await conn.commit()
+            finally:
+                # env.py switched this connection's default database: never pool it again.
+                await conn.invalidate()
 
 
 async def schema_versions(engine: AsyncEngine, schemas: Iterable[str]) -> dict[str, str | None]:

@@ -95,11 +95,57 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """Tokens, passwords and limits for tenant users and API tokens.
+
+    ``jwt_secrets``: the first signs, every one verifies (rotation: put the new key first and
+    keep the old one until the longest access token it signed has expired). No default outside
+    the demo: ``create_app`` refuses to start without one.
+    """
+
+    jwt_secrets: tuple[str, ...] = ()
+    issuer: str = "argus"
+    access_ttl: int = 15 * 60
+    refresh_ttl: int = 30 * 24 * 3600
+    invite_ttl: int = 7 * 24 * 3600
+    reset_ttl: int = 3600
+    cookie_secure: bool | None = None  # None: Secure when the request came over HTTPS
+    trusted_proxies: tuple[str, ...] = ()
+    login_ip_threshold: int = 20
+    login_account_threshold: int = 5
+    login_window: int = 15 * 60
+    login_lockout_base: float = 30.0
+    login_lockout_max: float = 3600.0
+    api_rate_limit: int = 1200
+    api_rate_window: int = 60
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19 * 1024
+    argon2_parallelism: int = 1
+
+    def __post_init__(self) -> None:
+        for secret in self.jwt_secrets:
+            if len(secret) < 32:
+                raise ValueError("each ARGUS_JWT_SECRETS entry must be at least 32 characters")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """``transport``: ``log`` (writes each message to the log; dev and tests) or ``smtp``."""
+
+    transport: str = "log"
+    sender: str = "Argus <no-reply@localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     http: HttpSettings = field(default_factory=HttpSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -143,7 +189,44 @@ class Settings:
             provider_any_host=flag("PROVIDER_ANY_HOST", False),
             tenant_cache_ttl=float(get("TENANT_CACHE_TTL", "60")),
         )
+        a = AuthSettings()
+
+        def num(name: str, default: float, kind=int):
+            raw = get(name)
+            try:
+                return default if raw is None else kind(raw)
+            except ValueError:
+                raise ValueError(f"ARGUS_{name} must be a number") from None
+
+        def csv(name: str) -> tuple[str, ...]:
+            return tuple(p.strip() for p in (get(name) or "").split(",") if p.strip())
+
+        auth = AuthSettings(
+            jwt_secrets=csv("JWT_SECRETS"),
+            issuer=get("JWT_ISSUER", a.issuer),
+            access_ttl=num("ACCESS_TTL", a.access_ttl),
+            refresh_ttl=num("REFRESH_TTL", a.refresh_ttl),
+            cookie_secure=None if get("COOKIE_SECURE") is None else flag("COOKIE_SECURE", True),
+            trusted_proxies=csv("TRUSTED_PROXIES"),
+            login_ip_threshold=num("LOGIN_IP_THRESHOLD", a.login_ip_threshold),
+            login_account_threshold=num("LOGIN_ACCOUNT_THRESHOLD", a.login_account_threshold),
+            login_window=num("LOGIN_WINDOW", a.login_window),
+            login_lockout_base=num("LOGIN_LOCKOUT_BASE", a.login_lockout_base, float),
+            login_lockout_max=num("LOGIN_LOCKOUT_MAX", a.login_lockout_max, float),
+            api_rate_limit=num("API_RATE_LIMIT", a.api_rate_limit),
+            api_rate_window=num("API_RATE_WINDOW", a.api_rate_window),
+            argon2_time_cost=num("ARGON2_TIME_COST", a.argon2_time_cost),
+            argon2_memory_kib=num("ARGON2_MEMORY_KIB", a.argon2_memory_kib),
+        )
+        mail = MailSettings(
+            transport=get("MAIL_TRANSPORT", "log"),
+            sender=get("MAIL_SENDER", MailSettings.sender),
+            smtp_host=get("SMTP_HOST", MailSettings.smtp_host),
+            smtp_port=num("SMTP_PORT", MailSettings.smtp_port),
+        )
         return cls(
+            auth=auth,
+            mail=mail,
             database=database,
             redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
             storage=storage,

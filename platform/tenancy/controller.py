@@ -21,7 +21,8 @@ class TenantProfileController(Controller):
     path = "/tenant"
     tags = ["tenant"]
 
-    @get("/", summary="The public profile of the tenant this host belongs to")
+    @get("/", opt={"public": True},
+         summary="The public profile of the tenant this host belongs to")
     async def profile(self, tenant: NamedDependency[TenantContext]) -> TenantProfile:
         return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
                              product_name=DEFAULT_BRAND.product_name)

@@ -1,35 +1,72 @@
-"""Litestar dependencies for tenant routes: ``tenant`` and ``db_session``.
+"""The tenant of a request, and the Litestar dependencies of tenant routes.
 
-``tenant`` resolves the Host header (unknown → 404, suspended → 403, still provisioning → 503);
-``db_session`` is an ``AsyncSession`` on the tenant's cluster whose statements render into the
-tenant's schema. The session closes with the request and never commits on its own.
+``request_tenant`` resolves the Host header once per request (unknown → 404, suspended → 403,
+still provisioning → 503), works out the client address (``X-Forwarded-For`` only from trusted
+proxies) and enforces the tenant's IP allowlist. The auth middleware calls it first; the
+``tenant`` dependency reuses its result. ``db_session`` is an ``AsyncSession`` on the tenant's
+cluster whose statements render into the tenant's schema; it never commits on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from ipaddress import ip_address
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
+from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.platform.core.errors import NotFound, ServiceUnavailable, TenantUnavailable
+from argus.platform.core.errors import (
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    TenantUnavailable,
+)
+from argus.platform.core.netaddr import client_ip
 from argus.platform.observability.request_log import log_fields
 from argus.tenants.context import TenantContext
 
+_TENANT = "argus_tenant"
+_CLIENT_IP = "argus_client_ip"
 
-async def provide_tenant(request: Request) -> TenantContext:
-    host = request.headers.get("host", "")
-    tenant = await request.app.state.resolver.resolve(host)
+
+def scope_client_ip(scope: Scope) -> str | None:
+    if _CLIENT_IP not in scope:
+        forwarded = next((v.decode("latin-1") for k, v in scope["headers"]
+                          if k == b"x-forwarded-for"), None)
+        peer = scope.get("client")
+        addr = client_ip(peer[0] if peer else None, forwarded,
+                         scope["app"].state.identity.trusted_proxies)
+        scope[_CLIENT_IP] = str(addr) if addr is not None else None  # type: ignore[typeddict-unknown-key]
+    return scope[_CLIENT_IP]  # type: ignore[typeddict-item]
+
+
+async def request_tenant(scope: Scope, enforce_allowlist: bool = True) -> TenantContext:
+    cached = scope.get(_TENANT)
+    if cached is not None:
+        return cached
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+    tenant = await scope["app"].state.resolver.resolve(host)
     if tenant is None or tenant.state == "deleting":
         raise NotFound("no tenant is served at this host", code="unknown_host")
-    log_fields(request.scope)["tenant"] = tenant.slug
+    log_fields(scope)["tenant"] = tenant.slug
     if tenant.state == "suspended":
         raise TenantUnavailable("this tenant is suspended", code="tenant_suspended")
     if tenant.state != "active":
         raise ServiceUnavailable("this tenant is being set up; retry shortly",
                                  code="tenant_provisioning")
+    if enforce_allowlist and tenant.ip_allowlist:
+        ip = scope_client_ip(scope)
+        if ip is None or not any(ip_address(ip) in net for net in tenant.ip_allowlist):
+            raise Forbidden("your address is not on this tenant's allowlist",
+                            code="ip_not_allowed")
+    scope[_TENANT] = tenant  # type: ignore[typeddict-unknown-key]
     return tenant
+
+
+async def provide_tenant(request: Request) -> TenantContext:
+    return await request_tenant(request.scope)
 
 
 async def provide_tenant_session(

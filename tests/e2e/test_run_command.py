@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -63,7 +64,8 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         assert entry["tenant"] == "demo" and entry["status"] == 200
         assert entry["request_id"] and entry["duration_ms"] >= 0
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:

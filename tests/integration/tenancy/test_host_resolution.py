@@ -27,7 +27,7 @@ class ProbeController(Controller):
 
     path = "/probe/cameras"
 
-    @post("/")
+    @post("/", opt={"public": True})
     async def create(self, data: JSONBody[CameraIn],
                      db_session: NamedDependency[AsyncSession]) -> dict[str, str]:
         camera = Camera(name=data.name)
@@ -35,7 +35,7 @@ class ProbeController(Controller):
         await db_session.commit()
         return {"id": camera.id}
 
-    @get("/")
+    @get("/", opt={"public": True})
     async def names(self, db_session: NamedDependency[AsyncSession]) -> list[str]:
         return list(await db_session.scalars(select(Camera.name).order_by(Camera.name)))
 

@@ -1,0 +1,110 @@
+"""Rate limits in Redis: fixed-window counters for API calls, a growing lockout for logins.
+
+Both cost one Redis round trip on the common path (a pipeline). Counters are keyed under the
+control schema's name so two deployments (or the tests and the demo) never share a budget.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+
+@dataclass(frozen=True)
+class Budget:
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window ends
+    window: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.remaining < 0
+
+    def headers(self) -> dict[str, str]:
+        """IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-07)."""
+        return {
+            "RateLimit-Policy": f"{self.limit};w={self.window}",
+            "RateLimit": f"limit={self.limit}, remaining={max(self.remaining, 0)}, "
+                         f"reset={self.reset}",
+        }
+
+
+class RateLimiter:
+    def __init__(self, redis: Redis, namespace: str) -> None:
+        self.redis = redis
+        self.ns = f"argus:{namespace}:rl"
+
+    def queue(self, pipe, key: str, window: int) -> float:
+        """Add this hit to ``pipe`` (two commands); pass the result to ``budget``."""
+        now = time.time()
+        name = f"{self.ns}:api:{key}:{int(now // window)}"
+        pipe.incr(name)
+        pipe.expire(name, window + 1)
+        return now
+
+    @staticmethod
+    def budget(count: int, limit: int, window: int, now: float) -> Budget:
+        reset = max(1, math.ceil((int(now // window) + 1) * window - now))
+        return Budget(limit=limit, remaining=limit - int(count), reset=reset, window=window)
+
+    async def hit(self, key: str, limit: int, window: int) -> Budget:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            now = self.queue(pipe, key, window)
+            count, _ = await pipe.execute()
+        return self.budget(count, limit, window, now)
+
+
+class LoginThrottle:
+    """Counts failed logins per client IP and per account; too many lock that key out.
+
+    A lockout lasts ``base * 2**(n-1)`` seconds for the n-th lockout of the same key within a
+    day, capped at ``maximum``. Attempts during a lockout are refused without being checked, so
+    the right password does not get through either.
+    """
+
+    def __init__(self, redis: Redis, namespace: str, *, ip_threshold: int,
+                 account_threshold: int, window: int, base: float, maximum: float) -> None:
+        self.redis = redis
+        self.ns = f"argus:{namespace}:login"
+        self.thresholds = {"ip": ip_threshold, "acct": account_threshold}
+        self.window, self.base, self.maximum = window, base, maximum
+
+    def _keys(self, ip: str, account: str) -> dict[str, str]:
+        return {"ip": ip, "acct": account}
+
+    async def locked_for(self, ip: str, account: str) -> float:
+        """Seconds until both keys are free again (0 when not locked)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for kind, value in self._keys(ip, account).items():
+                pipe.pttl(f"{self.ns}:lock:{kind}:{value}")
+            ttls = await pipe.execute()
+        return max([t / 1000 for t in ttls if t and t > 0] or [0.0])
+
+    async def failed(self, ip: str, account: str) -> float:
+        """Record a failure; returns the lockout it started (0 when none)."""
+        keys = self._keys(ip, account)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for kind, value in keys.items():
+                pipe.incr(f"{self.ns}:fail:{kind}:{value}")
+                pipe.expire(f"{self.ns}:fail:{kind}:{value}", self.window)
+            counts = (await pipe.execute())[0::2]
+        longest = 0.0
+        for (kind, value), count in zip(keys.items(), counts, strict=True):
+            if int(count) < self.thresholds[kind]:
+                continue
+            n = await self.redis.incr(f"{self.ns}:lockouts:{kind}:{value}")
+            await self.redis.expire(f"{self.ns}:lockouts:{kind}:{value}", 86400)
+            seconds = min(self.base * 2 ** (int(n) - 1), self.maximum)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(f"{self.ns}:lock:{kind}:{value}", "1", px=max(1, int(seconds * 1000)))
+                pipe.delete(f"{self.ns}:fail:{kind}:{value}")
+                await pipe.execute()
+            longest = max(longest, seconds)
+        return longest
+
+    async def succeeded(self, account: str) -> None:
+        await self.redis.delete(f"{self.ns}:fail:acct:{account}")

@@ -1,0 +1,147 @@
+"""API tokens: create (secret shown once), list, revoke, and authenticate a request with one.
+
+A token acts as its owner with at most its scopes: the effective permissions are the token's
+scopes intersected with what the owner's *current* role allows, so demoting or disabling the
+owner shrinks or kills the token at once. Creating a token for someone else needs
+``tokens:manage``, and scopes may never exceed the creator's own permissions either.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address, ip_network
+
+from litestar.types import Scope
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.audit.service import Audit
+from argus.platform.core.db import utcnow
+from argus.platform.core.errors import Forbidden, Invalid, NotFound, Unauthorized
+from argus.platform.identity.models import ApiToken, User
+from argus.platform.identity.permissions import PERMISSIONS, ROLE_PERMISSIONS
+from argus.platform.identity.principal import Principal
+from argus.platform.identity.tokens import API_TOKEN_RE, new_api_token, same_digest
+from argus.tenants.context import TenantContext
+
+LAST_USED_GRANULARITY = timedelta(seconds=60)
+MAX_TOKENS_PER_USER = 100
+
+
+async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str) -> Principal:
+    from argus.platform.tenancy.dependencies import scope_client_ip
+
+    prefix = API_TOKEN_RE.match(token).group(1)
+    maker = scope["app"].state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
+    async with maker() as session:
+        found = (await session.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.prefix == prefix))).first()
+        now = utcnow()
+        if found is None or not same_digest(found[0].secret_hash, token):
+            raise Unauthorized("API token is not valid", code="invalid_token")
+        row, owner = found
+        if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+            raise Unauthorized("API token is revoked or expired", code="invalid_token")
+        if owner.state != "active":
+            raise Unauthorized("the token's owner is not active", code="invalid_token")
+        if row.ip_allowlist:
+            ip = scope_client_ip(scope)
+            if ip is None or not any(ip_address(ip) in ip_network(n) for n in row.ip_allowlist):
+                raise Forbidden("this token may not be used from your address",
+                                code="ip_not_allowed")
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
+            await session.execute(update(ApiToken).where(ApiToken.id == row.id)
+                                  .values(last_used_at=now))
+            await session.commit()
+    permissions = frozenset(row.scopes) & ROLE_PERMISSIONS.get(owner.role, frozenset())
+    return Principal(kind="token", user_id=owner.id, label=row.name, role=owner.role,
+                     permissions=permissions, token_id=row.id)
+
+
+def _clean_scopes(scopes: object) -> list[str]:
+    if not isinstance(scopes, list) or not scopes or len(scopes) > len(PERMISSIONS):
+        raise Invalid("scopes must be a non-empty list of permissions", field="scopes")
+    unknown = [s for s in scopes if s not in PERMISSIONS]
+    if unknown:
+        raise Invalid(f"unknown scope(s): {', '.join(map(str, unknown))}", field="scopes")
+    return sorted(set(scopes))
+
+
+def _clean_allowlist(cidrs: object) -> list[str] | None:
+    if cidrs is None:
+        return None
+    if not isinstance(cidrs, list) or len(cidrs) > 50:
+        raise Invalid("ip_allowlist must be a list of at most 50 CIDRs", field="ip_allowlist")
+    try:
+        return [str(ip_network(c, strict=False)) for c in cidrs]
+    except (ValueError, TypeError):
+        raise Invalid("ip_allowlist holds an invalid CIDR", field="ip_allowlist") from None
+
+
+class ApiTokenService:
+    def __init__(self, session: AsyncSession, principal: Principal, audit: Audit) -> None:
+        self.session = session
+        self.principal = principal
+        self.audit = audit
+
+    async def list(self, user_id: str | None = None) -> list[ApiToken]:
+        query = select(ApiToken).where(ApiToken.revoked_at.is_(None)).order_by(
+            ApiToken.created_at.desc())
+        if not self.principal.can("tokens:manage"):
+            query = query.where(ApiToken.user_id == self.principal.user_id)
+        elif user_id:
+            query = query.where(ApiToken.user_id == user_id)
+        return list(await self.session.scalars(query.limit(500)))
+
+    async def create(self, name: object, scopes: object, expires_at: datetime | None,
+                     ip_allowlist: object, user_id: str | None) -> tuple[ApiToken, str]:
+        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
+            raise Invalid("name must be 1-100 characters", field="name")
+        wanted = _clean_scopes(scopes)
+        allowlist = _clean_allowlist(ip_allowlist)
+        if expires_at is not None:
+            if expires_at.tzinfo is None:
+                raise Invalid("expires_at needs a time zone (use UTC, e.g. ...Z)",
+                              field="expires_at")
+            if expires_at <= datetime.now(UTC):
+                raise Invalid("expires_at must be in the future", field="expires_at")
+        owner_id = user_id or self.principal.user_id
+        if owner_id != self.principal.user_id and not self.principal.can("tokens:manage"):
+            raise Forbidden("creating tokens for other users needs tokens:manage",
+                            field="user_id")
+        owner = await self.session.get(User, owner_id)
+        if owner is None:
+            raise NotFound("user not found", field="user_id")
+        if owner.state != "active":
+            raise Invalid("the token's owner must be an active user", field="user_id")
+        ceiling = self.principal.permissions & ROLE_PERMISSIONS[owner.role]
+        beyond = [s for s in wanted if s not in ceiling]
+        if beyond:
+            raise Forbidden(f"scopes beyond your or the owner's role: {', '.join(beyond)}",
+                            field="scopes")
+        count = len(list(await self.session.scalars(
+            select(ApiToken.id).where(ApiToken.user_id == owner.id,
+                                      ApiToken.revoked_at.is_(None)))))
+        if count >= MAX_TOKENS_PER_USER:
+            raise Invalid("this user has too many tokens; revoke some first", field="user_id")
+        secret, prefix, secret_hash = new_api_token()
+        row = ApiToken(name=name.strip(), prefix=prefix, secret_hash=secret_hash, scopes=wanted,
+                       user_id=owner.id, created_by=self.principal.user_id,
+                       ip_allowlist=allowlist, expires_at=expires_at)
+        self.session.add(row)
+        await self.session.flush()
+        self.audit.record("api_tokens.create", "api_token", row.id,
+                          detail={"scopes": wanted, "owner": owner.id})
+        await self.session.commit()
+        return row, secret
+
+    async def revoke(self, token_id: str) -> None:
+        row = await self.session.get(ApiToken, token_id)
+        if row is None or row.revoked_at is not None or (
+                row.user_id != self.principal.user_id
+                and not self.principal.can("tokens:manage")):
+            raise NotFound("API token not found", field="id")
+        row.revoked_at = utcnow()
+        self.audit.record("api_tokens.revoke", "api_token", row.id)
+        await self.session.commit()

@@ -1,0 +1,66 @@
+"""Dependencies of identity routes: the caller, the request's audit recorder, the services."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.audit.service import Audit, RequestMeta
+from argus.platform.core.errors import Unauthorized
+from argus.platform.identity.api_tokens import ApiTokenService
+from argus.platform.identity.auth import AuthService
+from argus.platform.identity.principal import Principal
+from argus.platform.identity.users import UserService
+from argus.platform.tenancy.dependencies import scope_client_ip
+from argus.tenants.context import TenantContext
+
+
+def base_url(request: Request) -> str:
+    """Where links in mails point: the host the request came to."""
+    return f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+async def provide_principal(request: Request) -> Principal:
+    principal = request.scope.get("user")
+    if not isinstance(principal, Principal):
+        raise Unauthorized("authentication required")
+    return principal
+
+
+async def provide_audit(request: Request, db_session: NamedDependency[AsyncSession]) -> Audit:
+    principal = request.scope.get("user")
+    return Audit(db_session, principal if isinstance(principal, Principal) else None,
+                 RequestMeta(ip=scope_client_ip(request.scope),
+                             user_agent=request.headers.get("user-agent")))
+
+
+async def provide_auth_service(request: Request, db_session: NamedDependency[AsyncSession],
+                               tenant: NamedDependency[TenantContext],
+                               audit: NamedDependency[Audit]) -> AuthService:
+    state = request.app.state
+    return AuthService(db_session, tenant, state.identity, audit, state.mailer)
+
+
+async def provide_user_service(request: Request, db_session: NamedDependency[AsyncSession],
+                               auth_service: NamedDependency[AuthService],
+                               audit: NamedDependency[Audit]) -> UserService:
+    principal = request.scope.get("user")
+    return UserService(db_session, auth_service,
+                       principal if isinstance(principal, Principal) else None, audit,
+                       request.app.state.mailer)
+
+
+async def provide_token_service(db_session: NamedDependency[AsyncSession],
+                                principal: NamedDependency[Principal],
+                                audit: NamedDependency[Audit]) -> ApiTokenService:
+    return ApiTokenService(db_session, principal, audit)
+
+
+IDENTITY_DEPENDENCIES = {
+    "principal": Provide(provide_principal),
+    "audit": Provide(provide_audit),
+    "auth_service": Provide(provide_auth_service),
+    "user_service": Provide(provide_user_service),
+    "token_service": Provide(provide_token_service),
+}

@@ -1,0 +1,126 @@
+"""Authentication for ``/api/v1``: tenant, IP allowlist, credentials, rate limit, headers.
+
+Order, so that nothing tenant-specific runs before the tenant is known and nothing is checked
+for a caller who is not allowed in at all:
+
+1. resolve the tenant from the Host header (404/403/503), check the tenant's IP allowlist (403);
+2. routes marked ``opt={"public": True}`` stop here (sign-in, refresh, the tenant profile);
+3. credentials: ``Authorization: Bearer`` with an access JWT or an API token, else the session
+   cookie (then state-changing requests must carry the CSRF header); provider keys are refused;
+4. one Redis round trip: revocation markers and the caller's rate-limit counter (429);
+5. ``scope["user"]`` is the ``Principal``; responses carry the RateLimit headers.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from argus.platform.core.errors import Forbidden, QuotaExceeded, Unauthorized
+from argus.platform.identity.api_tokens import authenticate_api_token
+from argus.platform.identity.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, read_cookies
+from argus.platform.identity.permissions import ROLE_PERMISSIONS
+from argus.platform.identity.principal import Principal
+from argus.platform.identity.state import Identity
+from argus.platform.identity.tokens import API_TOKEN_RE, InvalidToken
+from argus.platform.tenancy.dependencies import request_tenant
+from argus.tenants.context import TenantContext
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class TenantAuthMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        tenant = await request_tenant(scope)
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get("public"):
+            await next_app(scope, receive, send)
+            return
+        identity: Identity = scope["app"].state.identity
+        principal = await self.authenticate(scope, tenant, identity)
+        settings = identity.settings
+        key = f"{tenant.id}:{principal.kind}:{principal.actor_id}"
+        checks = await self._redis_checks(identity, tenant, principal, key,
+                                          settings.api_rate_limit, settings.api_rate_window)
+        scope["user"] = principal
+        scope["auth"] = principal.kind
+        if checks.exceeded:
+            raise QuotaExceeded("rate limit exceeded; slow down",
+                                headers={**checks.headers(), "Retry-After": str(checks.reset)})
+        extra = [(k.lower().encode(), v.encode()) for k, v in checks.headers().items()]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await next_app(scope, receive, send_with_headers)
+
+    async def authenticate(self, scope: Scope, tenant: TenantContext,
+                           identity: Identity) -> Principal:
+        authorization = _header(scope, b"authorization")
+        if authorization:
+            scheme, _, credential = authorization.partition(" ")
+            credential = credential.strip()
+            if scheme.lower() != "bearer" or not credential:
+                raise Unauthorized("use Authorization: Bearer <token>")
+            if credential.startswith("argus_pk_"):
+                raise Unauthorized("provider keys are not valid on tenant hosts")
+            if API_TOKEN_RE.match(credential):
+                return await authenticate_api_token(scope, tenant, credential)
+            return self._from_jwt(credential, tenant, identity, via_cookie=False)
+        cookies = read_cookies(scope)
+        token = cookies.get(ACCESS_COOKIE)
+        if not token:
+            raise Unauthorized("authentication required")
+        principal = self._from_jwt(token, tenant, identity, via_cookie=True)
+        if scope.get("method", "GET") not in SAFE_METHODS:
+            sent = _header(scope, CSRF_HEADER) or ""
+            expected = cookies.get(CSRF_COOKIE, "")
+            if not expected or not hmac.compare_digest(sent, expected):
+                raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+        return principal
+
+    @staticmethod
+    def _from_jwt(token: str, tenant: TenantContext, identity: Identity,
+                  via_cookie: bool) -> Principal:
+        try:
+            claims = identity.tokens().verify(token, tenant.id)
+        except InvalidToken:
+            raise Unauthorized("access token is not valid", code="invalid_token") from None
+        permissions = ROLE_PERMISSIONS.get(claims.role)
+        if permissions is None or claims.role == "api_only":
+            raise Unauthorized("access token is not valid", code="invalid_token")
+        return Principal(kind="user", user_id=claims.user_id, label=claims.email,
+                         role=claims.role, permissions=permissions, jti=claims.jti,
+                         family_id=claims.family_id, expires_at=claims.expires_at,
+                         via_cookie=via_cookie, issued_ms=claims.issued_ms)
+
+    @staticmethod
+    async def _redis_checks(identity: Identity, tenant: TenantContext, principal: Principal,
+                            key: str, limit: int, window: int):
+        """Revocation markers and the rate-limit counter in one round trip."""
+        async with identity.redis.pipeline(transaction=False) as pipe:
+            if principal.kind == "user":
+                pipe.exists(identity.jti_key(tenant.id, principal.jti or ""))
+                pipe.get(identity.user_key(tenant.id, principal.user_id))
+                pipe.exists(identity.family_key(tenant.id, principal.family_id or ""))
+            now = identity.limiter.queue(pipe, key, window)
+            results = await pipe.execute()
+        if principal.kind == "user":
+            denied, revoked_ms, family_gone = results[:3]
+            if denied or family_gone or (revoked_ms and principal.issued_ms < int(revoked_ms)):
+                raise Unauthorized("access token was revoked", code="invalid_token")
+        return identity.limiter.budget(results[-2], limit, window, now)

@@ -1,0 +1,57 @@
+"""``Identity``: the process-wide pieces of authentication, built once in ``build_state``.
+
+Also the Redis side of revocation: a logged-out access token's ``jti`` is denied until it
+expires, and disabling a user (or changing their role or password) denies every access token
+issued to them before that moment.
+"""
+
+from __future__ import annotations
+
+import time
+
+from redis.asyncio import Redis
+
+from argus.platform.core.netaddr import parse_networks
+from argus.platform.core.ratelimit import LoginThrottle, RateLimiter
+from argus.platform.core.settings import Settings
+from argus.platform.identity.passwords import Passwords
+from argus.platform.identity.tokens import AccessTokens
+
+
+class Identity:
+    def __init__(self, settings: Settings, redis: Redis) -> None:
+        auth = settings.auth
+        ns = settings.database.control_schema
+        self.settings = auth
+        self.redis = redis
+        self.ns = f"argus:{ns}:auth"
+        self.passwords = Passwords(auth)
+        self.access = AccessTokens(auth) if auth.jwt_secrets else None
+        self.limiter = RateLimiter(redis, ns)
+        self.throttle = LoginThrottle(redis, ns, ip_threshold=auth.login_ip_threshold,
+                                      account_threshold=auth.login_account_threshold,
+                                      window=auth.login_window, base=auth.login_lockout_base,
+                                      maximum=auth.login_lockout_max)
+        self.trusted_proxies = parse_networks(auth.trusted_proxies)
+
+    def tokens(self) -> AccessTokens:
+        if self.access is None:
+            raise RuntimeError("ARGUS_JWT_SECRETS is not set")
+        return self.access
+
+    def jti_key(self, tenant_id: str, jti: str) -> str:
+        return f"{self.ns}:jti:{tenant_id}:{jti}"
+
+    def user_key(self, tenant_id: str, user_id: str) -> str:
+        return f"{self.ns}:user-revoked:{tenant_id}:{user_id}"
+
+    def family_key(self, tenant_id: str, family_id: str) -> str:
+        return f"{self.ns}:family-revoked:{tenant_id}:{family_id}"
+
+    async def deny_jti(self, tenant_id: str, jti: str, seconds_left: float) -> None:
+        await self.redis.set(self.jti_key(tenant_id, jti), "1", ex=max(1, int(seconds_left) + 6))
+
+    async def revoke_user_tokens(self, tenant_id: str, user_id: str) -> None:
+        """Every access token this user holds now stops working."""
+        await self.redis.set(self.user_key(tenant_id, user_id), str(int(time.time() * 1000) + 1),
+                             ex=self.settings.access_ttl + 60)
