@@ -102,7 +102,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],
         guards=[require_permission],
-        request_max_body_size=1024 * 1024,
+        request_max_body_size=2 * 1024 * 1024,
     )
     provider_api = Router("/provider/v1", route_handlers=[ProviderTenantController],
                           dependencies={"tenant_service": Provide(_provide_tenant_service,

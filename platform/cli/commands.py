@@ -22,6 +22,8 @@ from argus.platform.provider.schemas import TenantOut
 from argus.tenants.service import TenantSpec
 
 DEMO_PROVIDER_KEY = "argus_pk_000000000000_demo-provider-key-for-local-use-only-000000"
+DEMO_ADMIN_EMAIL = "admin@demo.localhost"
+DEMO_ADMIN_PASSWORD = "demo-admin-password"  # dev only; ARGUS_DEMO_ADMIN_PASSWORD overrides
 
 
 class CliError(Exception):
@@ -170,6 +172,70 @@ async def tenants_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- users ---------------------------------------------------------------------------------
+
+@contextlib.asynccontextmanager
+async def user_service(state: dict, slug: str):
+    """A ``UserService`` on ``slug``'s schema, acting as the CLI (audited as ``system``)."""
+    from argus.platform.audit.service import Audit, RequestMeta
+    from argus.platform.identity.auth import AuthService
+    from argus.platform.identity.users import UserService
+    from argus.tenants.context import TenantContext
+
+    row = await state["tenant_service"].get(slug)
+    if row.state != "active":
+        raise CliError(f"tenant {slug!r} is {row.state}")
+    tenant = TenantContext.from_row(row)
+    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    async with maker() as session:
+        audit = Audit(session, None, RequestMeta(user_agent="argus-cli"))
+        auth = AuthService(session, tenant, state["identity"], audit, state["mailer"])
+        service = UserService(session, auth, None, audit, state["mailer"])
+        yield service
+
+
+async def ensure_user(state: dict, slug: str, email: str, name: str, role: str,
+                      password: str) -> bool:
+    """Create an active user, or reset an existing one's password and role. True if created."""
+    from sqlalchemy import select
+
+    from argus.platform.identity.auth import normalize_email
+    from argus.platform.identity.models import User
+    from argus.platform.identity.passwords import check_policy
+
+    async with user_service(state, slug) as service:
+        existing = await service.session.scalar(
+            select(User).where(User.email == normalize_email(email)))
+        if existing is None:
+            await service.create(email, name, role, password)
+            return True
+        await service.auth.set_password(existing, check_policy(password))
+        existing.role, existing.state = role, "active"
+        service.audit.record("users.update", "user", existing.id,
+                             actor=("system", None, "argus-cli"),
+                             detail={"role": role, "state": "active", "password": "reset"})
+        await service.session.commit()
+        return False
+
+
+async def users_create(args: argparse.Namespace) -> int:
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    async with _state() as state:
+        if password is None:
+            async with user_service(state, args.tenant) as service:
+                user = await service.create(args.email, args.name or args.email, args.role,
+                                            base_url=f"http://{args.tenant}."
+                                                     f"{state['settings'].http.base_domain}")
+            print(f"invited {user.email} (the invite link was mailed)", file=sys.stderr)
+            return 0
+        created = await ensure_user(state, args.tenant, args.email, args.name or args.email,
+                                    args.role, password)
+    print(f"{'created' if created else 'updated'} {args.email}", file=sys.stderr)
+    return 0
+
+
 # --- provider keys -------------------------------------------------------------------------
 
 async def provider_keys_create(args: argparse.Namespace) -> int:
@@ -185,10 +251,21 @@ async def _demo_setup(settings: Settings) -> str:
     async with _state(settings) as state:
         await migrate_control(state)
         service = state["tenant_service"]
+        targets = [TenantTarget(t.slug, t.db_cluster, t.schema)
+                   for t in await service.all_targets() if t.state != "provisioning"]
+        failed = [r for r in await migrate_all(settings, targets) if r.status == "failed"]
+        for r in failed:
+            print(f"warning: tenant {r.slug} did not migrate: {r.error}", file=sys.stderr)
         await service.put("demo", TenantSpec(name="Demo Security Co."))
         key = await create_key(state["dbs"], "demo",
                                os.environ.get("ARGUS_DEMO_PROVIDER_KEY") or DEMO_PROVIDER_KEY)
+        await ensure_user(state, "demo", DEMO_ADMIN_EMAIL, "Demo Admin", "admin",
+                          demo_admin_password())
     return key
+
+
+def demo_admin_password() -> str:
+    return os.environ.get("ARGUS_DEMO_ADMIN_PASSWORD") or DEMO_ADMIN_PASSWORD
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -203,6 +280,10 @@ Argus is {'set up' if args.no_serve else 'running'}.
   Provider API         http://{settings.http.provider_host}{port}/provider/v1/tenants
   OpenAPI (Swagger)    http://{settings.http.provider_host}{port}/schema/swagger
   Health               http://127.0.0.1{port}/readyz
+
+  Demo admin (dev only): {DEMO_ADMIN_EMAIL} / {demo_admin_password()}
+    curl -X POST -H 'Content-Type: application/json' http://demo.{base}{port}/api/v1/auth/login \\
+      -d '{{"email": "{DEMO_ADMIN_EMAIL}", "password": "{demo_admin_password()}"}}'
 
   Provider key (dev only): {key}
     curl -H "Authorization: Bearer {key}" http://{settings.http.provider_host}{port}/provider/v1/tenants

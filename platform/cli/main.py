@@ -54,6 +54,18 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         p.set_defaults(func=getattr(commands, f"tenants_{action}"), is_async=True)
 
+    users = sub.add_parser("users", help="manage a tenant's users").add_subparsers(
+        dest="action", required=True)
+    p = users.add_parser("create", help="create a user (or invite one when no password)")
+    p.add_argument("--tenant", required=True, help="the tenant's slug")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name")
+    p.add_argument("--role", default="admin", choices=["admin", "operator", "viewer",
+                                                        "api_only"])
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    p.set_defaults(func=commands.users_create, is_async=True)
+
     keys = sub.add_parser("provider-keys", help="provider API keys").add_subparsers(
         dest="action", required=True)
     p = keys.add_parser("create", help="create a key and print it alone on standard output")
