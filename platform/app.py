@@ -49,8 +49,10 @@ def build_state(settings: Settings) -> dict[str, Any]:
     dbs = Databases(settings.database)
     redis = Redis.from_url(settings.redis.url, decode_responses=True)
     storage = storage_from_settings(settings.storage)
+    resolver = TenantResolver(settings.http, dbs)
 
     async def notify(slug: str) -> None:
+        resolver.invalidate()  # this process at once; the others through Redis
         await publish_tenant_changed(redis, settings.database.control_schema, slug)
 
     return {
@@ -60,7 +62,7 @@ def build_state(settings: Settings) -> dict[str, Any]:
         "dbs": dbs,
         "redis": redis,
         "storage": storage,
-        "resolver": TenantResolver(settings.http, dbs),
+        "resolver": resolver,
         "tenant_service": TenantService(settings, dbs, storage, notify),
     }
 
