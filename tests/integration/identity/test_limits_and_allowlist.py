@@ -1,0 +1,121 @@
+"""Brute-force lockout, API rate limits, the tenant IP allowlist and trusted proxies."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+import httpx
+
+from argus.platform.app import close_state, create_app
+from tests.integration.identity.conftest import PASSWORD, bearer, login
+
+
+async def _login(client, tenant, email, password):
+    return await client.post("/api/v1/auth/login", headers={"Host": tenant.host},
+                             json={"email": email, "password": password})
+
+
+async def test_bad_passwords_lock_out_then_the_lockout_ends(client_for, tenant_a):
+    client = client_for("10.20.0.1")
+    email = tenant_a.emails["operator"]
+    statuses = []
+    for _ in range(20):
+        response = await _login(client, tenant_a, email, "wrong-password-1")
+        statuses.append(response.status_code)
+    assert set(statuses) <= {401, 429} and 429 in statuses
+    assert statuses[0] == 401
+    locked = await _login(client, tenant_a, email, PASSWORD)
+    assert locked.status_code == 429  # the right password is refused during the lockout
+    retry_after = int(locked.headers["Retry-After"])
+    assert 1 <= retry_after <= 60
+    await asyncio.sleep(retry_after + 0.2)
+    assert (await _login(client, tenant_a, email, PASSWORD)).status_code == 200
+
+
+async def test_many_accounts_from_one_ip_lock_that_ip(client_for, tenant_a):
+    client = client_for("10.20.0.2")
+    statuses = [(await _login(client, tenant_a, f"nobody{i}@x.example", "wrong-password-1")
+                 ).status_code for i in range(20)]
+    assert statuses[:19] == [401] * 19 and statuses[19] == 429
+    # The same IP cannot try a real account now; another IP can.
+    assert (await _login(client, tenant_a, tenant_a.emails["viewer"], PASSWORD)
+            ).status_code == 429
+    other = client_for("10.20.0.3")
+    assert (await _login(other, tenant_a, tenant_a.emails["viewer"], PASSWORD)
+            ).status_code == 200
+
+
+async def test_api_rate_limit_answers_429_with_headers(control, tenant_a):
+    limited = dataclasses.replace(control, auth=dataclasses.replace(control.auth,
+                                                                    api_rate_limit=5))
+    app = create_app(limited)
+    try:
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.20.0.4", 1)),
+                                   base_url="http://testserver.local")
+        token = (await login(client, tenant_a))["access_token"]
+        first = await client.get("/api/v1/me", headers=bearer(tenant_a, token))
+        assert first.headers["RateLimit-Policy"] == "5;w=60"
+        assert first.headers["RateLimit"].startswith("limit=5, remaining=")
+        blocked = None
+        for _ in range(12):  # 5 per window: a 429 comes within 6 calls (or 11 at a rollover)
+            response = await client.get("/api/v1/me", headers=bearer(tenant_a, token))
+            if response.status_code == 429:
+                blocked = response
+                break
+            assert response.status_code == 200
+        assert blocked is not None
+        assert int(blocked.headers["Retry-After"]) >= 1
+        assert blocked.json()["code"] == "rate_limited"
+        assert "remaining=0" in blocked.headers["RateLimit"]
+    finally:
+        await close_state(app.state)
+
+
+async def test_ip_allowlist_blocks_others_and_trusts_forwarded_for_only_from_proxies(
+        control, state, tenant_a):
+    proxied = dataclasses.replace(control, auth=dataclasses.replace(
+        control.auth, trusted_proxies=("10.99.0.0/16",)))
+    app = create_app(proxied)
+
+    def client(ip: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 1)),
+                                 base_url="http://testserver.local")
+
+    try:
+        office = client("10.30.0.5")
+        token = (await login(office, tenant_a))["access_token"]
+        headers = bearer(tenant_a, token)
+        lockout = await office.put("/api/v1/settings/ip-allowlist", headers=headers,
+                                   json={"ip_allowlist": ["192.0.2.0/24"]})
+        assert lockout.status_code == 422 and lockout.json()["field"] == "ip_allowlist"
+        ok = await office.put("/api/v1/settings/ip-allowlist", headers=headers,
+                              json={"ip_allowlist": ["10.30.0.0/16"]})
+        assert ok.status_code == 200 and ok.json() == {"ip_allowlist": ["10.30.0.0/16"]}
+
+        assert (await office.get("/api/v1/me", headers=headers)).status_code == 200
+        outsider = await client("203.0.113.9").get("/api/v1/me", headers=headers)
+        assert outsider.status_code == 403 and outsider.json()["code"] == "ip_not_allowed"
+        # Even sign-in is refused from outside the list.
+        refused = await client("203.0.113.9").post(
+            "/api/v1/auth/login", headers={"Host": tenant_a.host},
+            json={"email": tenant_a.emails["admin"], "password": PASSWORD})
+        assert refused.status_code == 403
+
+        via_proxy = await client("10.99.1.1").get(
+            "/api/v1/me", headers={**headers, "X-Forwarded-For": "10.30.7.7"})
+        assert via_proxy.status_code == 200
+        spoofed = await client("203.0.113.9").get(
+            "/api/v1/me", headers={**headers, "X-Forwarded-For": "10.30.7.7"})
+        assert spoofed.status_code == 403
+        chained = await client("10.99.1.1").get(
+            "/api/v1/me", headers={**headers, "X-Forwarded-For": "10.30.7.7, 203.0.113.9"})
+        assert chained.status_code == 403  # the rightmost untrusted hop is the client
+
+        cleared = await office.put("/api/v1/settings/ip-allowlist", headers=headers,
+                                   json={"ip_allowlist": []})
+        assert cleared.status_code == 200
+        assert (await client("203.0.113.9").get("/api/v1/me", headers=headers)
+                ).status_code == 200
+    finally:
+        await close_state(app.state)
