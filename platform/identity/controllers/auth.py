@@ -48,13 +48,14 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", opt=public(), summary="Sign in with e-mail and password")
+    @post("/login", opt=public(), status_code=200, summary="Sign in with e-mail and password")
     async def login(self, request: Request, data: JSONBody[LoginIn],
                     auth_service: Auth) -> Response[TokensOut]:
         pair = await auth_service.login(data.email, data.password)
         return _tokens_response(request, pair, data.cookie)
 
-    @post("/refresh", opt=public(), summary="Rotate the refresh token; get a new access token")
+    @post("/refresh", opt=public(), status_code=200,
+          summary="Rotate the refresh token; get a new access token")
     async def refresh(self, request: Request, data: JSONBody[RefreshIn],
                       auth_service: Auth) -> Response[TokensOut]:
         from_cookie = data.refresh_token is None
@@ -85,7 +86,8 @@ class AuthController(Controller):
     async def confirm_reset(self, data: JSONBody[ResetConfirmIn], auth_service: Auth) -> None:
         await auth_service.confirm_reset(data.token, data.new_password)
 
-    @post("/invite/accept", opt=public(), summary="Accept an invite: choose a password")
+    @post("/invite/accept", opt=public(), status_code=200,
+          summary="Accept an invite: choose a password")
     async def accept_invite(self, data: JSONBody[InviteAcceptIn],
                             auth_service: Auth) -> UserOut:
         return UserOut.of(await auth_service.accept_invite(data.token, data.password,
