@@ -59,13 +59,14 @@ class AuditLogController(Controller):
         action: FromQuery[str | None] = None,
         resource_type: FromQuery[str | None] = None,
         resource_id: FromQuery[str | None] = None,
-        since: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        until: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
         cursor: FromQuery[str | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> AuditPage:
         rows, next_cursor = await list_audit(
             db_session, actor_id=actor, action=action, resource_type=resource_type,
-            resource_id=resource_id, since=_aware(since, "from"), until=_aware(until, "to"),
+            resource_id=resource_id, since=_aware(since, "since"),
+            until=_aware(until, "until"),
             cursor=cursor, limit=limit)
         return AuditPage([AuditEntry.of(r) for r in rows], next_cursor)

@@ -7,6 +7,7 @@ request id and answered with a bare 500.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -14,6 +15,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 log = structlog.get_logger("argus.errors")
+_FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
 
 
 class ArgusError(Exception):
@@ -90,8 +92,11 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
     """Litestar's body/parameter validation → 422 naming the first offending field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
+    message = str(first.get("message") or exc.detail)
     field = first.get("key") or None
-    message = first.get("message") or exc.detail
+    if field in (None, "data"):  # the body as a whole: name the field msgspec complained of
+        named = _FIELD_IN_MESSAGE.search(message)
+        field = named.group(1) if named else "body"
     body = Invalid(str(message), field=field).body()
     if len(extra) > 1:
         body["errors"] = extra
@@ -99,10 +104,12 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
-    code = {401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed"}.get(exc.status_code, "error")
-    return Response({"status_code": exc.status_code, "code": code, "detail": exc.detail},
-                    status_code=exc.status_code, headers=exc.headers)
+    code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+            405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+    body = {"status_code": exc.status_code, "code": code, "detail": exc.detail}
+    if exc.status_code in (400, 413):  # undecodable or oversized request body
+        body["field"] = "body"
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -130,6 +130,7 @@ class AuthService:
         if user is None or user.state != "active" or user.role not in LOGIN_ROLES:
             raise Unauthorized("the account cannot sign in", code="invalid_token")
         pair = await self._issue(user, family_id=row.family_id)
+        self.audit.record("auth.refresh", "user", user.id, actor=("user", user.id, user.email))
         await self.session.commit()
         return pair
 
@@ -175,6 +176,9 @@ class AuthService:
         email = normalize_email(email)
         user = await self.session.scalar(select(User).where(User.email == email))
         if user is None or user.state != "active" or user.role not in LOGIN_ROLES:
+            self.audit.record("auth.password_reset_requested", "user", None, result="ignored",
+                              actor=("anonymous", None, email))
+            await self.session.commit()
             return
         token = await self.issue_link(user, "reset")
         self.audit.record("auth.password_reset_requested", "user", user.id,

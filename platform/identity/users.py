@@ -63,9 +63,12 @@ class UserService:
             query = query.where(or_(User.email.like(like), User.name.like(like)))
         if cursor:
             try:
-                after = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+                after = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                                         validate=True).decode()
             except ValueError:
-                raise Invalid("cursor is not valid", field="cursor") from None
+                after = ""
+            if "@" not in after:
+                raise Invalid("cursor is not valid", field="cursor")
             query = query.where(User.email > after)
         rows = list(await self.session.scalars(query))
         next_cursor = None

@@ -1,0 +1,183 @@
+"""Every tenant route × every role: allowed roles get 2xx, the others 403; each successful
+mutating call leaves exactly one audit row, each refused one none.
+
+The table below must name every route the app serves under ``/api/v1``: a new route fails
+this test until it is added, with its request, so no route escapes the matrix.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from argus.platform.audit.models import AuditLog
+from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
+from tests.integration.identity.conftest import PASSWORD, bearer, login, make_api_token
+
+PUBLIC = {
+    "GET /api/v1/tenant", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/password-reset", "POST /api/v1/auth/password-reset/confirm",
+    "POST /api/v1/auth/invite/accept",
+}
+
+
+async def _fresh_user(ctx) -> str:
+    response = await ctx["client"].post(
+        "/api/v1/users", headers=bearer(ctx["tenant"], ctx["admin"]),
+        json={"email": f"u{uuid.uuid4().hex[:8]}@x.example", "name": "Target",
+              "role": "viewer"})
+    return response.json()["id"]
+
+
+async def _own_token(ctx) -> str:
+    token = await make_api_token(ctx["client"], ctx["tenant"], ctx["caller_admin_view"],
+                                 ["cameras:read"], user_id=ctx["caller_user_id"])
+    return token["id"]
+
+
+async def _user_path(ctx):
+    return f"/api/v1/users/{await _fresh_user(ctx)}", None
+
+
+# "METHOD path-template" -> async builder(ctx) -> (path, json body)
+CASES = {
+    "GET /api/v1/me": lambda ctx: _plain("/api/v1/me"),
+    "POST /api/v1/me/password": lambda ctx: _plain(
+        "/api/v1/me/password", {"current_password": PASSWORD, "new_password": PASSWORD}),
+    "POST /api/v1/auth/logout": lambda ctx: _plain("/api/v1/auth/logout"),
+    "GET /api/v1/users": lambda ctx: _plain("/api/v1/users"),
+    "POST /api/v1/users": lambda ctx: _plain(
+        "/api/v1/users", {"email": f"n{uuid.uuid4().hex[:8]}@x.example", "name": "N",
+                          "role": "viewer"}),
+    "GET /api/v1/users/{user_id:str}": _user_path,
+    "PATCH /api/v1/users/{user_id:str}": lambda ctx: _with_body(_user_path(ctx),
+                                                                 {"name": "Renamed"}),
+    "DELETE /api/v1/users/{user_id:str}": _user_path,
+    "GET /api/v1/api-tokens": lambda ctx: _plain("/api/v1/api-tokens"),
+    "POST /api/v1/api-tokens": lambda ctx: _plain(
+        "/api/v1/api-tokens", {"name": "matrix", "scopes": ["cameras:read"]}),
+    "DELETE /api/v1/api-tokens/{token_id:str}": lambda ctx: _token_path(ctx),
+    "GET /api/v1/audit-logs": lambda ctx: _plain("/api/v1/audit-logs"),
+    "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
+    "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
+                                                            {"ip_allowlist": []}),
+}
+
+
+async def _plain(path, body=None):
+    return path, body
+
+
+async def _with_body(pending, body):
+    path, _ = await pending
+    return path, body
+
+
+async def _token_path(ctx):
+    return f"/api/v1/api-tokens/{await _own_token(ctx)}", None
+
+
+def tenant_routes(app) -> dict[str, dict]:
+    routes = {}
+    for route in app.routes:
+        if not route.path.startswith("/api/v1"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            for method in handler.http_methods:
+                if method in ("HEAD", "OPTIONS"):
+                    continue
+                routes[f"{method} {route.path}"] = handler.opt
+    return routes
+
+
+def test_every_tenant_route_is_in_the_matrix(identity_app):
+    routes = tenant_routes(identity_app)
+    assert set(routes) == set(CASES) | PUBLIC, "add new routes to CASES (or PUBLIC)"
+    for key, opt in routes.items():
+        if key in PUBLIC:
+            assert opt.get("public"), key
+        else:
+            assert not opt.get("public") and opt.get("permission"), key
+
+
+async def _audit_count(state, tenant) -> int:
+    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    async with maker() as session:
+        return await session.scalar(select(func.count()).select_from(AuditLog))
+
+
+@pytest.mark.parametrize("caller", ["admin", "operator", "viewer", "api_only"])
+async def test_role_by_route_matrix_and_one_audit_row_per_change(
+        client_for, tenant_a, state, identity_app, caller):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    users = (await client.get("/api/v1/users", headers=bearer(tenant_a, admin))).json()["items"]
+    user_ids = {u["role"]: u["id"] for u in users}
+    permissions = ROLE_PERMISSIONS[caller]
+    routes = tenant_routes(identity_app)
+    failures = []
+    for key, opt in sorted(routes.items()):
+        if key in PUBLIC:
+            continue
+        method = key.split(" ", 1)[0]
+        if caller == "api_only":
+            credential = (await make_api_token(client, tenant_a, admin, sorted(permissions),
+                                               user_id=user_ids["api_only"]))["secret"]
+            allowed = opt["permission"] != SELF_SERVICE and opt["permission"] in permissions
+        else:
+            credential = (await login(client, tenant_a, caller))["access_token"]
+            allowed = opt["permission"] == SELF_SERVICE or opt["permission"] in permissions
+        ctx = {"client": client, "tenant": tenant_a, "admin": admin,
+               "caller_admin_view": admin, "caller_user_id": user_ids[caller]}
+        path, body = await CASES[key](ctx)
+        before = await _audit_count(state, tenant_a)
+        response = await client.request(method, path, json=body,
+                                        headers=bearer(tenant_a, credential))
+        after = await _audit_count(state, tenant_a)
+        expected_rows = 1 if (allowed and method != "GET") else 0
+        ok_status = 200 <= response.status_code < 300 if allowed else response.status_code == 403
+        if not ok_status or after - before != expected_rows:
+            failures.append((key, caller, response.status_code, after - before,
+                             response.text[:200]))
+    assert failures == []
+
+
+async def test_public_mutations_are_audited_once_and_failures_leave_no_row(
+        client_for, tenant_a, state, identity_app):
+    client = client_for("10.50.0.1")
+    host = {"Host": tenant_a.host}
+
+    async def rows_added(coro) -> tuple[int, object]:
+        before = await _audit_count(state, tenant_a)
+        response = await coro
+        return await _audit_count(state, tenant_a) - before, response
+
+    added, tokens = await rows_added(client.post(
+        "/api/v1/auth/login", headers=host,
+        json={"email": tenant_a.emails["admin"], "password": PASSWORD}))
+    assert added == 1
+    tokens = tokens.json()
+    added, _ = await rows_added(client.post("/api/v1/auth/login", headers=host, json={
+        "email": tenant_a.emails["admin"], "password": "wrong-password-x"}))
+    assert added == 1  # a failed sign-in is audited too
+    added, _ = await rows_added(client.post("/api/v1/auth/refresh", headers=host,
+                                            json={"refresh_token": tokens["refresh_token"]}))
+    assert added == 1
+    added, _ = await rows_added(client.post("/api/v1/auth/password-reset", headers=host,
+                                            json={"email": tenant_a.emails["viewer"]}))
+    assert added == 1
+
+    admin = bearer(tenant_a, tokens["access_token"])
+    added, response = await rows_added(client.post(
+        "/api/v1/users", headers=admin,
+        json={"email": tenant_a.emails["viewer"], "name": "Dup", "role": "viewer"}))
+    assert response.status_code == 409 and added == 0
+    me = (await client.get("/api/v1/me", headers=admin)).json()
+    added, response = await rows_added(client.patch(f"/api/v1/users/{me['id']}", headers=admin,
+                                                    json={"role": "viewer"}))
+    assert response.status_code == 409 and added == 0
+    added, response = await rows_added(client.post(
+        "/api/v1/api-tokens", headers=admin, json={"name": "x", "scopes": ["nope"]}))
+    assert response.status_code == 422 and added == 0
