@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
-from argus.platform.cli.commands import migrate_control
+from argus.platform.cli.commands import ensure_user, migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
 from argus.tenants.service import TenantSpec
@@ -39,12 +39,16 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 CONTROL = "argus_bench_control"
 READ_TENANTS = ["bench-a", "bench-b", "bench-c"]
+BENCH_PASSWORD = "bench-admin-password"
+JWT_KEY = "bench-only-jwt-signing-key-0123456789abcdef"
 
 
 def bench_env(storage_root: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"ARGUS_CONTROL_SCHEMA": CONTROL, "ARGUS_STORAGE_ROOT": storage_root,
-                "ARGUS_STORAGE_BACKEND": "local"})
+                "ARGUS_STORAGE_BACKEND": "local", "ARGUS_JWT_SECRETS": JWT_KEY,
+                # The counter still runs on every call; the budget is just out of reach.
+                "ARGUS_API_RATE_LIMIT": "1000000000"})
     env.update(extra)
     return env
 
@@ -71,6 +75,8 @@ async def prepare_read_tenants(settings: Settings, cameras: int) -> None:
             async with maker() as session:
                 session.add_all(Camera(name=f"{slug} camera {i}") for i in range(cameras))
                 await session.commit()
+            await ensure_user(state, slug, f"admin@{slug}.example", "Bench", "admin",
+                              BENCH_PASSWORD)
     finally:
         await close_state(state)
 
@@ -94,9 +100,9 @@ def parse_wrk(output: str) -> dict[str, float]:
             "non_2xx": int(errors.group(1)) if errors else 0}
 
 
-def wrk(url: str, seconds: int, hosts: list[str]) -> dict[str, float]:
+def wrk(url: str, seconds: int, entries: list[str]) -> dict[str, float]:
     cmd = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s",
-           str(HERE / "rotate_hosts.lua"), url, "--", *hosts]
+           str(HERE / "rotate_hosts.lua"), url, "--", *entries]
     return parse_wrk(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
 
 
@@ -121,13 +127,30 @@ def measure_http(env: dict[str, str], duration: int,
             if time.monotonic() > deadline:
                 raise SystemExit("server did not start")
             time.sleep(0.2)
-        results: dict[str, list[dict[str, float]]] = {"tenant_read": [], "bare": []}
-        routes = (("tenant_read", "/api/v1/bench/cameras", hosts), ("bare", "/bench/bare", []))
+        jwts, tokens = [], []
+        for host, slug in zip(hosts, READ_TENANTS, strict=True):
+            signed_in = httpx.post(f"{base}/api/v1/auth/login", headers={"Host": host},
+                                   json={"email": f"admin@{slug}.example",
+                                         "password": BENCH_PASSWORD}).json()
+            jwt = signed_in["access_token"]
+            created = httpx.post(f"{base}/api/v1/api-tokens",
+                                 headers={"Host": host, "Authorization": f"Bearer {jwt}"},
+                                 json={"name": "bench", "scopes": ["cameras:read"]}).json()
+            jwts.append(f"{host}|{jwt}")
+            tokens.append(f"{host}|{created['secret']}")
+        routes = (("tenant_read", "/api/v1/bench/cameras", hosts),
+                  ("tenant_read_jwt", "/api/v1/bench/cameras-auth", jwts),
+                  ("tenant_read_api_token", "/api/v1/bench/cameras-auth", tokens),
+                  ("bare", "/bench/bare", []))
+        results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in routes}
         for _name, path, route_hosts in routes:
             wrk(base + path, 3, route_hosts)  # warm-up
         for _ in range(rounds):
             for name, path, route_hosts in routes:
                 results[name].append(wrk(base + path, duration, route_hosts))
+        logins = ["login", *(f"{h}|admin@{s}.example|{BENCH_PASSWORD}"
+                             for h, s in zip(hosts, READ_TENANTS, strict=True))]
+        results["login"] = [wrk(base + "/api/v1/auth/login", duration, logins)]
         return results
     finally:
         server.terminate()
@@ -216,6 +239,9 @@ def main() -> None:
         return sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2]
 
     tr, bare = median_round(http["tenant_read"]), median_round(http["bare"])
+    jwt_read = median_round(http["tenant_read_jwt"])
+    token_read = median_round(http["tenant_read_api_token"])
+    login = http["login"][0]
     print(f"conditions: {os.cpu_count()} cores, {stdlib_platform.platform()}, "
           f"Python {stdlib_platform.python_version()}, local-directory storage, "
           f"wrk -t2 -c32 -d{args.duration}s x {args.rounds} rounds after a 3 s warm-up, "
@@ -231,6 +257,15 @@ def main() -> None:
     print(f"bare route:         {bare['rps']:.0f} req/s, p50 {bare['p50_ms']:.2f} ms, "
           f"p99 {bare['p99_ms']:.2f} ms, non-2xx {bare['non_2xx']}")
     print(f"tenant read / bare: {tr['rps'] / bare['rps']:.2f}")
+    for name, r in (("JWT", jwt_read), ("API token", token_read)):
+        extra = tr["rps"] / r["rps"] - 1
+        print(f"authenticated read ({name}): {r['rps']:.0f} req/s, p50 {r['p50_ms']:.2f} ms, "
+              f"p99 {r['p99_ms']:.2f} ms, non-2xx {r['non_2xx']}; auth adds {extra:.0%} "
+              "to the cost of a read")
+    print(f"login: {login['rps']:.0f} req/s, p50 {login['p50_ms']:.1f} ms, "
+          f"p99 {login['p99_ms']:.1f} ms, non-2xx {login['non_2xx']} "
+          f"(argon2id t={settings.auth.argon2_time_cost}, "
+          f"m={settings.auth.argon2_memory_kib} KiB, p={settings.auth.argon2_parallelism})")
     print(f"provision one tenant (schema, migrations, directory), median of 21: "
           f"{provision_ms:.1f} ms")
     print(f"provision one tenant (schema, migrations, S3 bucket on moto_server at {s3_endpoint}), "

@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import DBAPIError
 
 log = structlog.get_logger("argus.errors")
 _FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
@@ -112,6 +113,21 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
+# MySQL/MariaDB errors that mean "try again": deadlock, lock wait timeout, server gone away,
+# lost connection, cannot connect.
+_TRANSIENT_DB_ERRORS = {1213, 1205, 2006, 2013, 2003}
+
+
+def db_error_handler(request: Request, exc: DBAPIError) -> Response:
+    code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
+    if code in _TRANSIENT_DB_ERRORS:
+        log.warning("request.db_transient", path=request.url.path, mysql_code=code)
+        return Response({"status_code": 503, "code": "busy",
+                         "detail": "the database is busy; retry shortly"},
+                        status_code=503, headers={"Retry-After": "1"})
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.error("request.unhandled_error", path=request.url.path, exc_info=exc)
     return Response({"status_code": 500, "code": "internal_error",
@@ -122,5 +138,6 @@ EXCEPTION_HANDLERS = {
     ArgusError: argus_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    DBAPIError: db_error_handler,
     Exception: internal_error_handler,
 }

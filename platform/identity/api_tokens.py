@@ -8,6 +8,7 @@ owner shrinks or kills the token at once. Creating a token for someone else need
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address, ip_network
 
@@ -21,6 +22,7 @@ from argus.platform.core.errors import Forbidden, Invalid, NotFound, Unauthorize
 from argus.platform.identity.models import ApiToken, User
 from argus.platform.identity.permissions import PERMISSIONS, ROLE_PERMISSIONS
 from argus.platform.identity.principal import Principal
+from argus.platform.identity.state import TOKEN_CACHE_SECONDS, CachedApiToken, Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, new_api_token, same_digest
 from argus.tenants.context import TenantContext
 
@@ -28,35 +30,60 @@ LAST_USED_GRANULARITY = timedelta(seconds=60)
 MAX_TOKENS_PER_USER = 100
 
 
-async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str) -> Principal:
+async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str,
+                                 fresh: bool = False) -> Principal:
+    """The principal an API token stands for; cached per process for a few seconds."""
     from argus.platform.tenancy.dependencies import scope_client_ip
 
+    identity: Identity = scope["app"].state.identity
+    key = (tenant.id, token)
+    now = time.time()
+    entry = None if fresh else identity.api_tokens.get(key)
+    if entry is None or now - entry.cached_at > TOKEN_CACHE_SECONDS:
+        entry = await _load_api_token(scope, tenant, token, now)
+        identity.api_tokens[key] = entry
+    if entry.expires_at is not None and entry.expires_at.timestamp() <= now:
+        identity.api_tokens.pop(key, None)
+        raise Unauthorized("API token is revoked or expired", code="invalid_token")
+    if entry.ip_allowlist:
+        ip = scope_client_ip(scope)
+        if ip is None or not any(ip_address(ip) in net for net in entry.ip_allowlist):
+            raise Forbidden("this token may not be used from your address",
+                            code="ip_not_allowed")
+    if now - entry.last_used_written > LAST_USED_GRANULARITY.total_seconds():
+        maker = scope["app"].state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
+        async with maker() as session:
+            await session.execute(update(ApiToken).where(ApiToken.id == entry.token_id)
+                                  .values(last_used_at=utcnow()))
+            await session.commit()
+        entry.last_used_written = now
+    return entry.principal
+
+
+async def _load_api_token(scope: Scope, tenant: TenantContext, token: str,
+                          now: float) -> CachedApiToken:
     prefix = API_TOKEN_RE.match(token).group(1)
     maker = scope["app"].state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
     async with maker() as session:
         found = (await session.execute(
             select(ApiToken, User).join(User, User.id == ApiToken.user_id)
             .where(ApiToken.prefix == prefix))).first()
-        now = utcnow()
-        if found is None or not same_digest(found[0].secret_hash, token):
-            raise Unauthorized("API token is not valid", code="invalid_token")
-        row, owner = found
-        if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-            raise Unauthorized("API token is revoked or expired", code="invalid_token")
-        if owner.state != "active":
-            raise Unauthorized("the token's owner is not active", code="invalid_token")
-        if row.ip_allowlist:
-            ip = scope_client_ip(scope)
-            if ip is None or not any(ip_address(ip) in ip_network(n) for n in row.ip_allowlist):
-                raise Forbidden("this token may not be used from your address",
-                                code="ip_not_allowed")
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
-            await session.execute(update(ApiToken).where(ApiToken.id == row.id)
-                                  .values(last_used_at=now))
-            await session.commit()
+    if found is None or not same_digest(found[0].secret_hash, token):
+        raise Unauthorized("API token is not valid", code="invalid_token")
+    row, owner = found
+    if row.revoked_at is not None or (row.expires_at is not None
+                                      and row.expires_at.timestamp() <= now):
+        raise Unauthorized("API token is revoked or expired", code="invalid_token")
+    if owner.state != "active":
+        raise Unauthorized("the token's owner is not active", code="invalid_token")
     permissions = frozenset(row.scopes) & ROLE_PERMISSIONS.get(owner.role, frozenset())
-    return Principal(kind="token", user_id=owner.id, label=row.name, role=owner.role,
-                     permissions=permissions, token_id=row.id)
+    principal = Principal(kind="token", user_id=owner.id, label=row.name, role=owner.role,
+                          permissions=permissions, token_id=row.id,
+                          issued_ms=int(now * 1000))
+    last_used = row.last_used_at.timestamp() if row.last_used_at else 0.0
+    return CachedApiToken(principal=principal, token_id=row.id, expires_at=row.expires_at,
+                          ip_allowlist=tuple(ip_network(n) for n in row.ip_allowlist or ()),
+                          cached_at=now, last_used_written=last_used)
 
 
 def _clean_scopes(scopes: object) -> list[str]:
@@ -80,10 +107,13 @@ def _clean_allowlist(cidrs: object) -> list[str] | None:
 
 
 class ApiTokenService:
-    def __init__(self, session: AsyncSession, principal: Principal, audit: Audit) -> None:
+    def __init__(self, session: AsyncSession, principal: Principal, audit: Audit,
+                 identity: Identity, tenant_id: str) -> None:
         self.session = session
         self.principal = principal
         self.audit = audit
+        self.identity = identity
+        self.tenant_id = tenant_id
 
     async def list(self, user_id: str | None = None) -> list[ApiToken]:
         query = select(ApiToken).where(ApiToken.revoked_at.is_(None)).order_by(
@@ -144,4 +174,5 @@ class ApiTokenService:
             raise NotFound("API token not found", field="id")
         row.revoked_at = utcnow()
         self.audit.record("api_tokens.revoke", "api_token", row.id)
+        await self.identity.mark_token_revoked(self.tenant_id, row.id)
         await self.session.commit()

@@ -82,9 +82,12 @@ class AuthService:
                                     headers={"Retry-After": str(int(locked) + 1)})
             raise Unauthorized(BAD_LOGIN, code="bad_credentials")
         await throttle.succeeded(account)
+        # Lock the user row first: concurrent sign-ins of one user then queue up instead of
+        # deadlocking on the refresh token's foreign-key check.
+        values: dict = {"last_login_at": utcnow()}
         if self.identity.passwords.needs_rehash(user.password_hash or ""):
-            user.password_hash = await self.identity.passwords.hash(password)
-        user.last_login_at = utcnow()
+            values["password_hash"] = await self.identity.passwords.hash(password)
+        await self.session.execute(update(User).where(User.id == user.id).values(**values))
         pair = await self._issue(user, family_id=str(uuid.uuid4()))
         self.audit.record("auth.login", "user", user.id, actor=("user", user.id, user.email))
         await self.session.commit()

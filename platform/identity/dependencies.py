@@ -51,10 +51,11 @@ async def provide_user_service(request: Request, db_session: NamedDependency[Asy
                        request.app.state.mailer)
 
 
-async def provide_token_service(db_session: NamedDependency[AsyncSession],
+async def provide_token_service(request: Request, db_session: NamedDependency[AsyncSession],
                                 principal: NamedDependency[Principal],
+                                tenant: NamedDependency[TenantContext],
                                 audit: NamedDependency[Audit]) -> ApiTokenService:
-    return ApiTokenService(db_session, principal, audit)
+    return ApiTokenService(db_session, principal, audit, request.app.state.identity, tenant.id)
 
 
 IDENTITY_DEPENDENCIES = {

@@ -20,6 +20,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from argus.platform.core.errors import Forbidden, QuotaExceeded, Unauthorized
+from argus.platform.core.ratelimit import Budget
 from argus.platform.identity.api_tokens import authenticate_api_token
 from argus.platform.identity.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, read_cookies
 from argus.platform.identity.permissions import ROLE_PERMISSIONS
@@ -49,11 +50,14 @@ class TenantAuthMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         identity: Identity = scope["app"].state.identity
-        principal = await self.authenticate(scope, tenant, identity)
+        principal, credential = await self.authenticate(scope, tenant, identity)
         settings = identity.settings
         key = f"{tenant.id}:{principal.kind}:{principal.actor_id}"
-        checks = await self._redis_checks(identity, tenant, principal, key,
-                                          settings.api_rate_limit, settings.api_rate_window)
+        checks, reload = await self._redis_checks(identity, tenant, principal, key,
+                                                  settings.api_rate_limit,
+                                                  settings.api_rate_window)
+        if reload:  # the token's owner changed since it was cached: read it again
+            principal = await authenticate_api_token(scope, tenant, credential, fresh=True)
         scope["user"] = principal
         scope["auth"] = principal.kind
         if checks.exceeded:
@@ -69,7 +73,7 @@ class TenantAuthMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send_with_headers)
 
     async def authenticate(self, scope: Scope, tenant: TenantContext,
-                           identity: Identity) -> Principal:
+                           identity: Identity) -> tuple[Principal, str]:
         authorization = _header(scope, b"authorization")
         if authorization:
             scheme, _, credential = authorization.partition(" ")
@@ -79,8 +83,8 @@ class TenantAuthMiddleware(ASGIMiddleware):
             if credential.startswith("argus_pk_"):
                 raise Unauthorized("provider keys are not valid on tenant hosts")
             if API_TOKEN_RE.match(credential):
-                return await authenticate_api_token(scope, tenant, credential)
-            return self._from_jwt(credential, tenant, identity, via_cookie=False)
+                return await authenticate_api_token(scope, tenant, credential), credential
+            return self._from_jwt(credential, tenant, identity, via_cookie=False), credential
         cookies = read_cookies(scope)
         token = cookies.get(ACCESS_COOKIE)
         if not token:
@@ -91,13 +95,13 @@ class TenantAuthMiddleware(ASGIMiddleware):
             expected = cookies.get(CSRF_COOKIE, "")
             if not expected or not hmac.compare_digest(sent, expected):
                 raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
-        return principal
+        return principal, token
 
     @staticmethod
     def _from_jwt(token: str, tenant: TenantContext, identity: Identity,
                   via_cookie: bool) -> Principal:
         try:
-            claims = identity.tokens().verify(token, tenant.id)
+            claims = identity.verify_access(token, tenant.id)
         except InvalidToken:
             raise Unauthorized("access token is not valid", code="invalid_token") from None
         permissions = ROLE_PERMISSIONS.get(claims.role)
@@ -110,17 +114,28 @@ class TenantAuthMiddleware(ASGIMiddleware):
 
     @staticmethod
     async def _redis_checks(identity: Identity, tenant: TenantContext, principal: Principal,
-                            key: str, limit: int, window: int):
-        """Revocation markers and the rate-limit counter in one round trip."""
+                            key: str, limit: int, window: int) -> tuple[Budget, bool]:
+        """Revocation markers and the rate-limit counter in one round trip.
+
+        Returns the caller's budget and whether a cached API token must be read again.
+        """
+        user_marker = identity.user_key(tenant.id, principal.user_id)
         async with identity.redis.pipeline(transaction=False) as pipe:
             if principal.kind == "user":
                 pipe.exists(identity.jti_key(tenant.id, principal.jti or ""))
-                pipe.get(identity.user_key(tenant.id, principal.user_id))
                 pipe.exists(identity.family_key(tenant.id, principal.family_id or ""))
+            else:
+                pipe.exists(identity.token_key(tenant.id, principal.token_id or ""))
+                pipe.exists("")  # keeps the reply layout the same for both kinds
+            pipe.get(user_marker)
             now = identity.limiter.queue(pipe, key, window)
-            results = await pipe.execute()
+            denied, family_gone, revoked_ms, count, _ = await pipe.execute()
+        budget = identity.limiter.budget(count, limit, window, now)
+        changed = bool(revoked_ms) and principal.issued_ms < int(revoked_ms)
         if principal.kind == "user":
-            denied, revoked_ms, family_gone = results[:3]
-            if denied or family_gone or (revoked_ms and principal.issued_ms < int(revoked_ms)):
+            if denied or family_gone or changed:
                 raise Unauthorized("access token was revoked", code="invalid_token")
-        return identity.limiter.budget(results[-2], limit, window, now)
+            return budget, False
+        if denied:
+            raise Unauthorized("API token is revoked or expired", code="invalid_token")
+        return budget, changed

@@ -8,6 +8,9 @@ issued to them before that moment.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
 from redis.asyncio import Redis
 
@@ -15,7 +18,35 @@ from argus.platform.core.netaddr import parse_networks
 from argus.platform.core.ratelimit import LoginThrottle, RateLimiter
 from argus.platform.core.settings import Settings
 from argus.platform.identity.passwords import Passwords
-from argus.platform.identity.tokens import AccessTokens
+from argus.platform.identity.principal import Principal
+from argus.platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
+
+TOKEN_CACHE_SECONDS = 30
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedCache(dict[K, V]):
+    """A dict that empties itself when full (entries are cheap to rebuild)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: K, value: V) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)
+
+
+@dataclass
+class CachedApiToken:
+    principal: Principal
+    token_id: str
+    expires_at: datetime | None
+    ip_allowlist: tuple
+    cached_at: float
+    last_used_written: float
 
 
 class Identity:
@@ -33,6 +64,30 @@ class Identity:
                                       window=auth.login_window, base=auth.login_lockout_base,
                                       maximum=auth.login_lockout_max)
         self.trusted_proxies = parse_networks(auth.trusted_proxies)
+        # Verified access tokens by (tenant id, token): a signature is checked once per process,
+        # expiry on every use; revocation is never cached (the middleware asks Redis each time).
+        self.verified: BoundedCache[tuple[str, str], AccessClaims] = BoundedCache(50_000)
+        # Authenticated API tokens by (tenant id, token), for TOKEN_CACHE_SECONDS at most;
+        # revoking a token or changing its owner leaves a Redis marker that every use checks.
+        self.api_tokens: BoundedCache[tuple[str, str], CachedApiToken] = BoundedCache(50_000)
+
+    def verify_access(self, token: str, tenant_id: str) -> AccessClaims:
+        key = (tenant_id, token)
+        claims = self.verified.get(key)
+        if claims is None:
+            claims = self.tokens().verify(token, tenant_id)
+            self.verified[key] = claims
+        elif claims.expires_at.timestamp() + 5 < time.time():
+            del self.verified[key]
+            raise InvalidToken("expired")
+        return claims
+
+    def token_key(self, tenant_id: str, token_id: str) -> str:
+        return f"{self.ns}:token-revoked:{tenant_id}:{token_id}"
+
+    async def mark_token_revoked(self, tenant_id: str, token_id: str) -> None:
+        await self.redis.set(self.token_key(tenant_id, token_id), "1",
+                             ex=TOKEN_CACHE_SECONDS * 2)
 
     def tokens(self) -> AccessTokens:
         if self.access is None:
