@@ -38,6 +38,11 @@ class RateLimiter:
         self.redis = redis
         self.ns = f"argus:{namespace}:rl"
 
+    def counter(self, key: str, window: int) -> tuple[str, float]:
+        """The counter key of the current window for ``key``, and the time it was taken at."""
+        now = time.time()
+        return f"{self.ns}:api:{key}:{int(now // window)}", now
+
     def queue(self, pipe, key: str, window: int) -> float:
         """Add this hit to ``pipe`` (two commands); pass the result to ``budget``."""
         now = time.time()

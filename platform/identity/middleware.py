@@ -115,25 +115,24 @@ class TenantAuthMiddleware(ASGIMiddleware):
     @staticmethod
     async def _redis_checks(identity: Identity, tenant: TenantContext, principal: Principal,
                             key: str, limit: int, window: int) -> tuple[Budget, bool]:
-        """Revocation markers and the rate-limit counter in one round trip.
+        """Revocation markers and the rate-limit counter in one round trip (one Lua call).
 
         Returns the caller's budget and whether a cached API token must be read again.
         """
-        user_marker = identity.user_key(tenant.id, principal.user_id)
-        async with identity.redis.pipeline(transaction=False) as pipe:
-            if principal.kind == "user":
-                pipe.exists(identity.jti_key(tenant.id, principal.jti or ""))
-                pipe.exists(identity.family_key(tenant.id, principal.family_id or ""))
-            else:
-                pipe.exists(identity.token_key(tenant.id, principal.token_id or ""))
-                pipe.exists("")  # keeps the reply layout the same for both kinds
-            pipe.get(user_marker)
-            now = identity.limiter.queue(pipe, key, window)
-            denied, family_gone, revoked_ms, count, _ = await pipe.execute()
+        if principal.kind == "user":
+            first = identity.jti_key(tenant.id, principal.jti or "")
+            second = identity.family_key(tenant.id, principal.family_id or "")
+        else:
+            first = identity.token_key(tenant.id, principal.token_id or "")
+            second = first
+        counter, now = identity.limiter.counter(key, window)
+        denied, revoked_ms, count = await identity.checks(
+            keys=[first, second, identity.user_key(tenant.id, principal.user_id), counter],
+            args=[window + 1])
         budget = identity.limiter.budget(count, limit, window, now)
         changed = bool(revoked_ms) and principal.issued_ms < int(revoked_ms)
         if principal.kind == "user":
-            if denied or family_gone or changed:
+            if denied or changed:
                 raise Unauthorized("access token was revoked", code="invalid_token")
             return budget, False
         if denied:

@@ -22,6 +22,15 @@ from argus.platform.identity.principal import Principal
 from argus.platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
 
 TOKEN_CACHE_SECONDS = 30
+# Per request, one round trip: is either revocation marker set (KEYS 1-2), when were the user's
+# tokens last revoked (KEY 3), and count this call in the rate-limit window (KEY 4).
+_CHECKS_LUA = """
+local denied = redis.call('EXISTS', KEYS[1], KEYS[2])
+local revoked = redis.call('GET', KEYS[3])
+local count = redis.call('INCR', KEYS[4])
+if count == 1 then redis.call('EXPIRE', KEYS[4], ARGV[1]) end
+return {denied, revoked or false, count}
+"""
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -64,6 +73,7 @@ class Identity:
                                       window=auth.login_window, base=auth.login_lockout_base,
                                       maximum=auth.login_lockout_max)
         self.trusted_proxies = parse_networks(auth.trusted_proxies)
+        self.checks = redis.register_script(_CHECKS_LUA)
         # Verified access tokens by (tenant id, token): a signature is checked once per process,
         # expiry on every use; revocation is never cached (the middleware asks Redis each time).
         self.verified: BoundedCache[tuple[str, str], AccessClaims] = BoundedCache(50_000)
