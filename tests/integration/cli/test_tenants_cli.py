@@ -49,3 +49,23 @@ def test_tenant_lifecycle_through_the_cli(tmp_root, control):
 
     bad = run(env, "tenants", "create", "Bad_Slug", "--name", "x", check=False)
     assert bad.returncode == 2 and "slug" in bad.stderr
+
+
+def test_users_create_reads_the_password_from_stdin(tmp_root, control):
+    env = settings_env(tmp_root)
+    slug = new_slug()
+    run(env, "tenants", "create", slug, "--name", "Users Co")
+    result = subprocess.run(
+        [ARGUS, "users", "create", "--tenant", slug, "--email", "Boss@Users.example",
+         "--role", "admin", "--password-stdin"], input="a-strong-password-1\n",
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "a-strong-password-1" not in result.stdout + result.stderr
+    weak = subprocess.run(
+        [ARGUS, "users", "create", "--tenant", slug, "--email", "x@users.example",
+         "--password-stdin"], input="short\n", env={**os.environ, **env},
+        capture_output=True, text=True, timeout=120)
+    assert weak.returncode == 2 and "password" in weak.stderr
+    missing = run(env, "users", "create", "--tenant", "zt-nope", "--email", "a@b.example",
+                  check=False)
+    assert missing.returncode == 2 and "not found" in missing.stderr
