@@ -75,14 +75,17 @@ async def close_state(state: State | dict[str, Any]) -> None:
 @contextlib.asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     state = app.state
-    listener = asyncio.create_task(
-        state.resolver.listen(state.redis, state.settings.database.control_schema))
+    tasks = [asyncio.create_task(job) for job in (
+        state.resolver.listen(state.redis, state.settings.database.control_schema),
+        *state.identity.background())]
     try:
         yield
     finally:
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await close_state(state)
 
 

@@ -143,8 +143,7 @@ class AuthService:
                                        RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow()))
         # Access tokens of this family die with it; others of the user are unaffected.
-        await self.identity.redis.set(self.identity.family_key(self.tenant.id, family_id), "1",
-                                      ex=self.identity.settings.access_ttl + 60)
+        await self.identity.revoke_family(self.tenant.id, family_id)
 
     # --- sign-out ----------------------------------------------------------------------------
 

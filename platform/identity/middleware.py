@@ -53,9 +53,13 @@ class TenantAuthMiddleware(ASGIMiddleware):
         principal, credential = await self.authenticate(scope, tenant, identity)
         settings = identity.settings
         key = f"{tenant.id}:{principal.kind}:{principal.actor_id}"
-        checks, reload = await self._redis_checks(identity, tenant, principal, key,
-                                                  settings.api_rate_limit,
-                                                  settings.api_rate_window)
+        if identity.fast:
+            checks = identity.counter.hit(key, settings.api_rate_limit, settings.api_rate_window)
+            reload = self._verdict(principal, *self._local_markers(identity, tenant, principal))
+        else:
+            checks, reload = await self._redis_checks(identity, tenant, principal, key,
+                                                      settings.api_rate_limit,
+                                                      settings.api_rate_window)
         if reload:  # the token's owner changed since it was cached: read it again
             principal = await authenticate_api_token(scope, tenant, credential, fresh=True)
         scope["user"] = principal
@@ -113,28 +117,40 @@ class TenantAuthMiddleware(ASGIMiddleware):
                          via_cookie=via_cookie, issued_ms=claims.issued_ms)
 
     @staticmethod
-    async def _redis_checks(identity: Identity, tenant: TenantContext, principal: Principal,
-                            key: str, limit: int, window: int) -> tuple[Budget, bool]:
-        """Revocation markers and the rate-limit counter in one round trip (one Lua call).
-
-        Returns the caller's budget and whether a cached API token must be read again.
-        """
+    def _marker_keys(identity: Identity, tenant: TenantContext,
+                     principal: Principal) -> tuple[str, str, str]:
         if principal.kind == "user":
             first = identity.jti_key(tenant.id, principal.jti or "")
             second = identity.family_key(tenant.id, principal.family_id or "")
         else:
-            first = identity.token_key(tenant.id, principal.token_id or "")
-            second = first
-        counter, now = identity.limiter.counter(key, window)
-        denied, revoked_ms, count = await identity.checks(
-            keys=[first, second, identity.user_key(tenant.id, principal.user_id), counter],
-            args=[window + 1])
-        budget = identity.limiter.budget(count, limit, window, now)
+            first = second = identity.token_key(tenant.id, principal.token_id or "")
+        return first, second, identity.user_key(tenant.id, principal.user_id)
+
+    def _local_markers(self, identity: Identity, tenant: TenantContext,
+                       principal: Principal) -> tuple[bool, str | None]:
+        first, second, user = self._marker_keys(identity, tenant, principal)
+        mirror = identity.mirror
+        return bool(mirror.get(first) or mirror.get(second)), mirror.get(user)
+
+    @staticmethod
+    def _verdict(principal: Principal, denied: bool, revoked_ms: str | None) -> bool:
+        """Raise if revoked; True when a cached API token must be read again."""
         changed = bool(revoked_ms) and principal.issued_ms < int(revoked_ms)
         if principal.kind == "user":
             if denied or changed:
                 raise Unauthorized("access token was revoked", code="invalid_token")
-            return budget, False
+            return False
         if denied:
             raise Unauthorized("API token is revoked or expired", code="invalid_token")
-        return budget, changed
+        return changed
+
+    async def _redis_checks(self, identity: Identity, tenant: TenantContext,
+                            principal: Principal, key: str, limit: int,
+                            window: int) -> tuple[Budget, bool]:
+        """The same checks against Redis itself, in one round trip (one Lua call)."""
+        first, second, user = self._marker_keys(identity, tenant, principal)
+        counter, now = identity.limiter.counter(key, window)
+        denied, revoked_ms, count = await identity.checks(keys=[first, second, user, counter],
+                                                          args=[window + 1])
+        budget = identity.limiter.budget(count, limit, window, now)
+        return budget, self._verdict(principal, bool(denied), revoked_ms)

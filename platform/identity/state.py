@@ -15,10 +15,11 @@ from typing import TypeVar
 from redis.asyncio import Redis
 
 from argus.platform.core.netaddr import parse_networks
-from argus.platform.core.ratelimit import LoginThrottle, RateLimiter
+from argus.platform.core.ratelimit import BatchedCounter, LoginThrottle, RateLimiter
 from argus.platform.core.settings import Settings
 from argus.platform.identity.passwords import Passwords
 from argus.platform.identity.principal import Principal
+from argus.platform.identity.revocations import RevocationMirror
 from argus.platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
 
 TOKEN_CACHE_SECONDS = 30
@@ -73,6 +74,8 @@ class Identity:
                                       window=auth.login_window, base=auth.login_lockout_base,
                                       maximum=auth.login_lockout_max)
         self.trusted_proxies = parse_networks(auth.trusted_proxies)
+        self.mirror = RevocationMirror(redis, self.ns)
+        self.counter = BatchedCounter(redis, ns)
         self.checks = redis.register_script(_CHECKS_LUA)
         # Verified access tokens by (tenant id, token): a signature is checked once per process,
         # expiry on every use; revocation is never cached (the middleware asks Redis each time).
@@ -96,8 +99,15 @@ class Identity:
         return f"{self.ns}:token-revoked:{tenant_id}:{token_id}"
 
     async def mark_token_revoked(self, tenant_id: str, token_id: str) -> None:
-        await self.redis.set(self.token_key(tenant_id, token_id), "1",
-                             ex=TOKEN_CACHE_SECONDS * 2)
+        await self.mirror.set(self.token_key(tenant_id, token_id), "1", TOKEN_CACHE_SECONDS * 2)
+
+    def background(self) -> list:
+        """Coroutines a serving process runs for the fast path (see ``RevocationMirror``)."""
+        return [self.mirror.run(), self.counter.run()]
+
+    @property
+    def fast(self) -> bool:
+        return self.mirror.ready and self.counter.ready
 
     def tokens(self) -> AccessTokens:
         if self.access is None:
@@ -114,9 +124,14 @@ class Identity:
         return f"{self.ns}:family-revoked:{tenant_id}:{family_id}"
 
     async def deny_jti(self, tenant_id: str, jti: str, seconds_left: float) -> None:
-        await self.redis.set(self.jti_key(tenant_id, jti), "1", ex=max(1, int(seconds_left) + 6))
+        await self.mirror.set(self.jti_key(tenant_id, jti), "1", max(1, int(seconds_left) + 6))
+
+    async def revoke_family(self, tenant_id: str, family_id: str) -> None:
+        await self.mirror.set(self.family_key(tenant_id, family_id), "1",
+                              self.settings.access_ttl + 60)
 
     async def revoke_user_tokens(self, tenant_id: str, user_id: str) -> None:
-        """Every access token this user holds now stops working."""
-        await self.redis.set(self.user_key(tenant_id, user_id), str(int(time.time() * 1000) + 1),
-                             ex=self.settings.access_ttl + 60)
+        """Every access token (and cached API token) of this user is checked again."""
+        await self.mirror.set(self.user_key(tenant_id, user_id),
+                              str(int(time.time() * 1000) + 1),
+                              max(self.settings.access_ttl, TOKEN_CACHE_SECONDS) + 60)

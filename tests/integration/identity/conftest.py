@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -25,13 +28,39 @@ class TenantUsers:
     emails: dict[str, str] = field(default_factory=dict)
 
 
-@pytest.fixture
-async def identity_app(control):
-    # Requests run in this test's event loop (httpx's ASGI transport), so the app's state is
-    # opened and closed here too; Litestar's test client would run it on another loop.
+@pytest.fixture(params=["redis-per-call", "mirrored"])
+async def identity_app(control, request):
+    """The app, in both of the auth middleware's modes.
+
+    ``redis-per-call``: no background tasks, every call asks Redis (a process starting up, or
+    one that lost Redis). ``mirrored``: the revocation mirror and the batched rate counter run,
+    as in a serving process. Requests run in this test's event loop (httpx's ASGI transport),
+    so the app's state is opened and closed here; Litestar's test client uses another loop.
+    """
     app = create_app(control)
+    tasks = await start_background(app) if request.param == "mirrored" else []
     yield app
+    await stop_background(tasks)
     await close_state(app.state)
+
+
+async def start_background(app) -> list[asyncio.Task]:
+    """Start what a serving process runs for the auth fast path; wait until it is in use."""
+    identity = app.state.identity
+    tasks = [asyncio.create_task(job) for job in identity.background()]
+    deadline = time.monotonic() + 10
+    while not identity.fast:
+        assert time.monotonic() < deadline, "auth background tasks did not start"
+        await asyncio.sleep(0.01)
+    return tasks
+
+
+async def stop_background(tasks: list[asyncio.Task]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @pytest.fixture
@@ -47,6 +76,13 @@ def client_for(identity_app):
 
     yield make
     # httpx clients over an ASGI transport hold no sockets; nothing to close.
+
+
+def fresh_ip(first: int = 10) -> str:
+    """An address no earlier test (or run) used: sign-in lockouts are counted per address."""
+    import random
+
+    return f"{first}.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
 
 
 async def make_tenant(state) -> TenantUsers:

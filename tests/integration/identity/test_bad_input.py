@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.identity.conftest import bearer
+from tests.integration.identity.conftest import bearer, fresh_ip
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -17,7 +17,7 @@ from tests.integration.identity.conftest import bearer
     (b'{"email": "not-an-email", "password": "x"}', "email"),
 ])
 async def test_login_bad_bodies(client_for, tenant_a, body, field):
-    response = await client_for("10.60.0.1").post(
+    response = await client_for(fresh_ip()).post(
         "/api/v1/auth/login", content=body,
         headers={"Host": tenant_a.host, "Content-Type": "application/json"})
     assert 400 <= response.status_code < 500, response.text
@@ -25,7 +25,7 @@ async def test_login_bad_bodies(client_for, tenant_a, body, field):
 
 
 async def test_oversized_body_is_413(client_for, tenant_a):
-    response = await client_for("10.60.0.2").post(
+    response = await client_for(fresh_ip()).post(
         "/api/v1/auth/login", content=b"x" * (3 * 1024 * 1024),
         headers={"Host": tenant_a.host, "Content-Type": "application/json"})
     assert response.status_code == 413

@@ -6,9 +6,17 @@ import asyncio
 import dataclasses
 
 import httpx
+import pytest
 
 from argus.platform.app import close_state, create_app
-from tests.integration.identity.conftest import PASSWORD, bearer, login
+from tests.integration.identity.conftest import (
+    PASSWORD,
+    bearer,
+    fresh_ip,
+    login,
+    start_background,
+    stop_background,
+)
 
 
 async def _login(client, tenant, email, password):
@@ -17,7 +25,7 @@ async def _login(client, tenant, email, password):
 
 
 async def test_bad_passwords_lock_out_then_the_lockout_ends(client_for, tenant_a):
-    client = client_for("10.20.0.1")
+    client = client_for(fresh_ip())
     email = tenant_a.emails["operator"]
     statuses = []
     for _ in range(20):
@@ -34,22 +42,24 @@ async def test_bad_passwords_lock_out_then_the_lockout_ends(client_for, tenant_a
 
 
 async def test_many_accounts_from_one_ip_lock_that_ip(client_for, tenant_a):
-    client = client_for("10.20.0.2")
+    client = client_for(fresh_ip())
     statuses = [(await _login(client, tenant_a, f"nobody{i}@x.example", "wrong-password-1")
                  ).status_code for i in range(20)]
     assert statuses[:19] == [401] * 19 and statuses[19] == 429
     # The same IP cannot try a real account now; another IP can.
     assert (await _login(client, tenant_a, tenant_a.emails["viewer"], PASSWORD)
             ).status_code == 429
-    other = client_for("10.20.0.3")
+    other = client_for(fresh_ip())
     assert (await _login(other, tenant_a, tenant_a.emails["viewer"], PASSWORD)
             ).status_code == 200
 
 
-async def test_api_rate_limit_answers_429_with_headers(control, tenant_a):
+@pytest.mark.parametrize("mirrored", [False, True])
+async def test_api_rate_limit_answers_429_with_headers(control, tenant_a, mirrored):
     limited = dataclasses.replace(control, auth=dataclasses.replace(control.auth,
                                                                     api_rate_limit=5))
     app = create_app(limited)
+    tasks = await start_background(app) if mirrored else []
     try:
         client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.20.0.4", 1)),
                                    base_url="http://testserver.local")
@@ -69,6 +79,7 @@ async def test_api_rate_limit_answers_429_with_headers(control, tenant_a):
         assert blocked.json()["code"] == "rate_limited"
         assert "remaining=0" in blocked.headers["RateLimit"]
     finally:
+        await stop_background(tasks)
         await close_state(app.state)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from argus.platform.audit.models import AuditLog
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
-from tests.integration.identity.conftest import PASSWORD, bearer, login, make_api_token
+from tests.integration.identity.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
 
 PUBLIC = {
     "GET /api/v1/tenant", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
@@ -146,7 +146,7 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
 
 async def test_public_mutations_are_audited_once_and_failures_leave_no_row(
         client_for, tenant_a, state, identity_app):
-    client = client_for("10.50.0.1")
+    client = client_for(fresh_ip())
     host = {"Host": tenant_a.host}
 
     async def rows_added(coro) -> tuple[int, object]:

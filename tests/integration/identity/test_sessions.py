@@ -9,13 +9,23 @@ import json
 import time
 import uuid
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from argus.platform.app import close_state, create_app
 from argus.platform.identity.tokens import AccessTokens
-from tests.integration.identity.conftest import PASSWORD, bearer, login
+from tests.helpers import wait_for
+from tests.integration.identity.conftest import (
+    PASSWORD,
+    bearer,
+    fresh_ip,
+    login,
+    start_background,
+    stop_background,
+)
 
 SIGNING = "test-signing-key-0123456789abcdef0123456789"
 PREVIOUS = "test-previous-key-0123456789abcdef01234567"
@@ -58,7 +68,7 @@ async def test_login_returns_tokens_and_me_works(client_for, tenant_a):
 
 
 async def test_wrong_password_and_unknown_account_look_the_same(client_for, tenant_a):
-    client = client_for("10.9.0.1")
+    client = client_for(fresh_ip())
     host = {"Host": tenant_a.host}
     wrong = await client.post("/api/v1/auth/login", headers=host,
                               json={"email": tenant_a.emails["admin"], "password": "nope-nope-1"})
@@ -69,7 +79,7 @@ async def test_wrong_password_and_unknown_account_look_the_same(client_for, tena
 
 
 async def test_api_only_users_cannot_sign_in(client_for, tenant_a):
-    response = await client_for("10.9.0.2").post(
+    response = await client_for(fresh_ip()).post(
         "/api/v1/auth/login", headers={"Host": tenant_a.host},
         json={"email": tenant_a.emails["api_only"], "password": PASSWORD})
     assert response.status_code == 401
@@ -203,3 +213,48 @@ async def test_browser_session_uses_cookies_and_csrf(client_for, tenant_a):
     ok = await client.post("/api/v1/auth/logout",
                            headers={**host, "X-CSRF-Token": client.cookies.get("argus_csrf")})
     assert ok.status_code == 204
+
+
+async def test_revocations_reach_other_processes(control, tenant_a):
+    """Two serving processes with mirrors: a sign-out on one is refused on the other."""
+    apps = [create_app(control), create_app(control)]
+    tasks = [t for app in apps for t in await start_background(app)]
+    try:
+        one, two = (httpx.AsyncClient(transport=httpx.ASGITransport(app=a, client=("10.7.0.1", 1)),
+                                      base_url="http://testserver.local") for a in apps)
+        tokens = await login(one, tenant_a)
+        headers = bearer(tenant_a, tokens["access_token"])
+        assert (await two.get("/api/v1/me", headers=headers)).status_code == 200
+        assert (await one.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+        assert (await one.get("/api/v1/me", headers=headers)).status_code == 401  # at once
+
+        async def refused_on_two() -> bool:
+            return (await two.get("/api/v1/me", headers=headers)).status_code == 401
+
+        await wait_for(refused_on_two, timeout=5)
+    finally:
+        await stop_background(tasks)
+        for app in apps:
+            await close_state(app.state)
+
+
+async def test_a_mirror_started_later_resyncs_from_redis(control, tenant_a):
+    """Revocations made before a process started are found by its first resync."""
+    first = create_app(control)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=first, client=("10.7.0.2", 1)),
+                               base_url="http://testserver.local")
+    tokens = await login(client, tenant_a)
+    headers = bearer(tenant_a, tokens["access_token"])
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    await close_state(first.state)
+
+    late = create_app(control)
+    tasks = await start_background(late)
+    try:
+        assert late.state.identity.fast
+        other = httpx.AsyncClient(transport=httpx.ASGITransport(app=late, client=("10.7.0.3", 1)),
+                                  base_url="http://testserver.local")
+        assert (await other.get("/api/v1/me", headers=headers)).status_code == 401
+    finally:
+        await stop_background(tasks)
+        await close_state(late.state)
