@@ -30,7 +30,7 @@ context.configure(
     connection=connection,
     target_metadata=metadata_for(target),
     version_table_schema=schema,
-    transaction_per_migration=True,
+    transaction_per_migration=False,
     compare_type=True,
 )
 with context.begin_transaction():

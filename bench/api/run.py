@@ -210,6 +210,8 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=1000)
     parser.add_argument("--cameras", type=int, default=100, help="cameras per read tenant")
     parser.add_argument("--keep", action="store_true", help="keep the bench schemas")
+    parser.add_argument("--processes", type=int, default=4,
+                        help="processes provisioning the many tenants (DDL waits on MariaDB)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
@@ -229,7 +231,7 @@ def main() -> None:
             ARGUS_S3_ACCESS_KEY_ID="bench", ARGUS_S3_SECRET_ACCESS_KEY="bench",
             ARGUS_BUCKET_PREFIX="argus-bench-"))
         provision_s3_ms = asyncio.run(measure_provisioning(s3_settings, 21, "bkprovs"))
-        create_s, noop_s = measure_many(env, args.tenants, processes=2)
+        create_s, noop_s = measure_many(env, args.tenants, processes=args.processes)
     finally:
         if not args.keep:
             asyncio.run(drop_bench_schemas(settings))
@@ -270,7 +272,8 @@ def main() -> None:
           f"{provision_ms:.1f} ms")
     print(f"provision one tenant (schema, migrations, S3 bucket on moto_server at {s3_endpoint}), "
           f"median of 21: {provision_s3_ms:.1f} ms")
-    print(f"create + migrate {args.tenants} tenants (full provisioning, 2 processes): "
+    print(f"create + migrate {args.tenants} tenants (full provisioning, "
+          f"{args.processes} processes): "
           f"{create_s:.1f} s")
     print(f"no-op migrate --all-tenants over {args.tenants} tenants (whole CLI run): "
           f"{noop_s:.1f} s")
