@@ -34,7 +34,14 @@ class Budget:
         }
 
 
+def counter_key(ns: str, key: str, window: int, now: float) -> str:
+    """The Redis key counting ``key``'s calls in the fixed window that holds ``now``."""
+    return f"{ns}:api:{key}:{int(now // window)}"
+
+
 class RateLimiter:
+    """Fixed-window counter keys; the middleware counts in Redis with them (one Lua call)."""
+
     def __init__(self, redis: Redis, namespace: str) -> None:
         self.redis = redis
         self.ns = f"argus:{namespace}:rl"
@@ -42,26 +49,12 @@ class RateLimiter:
     def counter(self, key: str, window: int) -> tuple[str, float]:
         """The counter key of the current window for ``key``, and the time it was taken at."""
         now = time.time()
-        return f"{self.ns}:api:{key}:{int(now // window)}", now
-
-    def queue(self, pipe, key: str, window: int) -> float:
-        """Add this hit to ``pipe`` (two commands); pass the result to ``budget``."""
-        now = time.time()
-        name = f"{self.ns}:api:{key}:{int(now // window)}"
-        pipe.incr(name)
-        pipe.expire(name, window + 1)
-        return now
+        return counter_key(self.ns, key, window, now), now
 
     @staticmethod
     def budget(count: int, limit: int, window: int, now: float) -> Budget:
         reset = max(1, math.ceil((int(now // window) + 1) * window - now))
         return Budget(limit=limit, remaining=limit - int(count), reset=reset, window=window)
-
-    async def hit(self, key: str, limit: int, window: int) -> Budget:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            now = self.queue(pipe, key, window)
-            count, _ = await pipe.execute()
-        return self.budget(count, limit, window, now)
 
 
 class BatchedCounter:
@@ -84,7 +77,7 @@ class BatchedCounter:
 
     def hit(self, key: str, limit: int, window: int) -> Budget:
         now = time.time()
-        name = f"{self.ns}:api:{key}:{int(now // window)}"
+        name = counter_key(self.ns, key, window, now)
         entry = self.pending.get(name)
         if entry is None:
             entry = self.pending[name] = [0, window + 1]
