@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from argus.platform.core.db import ControlBase, UTCDateTime, utcnow
@@ -26,6 +26,8 @@ class Tenant(ControlBase):
     schema: Mapped[str] = mapped_column("schema", String(64), unique=True)
     bucket: Mapped[str] = mapped_column(String(63), unique=True)
     ip_allowlist: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Requests per caller per window; None means the deployment's ARGUS_API_RATE_LIMIT.
+    api_rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

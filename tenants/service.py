@@ -47,6 +47,7 @@ class TenantSpec:
     plan: str | None = None
     domains: Sequence[str] | None = None
     db_cluster: str | None = None
+    api_rate_limit: int | None = None  # 0: back to the deployment's default
 
 
 def _clean_name(name: str) -> str:
@@ -141,6 +142,10 @@ class TenantService:
                 tenant.name, changed = name, True
             if not created and plan is not None and tenant.plan != plan:
                 tenant.plan, changed = plan, True
+            if spec.api_rate_limit is not None:
+                limit = spec.api_rate_limit or None
+                if tenant.api_rate_limit != limit:
+                    tenant.api_rate_limit, changed = limit, True
             if domains is not None:
                 changed |= await self._set_domains(session, tenant, domains)
             if changed and not created:
@@ -263,7 +268,7 @@ class TenantService:
     # --- state changes -----------------------------------------------------------------------
 
     async def update(self, slug: str, *, name: str | None = None, plan: str | None = None,
-                     state: str | None = None) -> Tenant:
+                     state: str | None = None, api_rate_limit: int | None = None) -> Tenant:
         if state is not None and state not in ("active", "suspended"):
             raise Invalid("state can be set to 'active' or 'suspended'", field="state")
         name = _clean_name(name) if name is not None else None
@@ -282,6 +287,8 @@ class TenantService:
                 tenant.name, changed = name, True
             if plan is not None and plan != tenant.plan:
                 tenant.plan, changed = plan, True
+            if api_rate_limit is not None and (api_rate_limit or None) != tenant.api_rate_limit:
+                tenant.api_rate_limit, changed = api_rate_limit or None, True
             if changed:
                 tenant.updated_at = utcnow()
                 await session.commit()

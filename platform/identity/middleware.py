@@ -53,12 +53,12 @@ class TenantAuthMiddleware(ASGIMiddleware):
         principal, credential = await self.authenticate(scope, tenant, identity)
         settings = identity.settings
         key = f"{tenant.id}:{principal.kind}:{principal.actor_id}"
+        limit = tenant.api_rate_limit or settings.api_rate_limit
         if identity.fast:
-            checks = identity.counter.hit(key, settings.api_rate_limit, settings.api_rate_window)
+            checks = identity.counter.hit(key, limit, settings.api_rate_window)
             reload = self._verdict(principal, *self._local_markers(identity, tenant, principal))
         else:
-            checks, reload = await self._redis_checks(identity, tenant, principal, key,
-                                                      settings.api_rate_limit,
+            checks, reload = await self._redis_checks(identity, tenant, principal, key, limit,
                                                       settings.api_rate_window)
         if reload:  # the token's owner changed since it was cached: read it again
             principal = await authenticate_api_token(scope, tenant, credential, fresh=True)

@@ -26,7 +26,7 @@ class ProviderTenantController(Controller):
                          tenant_service: Service) -> Response[TenantOut]:
         tenant, created = await tenant_service.put(
             slug, TenantSpec(name=data.name, plan=data.plan, domains=data.domains,
-                             db_cluster=data.db_cluster))
+                             db_cluster=data.db_cluster, api_rate_limit=data.api_rate_limit))
         return Response(TenantOut.of(tenant), status_code=201 if created else 200)
 
     @get("/{slug:str}", summary="Show a tenant")
@@ -48,7 +48,8 @@ class ProviderTenantController(Controller):
     async def patch_tenant(self, slug: FromPath[str], data: JSONBody[TenantPatch],
                            tenant_service: Service) -> TenantOut:
         return TenantOut.of(await tenant_service.update(slug, name=data.name, plan=data.plan,
-                                                        state=data.state))
+                                                        state=data.state,
+                                                        api_rate_limit=data.api_rate_limit))
 
     @delete("/{slug:str}", summary="Delete a tenant: its schema, bucket and row")
     async def delete_tenant(self, slug: FromPath[str], tenant_service: Service) -> None:

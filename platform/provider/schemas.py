@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 from argus.tenants.models import Tenant
+
+# ``api_rate_limit``: requests per caller per minute on this tenant; 0 means "the deployment's
+# default"; absent means "leave as it is".
+RateLimit = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 
 
 class TenantPut(msgspec.Struct, forbid_unknown_fields=True):
@@ -14,12 +19,14 @@ class TenantPut(msgspec.Struct, forbid_unknown_fields=True):
     plan: str | None = None
     domains: list[str] | None = None
     db_cluster: str | None = None
+    api_rate_limit: RateLimit | None = None
 
 
 class TenantPatch(msgspec.Struct, forbid_unknown_fields=True):
     name: str | None = None
     plan: str | None = None
     state: str | None = None
+    api_rate_limit: RateLimit | None = None
 
 
 class TenantOut(msgspec.Struct):
@@ -30,6 +37,7 @@ class TenantOut(msgspec.Struct):
     plan: str
     db_cluster: str
     domains: list[str]
+    api_rate_limit: int | None
     created_at: datetime
     updated_at: datetime
 
@@ -38,6 +46,7 @@ class TenantOut(msgspec.Struct):
         return cls(id=tenant.id, slug=tenant.slug, name=tenant.name, state=tenant.state,
                    plan=tenant.plan, db_cluster=tenant.db_cluster,
                    domains=sorted(d.domain for d in tenant.domains),
+                   api_rate_limit=tenant.api_rate_limit,
                    created_at=tenant.created_at, updated_at=tenant.updated_at)
 
 

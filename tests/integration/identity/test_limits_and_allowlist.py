@@ -130,3 +130,38 @@ async def test_ip_allowlist_blocks_others_and_trusts_forwarded_for_only_from_pro
                 ).status_code == 200
     finally:
         await close_state(app.state)
+
+
+async def test_a_tenant_can_have_its_own_rate_limit(identity_app, client_for, tenant_a, tenant_b):
+    await identity_app.state.tenant_service.update(tenant_a.slug, api_rate_limit=3)
+    client = client_for(fresh_ip())
+    tokens = {t.slug: (await login(client, t))["access_token"] for t in (tenant_a, tenant_b)}
+
+    async def statuses(tenant) -> list[int]:
+        return [(await client.get("/api/v1/me", headers=bearer(tenant, tokens[tenant.slug]))
+                 ).status_code for _ in range(8)]
+
+    limited = await statuses(tenant_a)
+    assert 429 in limited and limited.count(200) <= 6  # 3 per window (6 across a rollover)
+    assert (await client.get("/api/v1/me", headers=bearer(tenant_a, tokens[tenant_a.slug]))
+            ).headers["RateLimit-Policy"] == "3;w=60"
+    assert set(await statuses(tenant_b)) == {200}
+    # 0 puts the tenant back on the deployment's default.
+    await identity_app.state.tenant_service.update(tenant_a.slug, api_rate_limit=0)
+    assert (await identity_app.state.tenant_service.get(tenant_a.slug)).api_rate_limit is None
+
+
+async def test_provider_sets_and_validates_the_rate_limit(client, provider_key):
+    from tests.conftest import new_slug
+
+    slug = new_slug()
+    headers = {"Host": "provider.localhost", "Authorization": f"Bearer {provider_key}"}
+    created = await client.put(f"/provider/v1/tenants/{slug}", headers=headers,
+                               json={"name": "Limited", "api_rate_limit": 600})
+    assert created.status_code == 201 and created.json()["api_rate_limit"] == 600
+    bad = await client.patch(f"/provider/v1/tenants/{slug}", headers=headers,
+                             json={"api_rate_limit": -1})
+    assert bad.status_code == 422 and bad.json()["field"] == "api_rate_limit"
+    reset = await client.patch(f"/provider/v1/tenants/{slug}", headers=headers,
+                               json={"api_rate_limit": 0})
+    assert reset.json()["api_rate_limit"] is None
