@@ -174,8 +174,14 @@ class AuthService:
         return token
 
     async def request_reset(self, email: object, base_url: str) -> None:
-        """Mail a reset link if the account exists; the answer never says whether it does."""
+        """Mail a reset link if the account exists; the answer never says whether it does.
+
+        Budgeted per client address (20 an hour) and per address asked for (3 an hour), so the
+        endpoint cannot be used to flood someone's mailbox.
+        """
         email = normalize_email(email)
+        await self.identity.spend(f"reset-ip:{self.audit.meta.ip}", 20, 3600)
+        await self.identity.spend(f"reset-acct:{self.tenant.id}:{email}", 3, 3600)
         user = await self.session.scalar(select(User).where(User.email == email))
         if user is None or user.state != "active" or user.role not in LOGIN_ROLES:
             self.audit.record("auth.password_reset_requested", "user", None, result="ignored",

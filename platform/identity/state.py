@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from redis.asyncio import Redis
 
+from argus.platform.core.errors import QuotaExceeded
 from argus.platform.core.netaddr import parse_networks
 from argus.platform.core.ratelimit import BatchedCounter, LoginThrottle, RateLimiter
 from argus.platform.core.settings import Settings
@@ -94,6 +95,18 @@ class Identity:
             del self.verified[key]
             raise InvalidToken("expired")
         return claims
+
+    async def spend(self, key: str, limit: int, window: int) -> None:
+        """Count one call against a Redis budget; 429 once it is used up."""
+        name, now = self.limiter.counter(key, window)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            count, _ = await pipe.execute()
+        budget = self.limiter.budget(count, limit, window, now)
+        if budget.exceeded:
+            raise QuotaExceeded("too many requests; try again later",
+                                headers={**budget.headers(), "Retry-After": str(budget.reset)})
 
     def token_key(self, tenant_id: str, token_id: str) -> str:
         return f"{self.ns}:token-revoked:{tenant_id}:{token_id}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.identity.conftest import PASSWORD, bearer, login
+from tests.integration.identity.conftest import PASSWORD, bearer, fresh_ip, login
 
 
 def _link_token(mailer, to: str) -> str:
@@ -115,3 +115,14 @@ async def test_ids_of_another_tenant_are_404(client_for, tenant_a, tenant_b):
     assert response.status_code == 404
     listed = await client.get("/api/v1/users", headers=bearer(tenant_a, admin_a))
     assert all(u["email"].endswith(f"@{tenant_a.slug}.example") for u in listed.json()["items"])
+
+
+async def test_password_reset_requests_are_budgeted(client_for, tenant_a, identity_app):
+    client = client_for(fresh_ip())
+    host = {"Host": tenant_a.host}
+    email = tenant_a.emails["operator"]
+    codes = [(await client.post("/api/v1/auth/password-reset", headers=host,
+                                json={"email": email})).status_code for _ in range(4)]
+    assert codes[:3] == [202, 202, 202] and codes[3] == 429
+    mails = [m for m in identity_app.state.mailer.outbox if m.to == email]
+    assert len(mails) == 3
