@@ -6,7 +6,8 @@ for a caller who is not allowed in at all:
 1. resolve the tenant from the Host header (404/403/503), check the tenant's IP allowlist (403);
 2. routes marked ``opt={"public": True}`` stop here (sign-in, refresh, the tenant profile);
 3. credentials: ``Authorization: Bearer`` with an access JWT or an API token, else the session
-   cookie (then state-changing requests must carry the CSRF header); provider keys are refused;
+   cookie (then state-changing requests must carry the CSRF token: the ``X-CSRF-Token`` header,
+   or a ``csrf_token`` field in a url-encoded form); provider keys are refused;
 4. one Redis round trip: revocation markers and the caller's rate-limit counter (429);
 5. ``scope["user"]`` is the ``Principal``; responses carry the RateLimit headers.
 """
@@ -14,8 +15,10 @@ for a caller who is not allowed in at all:
 from __future__ import annotations
 
 import hmac
+from urllib.parse import parse_qs
 
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +34,43 @@ from argus.platform.tenancy.dependencies import request_tenant
 from argus.tenants.context import TenantContext
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 1024 * 1024
+
+
+async def check_form_csrf(scope: Scope, receive: Receive, expected: str) -> Receive:
+    """Read a url-encoded form body, check its ``csrf_token`` field, and hand the body on.
+
+    Multipart forms (uploads) must send the ``X-CSRF-Token`` header instead.
+    """
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            raise HTTPException(status_code=413, detail="form body too large")
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    try:
+        sent = parse_qs(body.decode("utf-8"), max_num_fields=1000).get("csrf_token", [""])[0]
+    except (UnicodeDecodeError, ValueError):
+        sent = ""
+    if not hmac.compare_digest(sent, expected):
+        raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -50,7 +90,9 @@ class TenantAuthMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         identity: Identity = scope["app"].state.identity
-        principal, credential = await self.authenticate(scope, tenant, identity)
+        principal, credential, csrf_expected = await self.authenticate(scope, tenant, identity)
+        if csrf_expected is not None:  # a cookie-session form post without the CSRF header
+            receive = await check_form_csrf(scope, receive, csrf_expected)
         settings = identity.settings
         key = f"{tenant.id}:{principal.kind}:{principal.actor_id}"
         limit = tenant.api_rate_limit or settings.api_rate_limit
@@ -77,7 +119,8 @@ class TenantAuthMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send_with_headers)
 
     async def authenticate(self, scope: Scope, tenant: TenantContext,
-                           identity: Identity) -> tuple[Principal, str]:
+                           identity: Identity) -> tuple[Principal, str, str | None]:
+        """The caller, its credential, and the CSRF token a form body must still carry."""
         authorization = _header(scope, b"authorization")
         if authorization:
             scheme, _, credential = authorization.partition(" ")
@@ -87,19 +130,25 @@ class TenantAuthMiddleware(ASGIMiddleware):
             if credential.startswith("argus_pk_"):
                 raise Unauthorized("provider keys are not valid on tenant hosts")
             if API_TOKEN_RE.match(credential):
-                return await authenticate_api_token(scope, tenant, credential), credential
-            return self._from_jwt(credential, tenant, identity, via_cookie=False), credential
+                return await authenticate_api_token(scope, tenant, credential), credential, None
+            return self._from_jwt(credential, tenant, identity, via_cookie=False), credential, \
+                None
         cookies = read_cookies(scope)
         token = cookies.get(ACCESS_COOKIE)
         if not token:
             raise Unauthorized("authentication required")
         principal = self._from_jwt(token, tenant, identity, via_cookie=True)
-        if scope.get("method", "GET") not in SAFE_METHODS:
-            sent = _header(scope, CSRF_HEADER) or ""
-            expected = cookies.get(CSRF_COOKIE, "")
-            if not expected or not hmac.compare_digest(sent, expected):
-                raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
-        return principal, token
+        if scope.get("method", "GET") in SAFE_METHODS:
+            return principal, token, None
+        expected = cookies.get(CSRF_COOKIE, "")
+        sent = _header(scope, CSRF_HEADER)
+        if not expected:
+            raise Forbidden("missing CSRF cookie; sign in again", code="csrf_failed")
+        if sent is None and (_header(scope, b"content-type") or "").startswith(FORM_TYPE):
+            return principal, token, expected
+        if not hmac.compare_digest(sent or "", expected):
+            raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+        return principal, token, None
 
     @staticmethod
     def _from_jwt(token: str, tenant: TenantContext, identity: Identity,

@@ -258,3 +258,24 @@ async def test_a_mirror_started_later_resyncs_from_redis(control, tenant_a):
     finally:
         await stop_background(tasks)
         await close_state(late.state)
+
+
+async def test_form_posts_carry_the_csrf_token_in_a_field(client_for, tenant_a):
+    client = client_for()
+    response = await client.post("/api/v1/auth/login", headers={"Host": tenant_a.host},
+                                 json={"email": tenant_a.emails["admin"],
+                                       "password": PASSWORD, "cookie": True})
+    csrf = response.json()["csrf_token"]
+    form = {"Host": tenant_a.host, "Content-Type": "application/x-www-form-urlencoded"}
+    wrong = await client.post("/api/v1/auth/logout", headers=form, content=b"csrf_token=nope")
+    assert wrong.status_code == 403 and wrong.json()["code"] == "csrf_failed"
+    missing = await client.post("/api/v1/auth/logout", headers=form, content=b"a=1")
+    assert missing.status_code == 403
+    ok = await client.post("/api/v1/auth/logout", headers=form,
+                           content=f"a=1&csrf_token={csrf}".encode())
+    assert ok.status_code == 204
+    # Bearer-token callers need no CSRF token: a browser cannot forge their header.
+    token = (await login(client, tenant_a))["access_token"]
+    plain = await client.post("/api/v1/auth/logout",
+                              headers={**bearer(tenant_a, token), "Cookie": ""})
+    assert plain.status_code == 204
