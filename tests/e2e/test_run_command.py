@@ -55,6 +55,18 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         assert tenants.status_code == 200
         assert "demo" in [t["slug"] for t in tenants.json()["items"]]
 
+        # The demo admin's printed credentials sign in.
+        email, password = re.search(r"Demo admin \(dev only\): (\S+) / (\S+)", printed).groups()
+        signed_in = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
+                               headers={"Host": "demo.localhost"},
+                               json={"email": email, "password": password}, timeout=10)
+        assert signed_in.status_code == 200, signed_in.text
+        me = httpx.get(f"http://127.0.0.1:{port}/api/v1/me",
+                       headers={"Host": "demo.localhost",
+                                "Authorization": f"Bearer {signed_in.json()['access_token']}"},
+                       timeout=5)
+        assert me.json()["email"] == "admin@demo.localhost" and me.json()["role"] == "admin"
+
         # One structured log line per request, with the fields operators filter on.
         lines = [json.loads(line) for line in log.read_text().splitlines()
                  if line.startswith("{") and '"http.request"' in line]
