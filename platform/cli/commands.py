@@ -57,6 +57,9 @@ def _print_json(obj) -> None:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if not Settings.from_env().auth.jwt_secrets:
+        raise CliError("ARGUS_JWT_SECRETS is not set: give at least one signing key of 32+ "
+                       "characters (comma-separate several to rotate)")
     uvicorn.run(getattr(args, "app", "argus.platform.app:create_app_from_env"), factory=True,
                 app_dir=getattr(args, "app_dir", None), host=args.host, port=args.port,
                 workers=args.workers, access_log=False, log_level="warning",
