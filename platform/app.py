@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
 from argus.platform.audit.controller import AuditLogController
+from argus.platform.cameras.controller import CameraController
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
 from argus.platform.core.logging import configure_logging
@@ -103,7 +104,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         "/api/v1",
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
                         ApiTokensController, AuditLogController, TenantSettingsController,
-                        *extra_tenant_handlers],
+                        CameraController, *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],
         guards=[require_permission],

@@ -125,6 +125,9 @@ async def control(settings: Settings) -> AsyncIterator[Settings]:
     await drop_test_schemas(settings)
     state = build_state(settings)
     try:
+        # Counters and markers of earlier runs (lockouts, budgets) must not leak into this one.
+        async for key in state["redis"].scan_iter(match="argus:argus_test_*", count=1000):
+            await state["redis"].delete(key)
         await migrate_control(state)
     finally:
         await close_state(state)

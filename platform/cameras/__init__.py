@@ -1,0 +1,1 @@
+"""Cameras: the model, the stream-key index, the management API."""

@@ -132,3 +132,9 @@ class Databases:
     async def dispose(self) -> None:
         for engine in self.engines.values():
             await engine.dispose()
+
+
+def like_pattern(text: str) -> str:
+    """``%text%`` for LIKE, with the user's own ``%``, ``_`` and ``\\`` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

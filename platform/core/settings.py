@@ -129,6 +129,13 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    """Where cameras push until ingest nodes are registered (the ingest issue assigns nodes)."""
+
+    rtmp_url: str = "rtmp://127.0.0.1:1935/live"
+
+
+@dataclass(frozen=True)
 class MailSettings:
     """``transport``: ``log`` (writes each message to the log; dev and tests) or ``smtp``."""
 
@@ -146,6 +153,7 @@ class Settings:
     http: HttpSettings = field(default_factory=HttpSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    ingest: IngestSettings = field(default_factory=IngestSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -227,6 +235,7 @@ class Settings:
         return cls(
             auth=auth,
             mail=mail,
+            ingest=IngestSettings(rtmp_url=get("INGEST_RTMP_URL", IngestSettings.rtmp_url)),
             database=database,
             redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
             storage=storage,

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
-from argus.platform.core.db import utcnow
+from argus.platform.core.db import like_pattern, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound
 from argus.platform.core.mail import Mail, Mailer
 from argus.platform.identity.auth import AuthService, count_active_admins, normalize_email
@@ -59,7 +59,7 @@ class UserService:
         if state:
             query = query.where(User.state == state)
         if q:
-            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = like_pattern(q)
             query = query.where(or_(User.email.like(like), User.name.like(like)))
         if cursor:
             try:

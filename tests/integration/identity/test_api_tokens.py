@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from argus.platform.identity.models import ApiToken
-from tests.integration.identity.conftest import bearer, login, make_api_token
+from tests.integration.conftest import bearer, login, make_api_token
 
 
 async def test_secret_is_shown_once_and_stored_hashed(admin_session, state):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.integration.identity.conftest import bearer
+from tests.integration.conftest import bearer
 
 
 async def test_audit_log_filters_and_pages(admin_session):

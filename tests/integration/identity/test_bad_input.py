@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.identity.conftest import bearer, fresh_ip
+from tests.integration.conftest import bearer, fresh_ip
 
 
 @pytest.mark.parametrize(("body", "field"), [

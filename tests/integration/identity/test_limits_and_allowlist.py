@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from argus.platform.app import close_state, create_app
-from tests.integration.identity.conftest import (
+from tests.integration.conftest import (
     PASSWORD,
     bearer,
     fresh_ip,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from argus.platform.audit.models import AuditLog
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
-from tests.integration.identity.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
+from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
 
 PUBLIC = {
     "GET /api/v1/tenant", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
@@ -41,8 +41,31 @@ async def _user_path(ctx):
     return f"/api/v1/users/{await _fresh_user(ctx)}", None
 
 
+async def _fresh_camera(ctx) -> str:
+    response = await ctx["client"].post("/api/v1/cameras",
+                                        headers=bearer(ctx["tenant"], ctx["admin"]),
+                                        json={"name": "Matrix cam"})
+    return response.json()["camera"]["id"]
+
+
+async def _camera_path(ctx, suffix: str = "", body=None):
+    return f"/api/v1/cameras/{await _fresh_camera(ctx)}{suffix}", body
+
+
 # "METHOD path-template" -> async builder(ctx) -> (path, json body)
 CASES = {
+    "GET /api/v1/cameras": lambda ctx: _plain("/api/v1/cameras"),
+    "POST /api/v1/cameras": lambda ctx: _plain("/api/v1/cameras", {"name": "New cam"}),
+    "POST /api/v1/cameras/bulk": lambda ctx: _plain(
+        "/api/v1/cameras/bulk", {"items": [{"op": "create", "camera": {"name": "Bulk cam"}}]}),
+    "GET /api/v1/cameras/{camera_id:str}": lambda ctx: _camera_path(ctx),
+    "PUT /api/v1/cameras/{camera_id:str}": lambda ctx: _camera_path(ctx, "", {"name": "Put"}),
+    "PATCH /api/v1/cameras/{camera_id:str}": lambda ctx: _camera_path(ctx, "",
+                                                                      {"record": True}),
+    "DELETE /api/v1/cameras/{camera_id:str}": lambda ctx: _camera_path(ctx),
+    "GET /api/v1/cameras/{camera_id:str}/status": lambda ctx: _camera_path(ctx, "/status"),
+    "POST /api/v1/cameras/{camera_id:str}/stream-key": lambda ctx: _camera_path(
+        ctx, "/stream-key"),
     "GET /api/v1/me": lambda ctx: _plain("/api/v1/me"),
     "POST /api/v1/me/password": lambda ctx: _plain(
         "/api/v1/me/password", {"current_password": PASSWORD, "new_password": PASSWORD}),
@@ -122,6 +145,7 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
         if key in PUBLIC:
             continue
         method = key.split(" ", 1)[0]
+        admin = (await login(client, tenant_a))["access_token"]  # /me/password revokes older
         if caller == "api_only":
             credential = (await make_api_token(client, tenant_a, admin, sorted(permissions),
                                                user_id=user_ids["api_only"]))["secret"]

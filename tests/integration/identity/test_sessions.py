@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from argus.platform.app import close_state, create_app
 from argus.platform.identity.tokens import AccessTokens
 from tests.helpers import wait_for
-from tests.integration.identity.conftest import (
+from tests.integration.conftest import (
     PASSWORD,
     bearer,
     fresh_ip,

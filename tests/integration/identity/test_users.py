@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.integration.identity.conftest import PASSWORD, bearer, fresh_ip, login
+from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login
 
 
 def _link_token(mailer, to: str) -> str:
@@ -42,7 +42,7 @@ async def test_invite_link_lets_the_user_choose_a_password_once(admin_session, i
 
 
 async def test_password_reset_by_mail_ends_old_sessions(client_for, tenant_a, identity_app):
-    client = client_for()
+    client = client_for(fresh_ip())
     host = {"Host": tenant_a.host}
     session = await login(client, tenant_a, "viewer")
     for email in (tenant_a.emails["viewer"], "nobody@nowhere.example"):

@@ -1,4 +1,4 @@
-"""Fixtures for identity tests: a tenant with one user per role, clients with chosen IPs."""
+"""Fixtures for tenant API tests: a tenant with one user per role, clients with chosen IPs."""
 
 from __future__ import annotations
 

@@ -1,0 +1,297 @@
+"""Camera rules: validation, stream keys, CRUD, bulk operations.
+
+A camera's row lives in the tenant schema; the SHA-256 of its stream key lives in the control
+schema's ``stream_keys`` (publish authentication finds the tenant and camera from a key in one
+lookup). The two are written in two transactions, ordered so that a failure leaves at worst an
+orphan key row pointing at no camera, which publish authentication refuses.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.audit.service import Audit
+from argus.platform.cameras.models import INGEST_MODES, VENDORS, Camera, StreamKey
+from argus.platform.cameras.schemas import CameraPatch, Ingest
+from argus.platform.core.db import Databases, like_pattern, utcnow
+from argus.platform.core.errors import ArgusError, Invalid, NotFound
+from argus.platform.identity.tokens import digest
+from argus.tenants.context import TenantContext
+
+MAX_BULK = 500
+HINTS = {
+    "hikvision": ["Configuration → Network → Advanced Settings → RTMP (firmware 5.7+):",
+                  "enable RTMP, set the server URL and the stream key below, then Save."],
+    "dahua": ["Setting → Network → RTMP: enable, choose Custom address,",
+              "and enter the full URL (server URL followed by /<stream key>)."],
+    "axis": ["Install the RTMP streaming ACAP (System → Apps), or use Stream profiles →",
+             "RTMP with the server URL and stream key below."],
+    "other": ["In the camera's streaming settings choose RTMP push and enter the",
+              "server URL and stream key below (or the full URL where one field is offered)."],
+}
+
+
+def _text(value: object, field: str, limit: int, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise Invalid(f"{field} is required", field=field)
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be text", field=field)
+    value = value.strip()
+    if required and not value:
+        raise Invalid(f"{field} must not be empty", field=field)
+    if len(value) > limit:
+        raise Invalid(f"{field} must be at most {limit} characters", field=field)
+    return value or None
+
+
+def _tags(value: object) -> list[str]:
+    if not isinstance(value, list) or len(value) > 20:
+        raise Invalid("tags must be a list of at most 20 tags", field="tags")
+    cleaned = []
+    for tag in value:
+        if not isinstance(tag, str) or not 1 <= len(tag.strip()) <= 40:
+            raise Invalid("each tag must be 1-40 characters", field="tags")
+        if tag.strip() not in cleaned:
+            cleaned.append(tag.strip())
+    return cleaned
+
+
+def _rtsp(value: object) -> str | None:
+    url = _text(value, "rtsp_url", 1000)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("rtsp", "rtsps") or not parts.hostname:
+        raise Invalid("rtsp_url must be an rtsp:// or rtsps:// URL with a host",
+                      field="rtsp_url")
+    return url
+
+
+def clean_fields(fields: dict) -> dict:
+    """Validate and normalise the editable fields present in ``fields``."""
+    out: dict = {}
+    checks = {
+        "name": lambda v: _text(v, "name", 200, required=True),
+        "model": lambda v: _text(v, "model", 100),
+        "serial_number": lambda v: _text(v, "serial_number", 100),
+        "location": lambda v: _text(v, "location", 200),
+        "tags": _tags,
+        "rtsp_url": _rtsp,
+    }
+    for key, value in fields.items():
+        if key in checks:
+            out[key] = checks[key](value)
+        elif key == "vendor":
+            if value not in VENDORS:
+                raise Invalid(f"vendor must be one of {', '.join(VENDORS)}", field="vendor")
+            out[key] = value
+        elif key == "ingest_mode":
+            if value not in INGEST_MODES:
+                raise Invalid(f"ingest_mode must be one of {', '.join(INGEST_MODES)}",
+                              field="ingest_mode")
+            out[key] = value
+        elif key in ("enabled", "record"):
+            if not isinstance(value, bool):
+                raise Invalid(f"{key} must be true or false", field=key)
+            out[key] = value
+        else:
+            raise Invalid(f"unknown field {key!r}", field=key)
+    return out
+
+
+def _check_mode(camera: Camera) -> None:
+    if camera.ingest_mode == "rtsp_pull" and not camera.rtsp_url:
+        raise Invalid("rtsp_pull cameras need an rtsp_url", field="rtsp_url")
+    if camera.ingest_mode == "rtmp_push" and camera.rtsp_url:
+        raise Invalid("rtmp_push cameras take no rtsp_url", field="rtsp_url")
+
+
+def _encode_cursor(camera: Camera) -> str:
+    raw = f"{camera.created_at.isoformat()}|{camera.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                               validate=True).decode()
+        at, _, camera_id = raw.partition("|")
+        return datetime.fromisoformat(at), str(uuid.UUID(camera_id))
+    except ValueError:
+        raise Invalid("cursor is not valid", field="cursor") from None
+
+
+@dataclass
+class Created:
+    camera: Camera
+    ingest: Ingest | None
+
+
+class CameraService:
+    def __init__(self, session: AsyncSession, tenant: TenantContext, audit: Audit,
+                 dbs: Databases, rtmp_url: str) -> None:
+        self.session = session
+        self.tenant = tenant
+        self.audit = audit
+        self.dbs = dbs
+        self.rtmp_url = rtmp_url.rstrip("/")
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def get(self, camera_id: str) -> Camera:
+        camera = await self.session.get(Camera, camera_id)
+        if camera is None:
+            raise NotFound("camera not found", field="id")
+        return camera
+
+    async def list(self, *, status: str | None = None, tag: str | None = None,
+                   vendor: str | None = None, q: str | None = None, cursor: str | None = None,
+                   limit: int = 50) -> tuple[list[Camera], str | None]:
+        query = select(Camera).order_by(Camera.created_at.desc(), Camera.id.desc())
+        if status:
+            query = query.where(Camera.status == status)
+        if vendor:
+            query = query.where(Camera.vendor == vendor)
+        if tag:
+            query = query.where(func.json_contains(Camera.tags, json.dumps(tag)) == 1)
+        if q:
+            like = like_pattern(q)
+            query = query.where(or_(Camera.name.like(like), Camera.location.like(like),
+                                    Camera.serial_number.like(like)))
+        if cursor:
+            at, camera_id = _decode_cursor(cursor)
+            query = query.where(or_(Camera.created_at < at,
+                                    and_(Camera.created_at == at, Camera.id < camera_id)))
+        rows = list(await self.session.scalars(query.limit(limit + 1)))
+        next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+        return rows[:limit], next_cursor
+
+    # --- writes ----------------------------------------------------------------------------
+
+    def _ingest(self, key: str, vendor: str) -> Ingest:
+        return Ingest(rtmp_url=self.rtmp_url, stream_key=key,
+                      full_url=f"{self.rtmp_url}/{key}", setup_hints=HINTS[vendor])
+
+    async def _store_key(self, camera_id: str) -> str:
+        """A new stream key for the camera in the control index (replacing an older one)."""
+        key = secrets.token_urlsafe(24)
+        async with self.dbs.control_session() as control:
+            await control.execute(delete(StreamKey).where(StreamKey.tenant_id == self.tenant.id,
+                                                          StreamKey.camera_id == camera_id))
+            control.add(StreamKey(key_hash=digest(key), tenant_id=self.tenant.id,
+                                  camera_id=camera_id))
+            await control.commit()
+        return key
+
+    async def _drop_key(self, camera_id: str) -> None:
+        async with self.dbs.control_session() as control:
+            await control.execute(delete(StreamKey).where(StreamKey.tenant_id == self.tenant.id,
+                                                          StreamKey.camera_id == camera_id))
+            await control.commit()
+
+    async def create(self, fields: dict) -> Created:
+        values = clean_fields(fields)
+        if "name" not in values:
+            raise Invalid("name is required", field="name")
+        camera = Camera(id=str(uuid.uuid4()), **values)
+        camera.vendor = camera.vendor or "other"
+        camera.ingest_mode = camera.ingest_mode or "rtmp_push"
+        _check_mode(camera)
+        key = await self._store_key(camera.id)
+        camera.stream_key_hint = key[:4]
+        try:
+            self.session.add(camera)
+            self.audit.record("cameras.create", "camera", camera.id,
+                              detail={"name": camera.name, "vendor": camera.vendor})
+            await self.session.commit()
+        except BaseException:
+            await self.session.rollback()
+            await self._drop_key(camera.id)
+            raise
+        ingest = self._ingest(key, camera.vendor) if camera.ingest_mode == "rtmp_push" else None
+        return Created(camera, ingest)
+
+    async def update(self, camera_id: str, fields: dict, replace: bool = False) -> Camera:
+        camera = await self.get(camera_id)
+        if replace:  # PUT: absent optional fields return to their defaults
+            defaults = {"vendor": "other", "model": None, "serial_number": None,
+                        "location": None, "tags": [], "ingest_mode": "rtmp_push",
+                        "rtsp_url": None, "enabled": True, "record": False}
+            fields = {**defaults, **fields}
+        values = clean_fields(fields)
+        changed = {k: v for k, v in values.items() if getattr(camera, k) != v}
+        if not changed:
+            return camera
+        for key, value in changed.items():
+            setattr(camera, key, value)
+        _check_mode(camera)
+        camera.updated_at = utcnow()
+        detail = {k: ("***" if k == "rtsp_url" and v else v) for k, v in changed.items()}
+        self.audit.record("cameras.update", "camera", camera.id, detail=detail)
+        await self.session.commit()
+        return camera
+
+    async def patch(self, camera_id: str, patch: CameraPatch) -> Camera:
+        return await self.update(camera_id, patch.changes())
+
+    async def delete(self, camera_id: str) -> None:
+        camera = await self.get(camera_id)
+        await self.session.delete(camera)
+        self.audit.record("cameras.delete", "camera", camera_id, detail={"name": camera.name})
+        await self.session.commit()
+        await self._drop_key(camera_id)
+
+    async def rotate_key(self, camera_id: str) -> Ingest:
+        """A new stream key; the old one stops working at once."""
+        camera = await self.get(camera_id)
+        key = await self._store_key(camera.id)
+        camera.stream_key_hint = key[:4]
+        camera.updated_at = utcnow()
+        self.audit.record("cameras.rotate_stream_key", "camera", camera.id)
+        await self.session.commit()
+        return self._ingest(key, camera.vendor)
+
+    # --- bulk --------------------------------------------------------------------------------
+
+    async def bulk(self, items: list) -> list[dict]:
+        """Each item on its own: a failing item is reported and the rest go on."""
+        if not items or len(items) > MAX_BULK:
+            raise Invalid(f"items must hold 1-{MAX_BULK} operations", field="items")
+        results = []
+        for index, item in enumerate(items):
+            result: dict = {"index": index, "op": item.op, "ok": True, "id": item.id}
+            try:
+                if item.op == "create":
+                    created = await self.create(item.camera or {})
+                    result.update(id=created.camera.id, status_code=201, ingest=created.ingest)
+                elif item.op not in ("update", "enable", "disable", "delete"):
+                    raise Invalid("op must be create, update, enable, disable or delete",
+                                  field=f"items[{index}].op")
+                elif not item.id:
+                    raise Invalid("id is required", field=f"items[{index}].id")
+                elif item.op == "update":
+                    await self.update(item.id, item.camera or {})
+                elif item.op in ("enable", "disable"):
+                    await self.update(item.id, {"enabled": item.op == "enable"})
+                else:
+                    await self.delete(item.id)
+                    result["status_code"] = 204
+            except ArgusError as exc:
+                await self.session.rollback()
+                field = exc.field if exc.field and exc.field.startswith("items[") else (
+                    f"items[{index}].camera.{exc.field}" if exc.field else None)
+                result.update(ok=False, status_code=exc.status_code, code=exc.code,
+                              detail=exc.detail, field=field)
+            results.append(result)
+        return results
