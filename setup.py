@@ -16,4 +16,5 @@ for name, folder in FOLDERS.items():
     subpackages = find_namespace_packages(folder, exclude=["*__pycache__*"])
     packages += [f"{name}.{sub}" for sub in subpackages]
 
-setup(packages=packages, package_dir=FOLDERS)
+setup(packages=packages, package_dir=FOLDERS,
+      package_data={"argus.platform.ingest": ["templates/*.j2"]})

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import sys
 from collections.abc import AsyncIterator
 
@@ -236,6 +237,61 @@ async def users_create(args: argparse.Namespace) -> int:
         created = await ensure_user(state, args.tenant, args.email, args.name or args.email,
                                     args.role, password)
     print(f"{'created' if created else 'updated'} {args.email}", file=sys.stderr)
+    return 0
+
+
+# --- ingest nodes --------------------------------------------------------------------------
+
+async def ingest_add(args: argparse.Namespace) -> int:
+    import secrets as _secrets
+
+    from argus.platform.identity.tokens import digest
+    from argus.platform.ingest.models import IngestNode
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", args.node):
+        raise CliError("--node must be lowercase letters, digits and '-'")
+    secret = _secrets.token_urlsafe(32)
+    async with _state() as state:
+        async with state["dbs"].control_session() as session:
+            if await session.get(IngestNode, args.node) is not None:
+                raise CliError(f"node {args.node!r} exists")
+            session.add(IngestNode(id=args.node, rtmp_url=args.rtmp_url, hls_url=args.hls_url,
+                                   capacity=args.capacity, state="active",
+                                   secret_hash=digest(secret)))
+            await session.commit()
+    print(secret)
+    return 0
+
+
+async def ingest_render_config(args: argparse.Namespace) -> int:
+    """Needs ARGUS_NODE_SECRET (from ``ingest add``) and ARGUS_HLS_SECRET in the environment."""
+    from pathlib import Path
+
+    from argus.platform.identity.tokens import same_digest
+    from argus.platform.ingest.config import NodeConfig, write
+    from argus.platform.ingest.models import IngestNode
+
+    node_secret = os.environ.get("ARGUS_NODE_SECRET", "")
+    hls_secret = os.environ.get("ARGUS_HLS_SECRET", "")
+    if not node_secret or not hls_secret:
+        raise CliError("set ARGUS_NODE_SECRET (printed by `ingest add`) and ARGUS_HLS_SECRET")
+    async with _state() as state:
+        async with state["dbs"].control_session() as session:
+            node = await session.get(IngestNode, args.node)
+    if node is None:
+        raise CliError(f"node {args.node!r} is not registered")
+    if not same_digest(node.secret_hash, node_secret):
+        raise CliError("ARGUS_NODE_SECRET is not this node's secret")
+    work_dir = Path(args.work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        path = write(NodeConfig(node_id=node.id, node_secret=node_secret, hls_secret=hls_secret,
+                                control_url=args.control_url, work_dir=work_dir,
+                                rtmp_listen=args.rtmp_listen, http_listen=args.http_listen,
+                                chunk_minutes=args.chunk_minutes), Path(args.out))
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    print(f"wrote {path}", file=sys.stderr)
     return 0
 
 

@@ -66,6 +66,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="read the password from the first line of standard input")
     p.set_defaults(func=commands.users_create, is_async=True)
 
+    ingest = sub.add_parser("ingest", help="ingest nodes").add_subparsers(dest="action",
+                                                                         required=True)
+    p = ingest.add_parser("add", help="register a node; prints its secret alone on stdout")
+    p.add_argument("--node", required=True, help="the node's id, e.g. ingest-1")
+    p.add_argument("--rtmp-url", required=True, help="what cameras publish to (rtmp://host:1935)")
+    p.add_argument("--hls-url", required=True, help="where viewers fetch HLS (https://host)")
+    p.add_argument("--capacity", type=int, default=200)
+    p.set_defaults(func=commands.ingest_add, is_async=True)
+    p = ingest.add_parser("render-config", help="write the node's nginx configuration")
+    p.add_argument("--node", required=True)
+    p.add_argument("--out", required=True, help="the file to write")
+    p.add_argument("--work-dir", required=True, help="HLS, recordings and logs go under it")
+    p.add_argument("--control-url", default="http://127.0.0.1:8000",
+                   help="where nginx sends its callbacks")
+    p.add_argument("--rtmp-listen", default="1935")
+    p.add_argument("--http-listen", default="8080")
+    p.add_argument("--chunk-minutes", type=int, default=60)
+    p.set_defaults(func=commands.ingest_render_config, is_async=True)
+
     keys = sub.add_parser("provider-keys", help="provider API keys").add_subparsers(
         dest="action", required=True)
     p = keys.add_parser("create", help="create a key and print it alone on standard output")

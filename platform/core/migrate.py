@@ -38,6 +38,7 @@ def metadata_for(target: str) -> MetaData:
     """The models' metadata of a history (for autogenerate and ``compare_type``)."""
     if target == "control":
         import argus.platform.cameras.models  # noqa: F401
+        import argus.platform.ingest.models  # noqa: F401
         import argus.platform.provider.models  # noqa: F401
         import argus.tenants.models  # noqa: F401
         from argus.platform.core.db import ControlBase

@@ -1,0 +1,1 @@
+"""Ingest nodes: their registry and the nginx-rtmp configuration argus renders for them."""

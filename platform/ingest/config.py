@@ -1,0 +1,82 @@
+"""Rendering an ingest node's nginx configuration (Jinja2 template beside this module).
+
+The node's secret and the HLS signing secret end up in the file (nginx's callbacks cannot carry
+headers), so it is written with mode 0600. Directories it names are created and must belong
+to the ``user`` nginx runs as.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+_SAFE = re.compile(r"^[A-Za-z0-9_.:/-]+$")
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    node_id: str
+    node_secret: str
+    hls_secret: str
+    control_url: str  # where nginx posts its callbacks, e.g. http://127.0.0.1:8000
+    work_dir: Path  # hls/, rec/, log/, tmp/ live under it
+    rtmp_listen: str = "1935"
+    http_listen: str = "8080"
+    chunk_minutes: int = 60
+    hls_fragment: int = 2
+    hls_playlist_length: int = 12
+    rtmp_module: str = RTMP_MODULE
+
+
+def _check(name: str, value: str) -> str:
+    if not _SAFE.match(value):
+        raise ValueError(f"{name} holds characters nginx's configuration cannot take: {value!r}")
+    return value
+
+
+def render(cfg: NodeConfig) -> str:
+    for name in ("node_id", "control_url", "rtmp_listen", "http_listen", "rtmp_module"):
+        _check(name, str(getattr(cfg, name)))
+    for name in ("node_secret", "hls_secret"):
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", getattr(cfg, name)):
+            raise ValueError(f"{name} must be 16-128 characters of A-Z a-z 0-9 _ -")
+    if not 1 <= cfg.chunk_minutes <= 24 * 60:
+        raise ValueError("chunk_minutes must be between 1 and 1440")
+    work_dir = cfg.work_dir.resolve()
+    _check("work_dir", str(work_dir))
+    env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                      keep_trailing_newline=True, autoescape=False)
+    return env.get_template("nginx.conf.j2").render(
+        node_id=cfg.node_id,
+        user=pwd.getpwuid(work_dir.stat().st_uid).pw_name,
+        work_dir=work_dir,
+        rtmp_module=cfg.rtmp_module,
+        rtmp_listen=cfg.rtmp_listen,
+        http_listen=cfg.http_listen,
+        callback=f"{cfg.control_url.rstrip('/')}/internal/rtmp",
+        auth=f"node={quote(cfg.node_id)}&secret={cfg.node_secret}",
+        hls_secret=cfg.hls_secret,
+        hls_fragment=cfg.hls_fragment,
+        hls_playlist_length=cfg.hls_playlist_length,
+        chunk_minutes=cfg.chunk_minutes,
+    )
+
+
+def write(cfg: NodeConfig, path: Path) -> Path:
+    """Create the node's directories and write its configuration (mode 0600)."""
+    for sub in ("hls", "rec", "log", "tmp"):
+        (cfg.work_dir / sub).mkdir(parents=True, exist_ok=True)
+    text = render(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    return path

@@ -1,0 +1,23 @@
+"""Signed HLS paths for nginx ``secure_link``: ``/s/<md5>/<expires>/<stream>/<file>``.
+
+nginx checks ``md5("<expires><stream> <secret>")`` (base64url, no padding) against the token and
+the expiry against its clock: a wrong or foreign signature is 403, an expired one 410. The token
+covers the stream, not the file, so the playlist's relative segment URLs inherit it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+
+
+def hls_token(secret: str, stream: str, expires: int) -> str:
+    digest = hashlib.md5(f"{expires}{stream} {secret}".encode(), usedforsecurity=False).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def signed_hls_path(secret: str, stream: str, file: str = "index.m3u8",
+                    ttl: int = 3600, now: float | None = None) -> str:
+    expires = int((now if now is not None else time.time()) + ttl)
+    return f"/s/{hls_token(secret, stream, expires)}/{expires}/{stream}/{file}"

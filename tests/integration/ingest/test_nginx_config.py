@@ -1,0 +1,141 @@
+"""The rendered nginx-rtmp configuration loads in Debian's nginx and guards HLS with
+secure_link: signed paths are served, unsigned, tampered, foreign and expired ones are not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from argus.platform.ingest.config import NodeConfig, render, write
+from argus.platform.ingest.signing import signed_hls_path
+
+# Debian's nginx with libnginx-mod-rtmp is installed by the set-up scripts: no skip here.
+assert shutil.which("nginx"), "nginx is missing: run ./scripts/test, which installs it"
+
+HLS_SECRET = "hls-secret-0123456789abcdef"
+STREAM = "acme__3f2c9a1e-0000-4000-8000-000000000001"
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _config(tmp_path: Path, **extra) -> NodeConfig:
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    return NodeConfig(node_id="node-1", node_secret="node-secret-0123456789abcdef",
+                      hls_secret=HLS_SECRET, control_url="http://127.0.0.1:8000", work_dir=work,
+                      **extra)
+
+
+def test_rendered_config_passes_nginx_t(tmp_path):
+    cfg = _config(tmp_path, rtmp_listen=f"127.0.0.1:{_port()}",
+                  http_listen=f"127.0.0.1:{_port()}", chunk_minutes=2)
+    path = write(cfg, tmp_path / "nginx.conf")
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    text = path.read_text()
+    assert "worker_processes 1;" in text and "record_interval 2m;" in text
+    owner = __import__("pwd").getpwuid(os.stat(cfg.work_dir).st_uid).pw_name
+    assert f"user {owner};" in text
+    result = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("bad", [{"node_id": "node 1; evil"}, {"hls_secret": "short"},
+                                 {"control_url": "http://x/$(reboot)"}, {"chunk_minutes": 0}])
+def test_values_that_would_break_the_config_are_refused(tmp_path, bad):
+    cfg = _config(tmp_path)
+    with pytest.raises(ValueError):
+        render(NodeConfig(**{**cfg.__dict__, **bad}))
+
+
+def test_secure_link_serves_signed_hls_only(tmp_path):
+    http_port = _port()
+    cfg = _config(tmp_path, rtmp_listen=f"127.0.0.1:{_port()}",
+                  http_listen=f"127.0.0.1:{http_port}")
+    path = write(cfg, tmp_path / "nginx.conf")
+    stream_dir = cfg.work_dir / "hls" / STREAM
+    stream_dir.mkdir(parents=True)
+    (stream_dir / "index.m3u8").write_text("#EXTM3U\n#EXT-X-TARGETDURATION:2\nseg-1.ts\n")
+    (stream_dir / "seg-1.ts").write_bytes(b"\x47" * 188)
+    proc = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(path), "-g",
+                             "daemon off;"], stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
+            time.sleep(0.05)
+
+        signed = signed_hls_path(HLS_SECRET, STREAM)
+        playlist = httpx.get(base + signed)
+        assert playlist.status_code == 200 and playlist.text.startswith("#EXTM3U")
+        segment = httpx.get(base + signed.rsplit("/", 1)[0] + "/seg-1.ts")  # relative URL
+        assert segment.status_code == 200 and len(segment.content) == 188
+
+        token, expires = signed.split("/")[2:4]
+        other = "acme__3f2c9a1e-0000-4000-8000-000000000002"
+        cases = {
+            "unsigned": f"/s/x/{expires}/{STREAM}/index.m3u8",
+            "tampered expiry": f"/s/{token}/{int(expires) + 1}/{STREAM}/index.m3u8",
+            "another camera": f"/s/{token}/{expires}/{other}/index.m3u8",
+            "foreign secret": signed_hls_path("another-secret-0123456789", STREAM),
+        }
+        for name, url in cases.items():
+            assert httpx.get(base + url).status_code == 403, name
+        expired = signed_hls_path(HLS_SECRET, STREAM, ttl=-10)
+        assert httpx.get(base + expired).status_code == 410
+        assert httpx.get(f"{base}/hls/{STREAM}/index.m3u8").status_code == 404
+    finally:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_cli_registers_a_node_and_renders_its_config(tmp_root, control, tmp_path):
+    import sys
+
+    from tests.conftest import new_slug, settings_env
+
+    argus = str(Path(sys.executable).parent / "argus")
+    env = {**os.environ, **settings_env(tmp_root)}
+    node = new_slug("node")
+    added = subprocess.run([argus, "ingest", "add", "--node", node, "--rtmp-url",
+                            "rtmp://127.0.0.1:1935", "--hls-url", "http://127.0.0.1:8080"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    secret = added.stdout.strip()
+    out = tmp_path / "node.conf"
+    render_args = [argus, "ingest", "render-config", "--node", node, "--out", str(out),
+                   "--work-dir", str(tmp_path / "work"), "--rtmp-listen", "127.0.0.1:1",
+                   "--http-listen", "127.0.0.1:2"]
+    wrong = subprocess.run(render_args, env={**env, "ARGUS_NODE_SECRET": "x" * 43,
+                                             "ARGUS_HLS_SECRET": HLS_SECRET},
+                           capture_output=True, text=True, timeout=60)
+    assert wrong.returncode == 2 and not out.exists()
+    ok = subprocess.run(render_args, env={**env, "ARGUS_NODE_SECRET": secret,
+                                          "ARGUS_HLS_SECRET": HLS_SECRET},
+                        capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert f"secret={secret}" in out.read_text()
+    test = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(out)],
+                          capture_output=True, text=True)
+    assert test.returncode == 0, test.stderr
