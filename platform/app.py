@@ -37,6 +37,7 @@ from argus.platform.identity.dependencies import IDENTITY_DEPENDENCIES
 from argus.platform.identity.guards import require_permission
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.identity.state import Identity
+from argus.platform.ingest.controller import RtmpCallbackController
 from argus.platform.observability import HealthController, RequestLogMiddleware
 from argus.platform.provider import ProviderTenantController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
@@ -114,7 +115,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                           dependencies={"tenant_service": Provide(_provide_tenant_service,
                                                                   sync_to_thread=False)})
     return Litestar(
-        route_handlers=[HealthController, tenant_api, provider_api, *extra_route_handlers],
+        route_handlers=[HealthController, tenant_api, provider_api, RtmpCallbackController,
+                        *extra_route_handlers],
         state=State(build_state(settings)),
         lifespan=[_lifespan],
         middleware=[RequestLogMiddleware()],

@@ -1,0 +1,74 @@
+"""``/internal/rtmp/*``: nginx-rtmp's callbacks, callable only with a node's secret."""
+
+from __future__ import annotations
+
+import time
+
+from litestar import Controller, Request, Response, post
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from argus.platform.core.errors import Forbidden
+from argus.platform.identity.tokens import same_digest
+from argus.platform.ingest.callbacks import Callbacks, parse_callback
+from argus.platform.ingest.models import IngestNode
+
+NODE_CACHE_SECONDS = 30
+
+
+async def node_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The callback URL carries ``node`` and ``secret``; cache verified nodes briefly."""
+    node_id = connection.query_params.get("node", "")
+    secret = connection.query_params.get("secret", "")
+    state = connection.app.state
+    cache: dict = state.setdefault("ingest_nodes", {})
+    entry = cache.get((node_id, secret))
+    if entry is None or time.monotonic() - entry[1] > NODE_CACHE_SECONDS:
+        async with state.dbs.control_session() as session:
+            node = await session.get(IngestNode, node_id) if node_id else None
+        if node is None or not secret or not same_digest(node.secret_hash, secret):
+            raise Forbidden("not a registered ingest node", code="bad_node")
+        entry = cache[(node_id, secret)] = (node.rtmp_url, time.monotonic())
+    connection.scope["argus_node"] = (node_id, entry[0])  # type: ignore[typeddict-unknown-key]
+
+
+def _callbacks(request: Request) -> Callbacks:
+    state = request.app.state
+    return Callbacks(state.dbs, state.identity, state.settings.database.control_schema)
+
+
+class RtmpCallbackController(Controller):
+    path = "/internal/rtmp"
+    guards = [node_guard]
+    include_in_schema = False
+
+    @post("/publish", status_code=200)
+    async def publish(self, request: Request) -> Response:
+        fields = parse_callback(await request.body())
+        _node_id, rtmp_url = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        relay = await _callbacks(request).publish(fields, rtmp_url)
+        return Response(None, status_code=302, headers={"Location": relay.location})
+
+    @post("/internal_publish", status_code=200)
+    async def internal_publish(self, request: Request) -> None:
+        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        await _callbacks(request).set_status(parse_callback(await request.body()), "online",
+                                             node_id)
+
+    @post("/internal_publish_done", status_code=200)
+    async def internal_publish_done(self, request: Request) -> None:
+        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        await _callbacks(request).set_status(parse_callback(await request.body()), "offline",
+                                             node_id)
+
+    @post("/publish_done", status_code=200)
+    async def publish_done(self) -> None:
+        """The live application's end carries the stream key: nothing to do, nothing to log."""
+
+    @post("/update", status_code=200)
+    async def update(self) -> None:
+        """Periodic while a stream runs; live facts and heartbeats come with the node agent."""
+
+    @post("/record_done", status_code=200)
+    async def record_done(self) -> None:
+        """Chunk finalisation belongs to the recording issue."""

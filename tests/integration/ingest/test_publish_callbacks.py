@@ -1,0 +1,127 @@
+"""nginx-rtmp's callbacks: only a node may call; a stream key publishes as its own camera or not
+at all; the internal application's publish makes the camera online and announces it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+import pytest
+
+from argus.platform.identity.tokens import digest
+from argus.platform.ingest.models import IngestNode
+from tests.conftest import new_slug
+from tests.integration.conftest import bearer, fresh_ip, login
+
+
+@pytest.fixture
+async def node(state):
+    node_id, secret = new_slug("node"), secrets.token_urlsafe(24)
+    async with state["dbs"].control_session() as session:
+        session.add(IngestNode(id=node_id, rtmp_url="rtmp://127.0.0.1:19350",
+                               hls_url="http://127.0.0.1:18080", capacity=10, state="active",
+                               secret_hash=digest(secret)))
+        await session.commit()
+    return node_id, secret
+
+
+async def _camera(client, tenant, admin, name="Cam") -> tuple[str, str]:
+    body = (await client.post("/api/v1/cameras", headers=bearer(tenant, admin),
+                              json={"name": name})).json()
+    return body["camera"]["id"], body["ingest"]["stream_key"]
+
+
+async def _call(client, node, path, body: str):
+    node_id, secret = node
+    return await client.post(f"/internal/rtmp/{path}", params={"node": node_id,
+                                                               "secret": secret},
+                             content=body.encode(),
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def _publish_body(key: str, extra: str = "", addr: str = "203.0.113.5") -> str:
+    body = (f"app=live&flashver=FMLE&swfurl=&tcurl=rtmp://x/live&pageurl=&addr={addr}"
+            f"&clientid=7&call=publish&name={key}&type=live")
+    return body + (f"&{extra}" if extra else "")
+
+
+async def test_a_good_key_is_relayed_under_the_internal_name(client_for, tenant_a, node):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    response = await _call(client, node, "publish", _publish_body(key))
+    assert response.status_code == 302
+    assert response.headers["location"] == (
+        f"rtmp://127.0.0.1:19350/internal/{tenant_a.slug}__{camera_id}")
+    assert key not in response.headers["location"]
+
+
+async def test_refusals(client_for, tenant_a, node, identity_app):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_x, key_x = await _camera(client, tenant_a, admin, "X")
+    camera_y, key_y = await _camera(client, tenant_a, admin, "Y")
+    node_id, _ = node
+
+    wrong_node = await client.post("/internal/rtmp/publish",
+                                   params={"node": node_id, "secret": "nope"},
+                                   content=_publish_body(key_x).encode(),
+                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert wrong_node.status_code == 403
+    assert (await _call(client, node, "publish", _publish_body("no-such-key"))
+            ).status_code == 403
+    # X's key with Y's name appended publishes as X or not at all: here, not at all.
+    for extra in (f"name={key_y}", f"name={tenant_a.slug}__{camera_y}", "app=internal"):
+        response = await _call(client, node, "publish", _publish_body(key_x, extra))
+        assert response.status_code == 403, extra
+
+    await client.patch(f"/api/v1/cameras/{camera_x}", headers=bearer(tenant_a, admin),
+                       json={"enabled": False})
+    assert (await _call(client, node, "publish", _publish_body(key_x))).status_code == 403
+    rotated = (await client.post(f"/api/v1/cameras/{camera_y}/stream-key",
+                                 headers=bearer(tenant_a, admin))).json()["stream_key"]
+    assert (await _call(client, node, "publish", _publish_body(key_y))).status_code == 403
+    assert (await _call(client, node, "publish", _publish_body(rotated))).status_code == 302
+    await identity_app.state.tenant_service.update(tenant_a.slug, state="suspended")
+    assert (await _call(client, node, "publish", _publish_body(rotated))).status_code == 403
+
+
+async def test_unknown_keys_are_budgeted_per_source_address(client_for, node):
+    client = client_for()
+    addr = fresh_ip(198)
+    codes = [(await _call(client, node, "publish",
+                          _publish_body(f"guess{i}", addr=addr))).status_code
+             for i in range(32)]
+    assert codes[:30] == [403] * 30 and codes[30:] == [429, 429]
+
+
+async def test_internal_publish_marks_online_and_announces_it(client_for, tenant_a, node,
+                                                              identity_app):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, _ = await _camera(client, tenant_a, admin)
+    redis = identity_app.state.redis
+    channel = f"argus:{identity_app.state.settings.database.control_schema}:events:{tenant_a.id}"
+    async with redis.pubsub() as pubsub:
+        await pubsub.subscribe(channel)
+        name = f"{tenant_a.slug}__{camera_id}"
+        body = f"app=internal&addr=127.0.0.1&call=publish&name={name}&type=live"
+        assert (await _call(client, node, "internal_publish", body)).status_code == 200
+        status = await client.get(f"/api/v1/cameras/{camera_id}/status",
+                                  headers=bearer(tenant_a, admin))
+        assert status.json()["status"] == "online" and status.json()["last_seen_at"]
+        event = None
+        for _ in range(50):
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+            if message:
+                event = json.loads(message["data"])
+                break
+            await asyncio.sleep(0.01)
+        assert event == {"type": "camera-status", "cameraId": camera_id, "status": "online",
+                         "at": event["at"]}
+        done = f"app=internal&addr=127.0.0.1&call=publish_done&name={name}"
+        assert (await _call(client, node, "internal_publish_done", done)).status_code == 200
+        status = await client.get(f"/api/v1/cameras/{camera_id}/status",
+                                  headers=bearer(tenant_a, admin))
+        assert status.json()["status"] == "offline"
