@@ -1,0 +1,20 @@
+"""End-to-end tests reuse the tenant-API fixtures, with the app in one mode only."""
+
+from __future__ import annotations
+
+import pytest
+
+from argus.platform.app import close_state, create_app
+from tests.integration.conftest import (  # noqa: F401  (fixtures)
+    admin_session,
+    client_for,
+    tenant_a,
+    tenant_b,
+)
+
+
+@pytest.fixture
+async def identity_app(control):
+    app = create_app(control)
+    yield app
+    await close_state(app.state)
