@@ -40,6 +40,7 @@ from argus.platform.identity.state import Identity
 from argus.platform.ingest.controller import RtmpCallbackController
 from argus.platform.observability import HealthController, RequestLogMiddleware
 from argus.platform.provider import ProviderTenantController
+from argus.platform.streaming.controller import StreamingController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
 from argus.platform.tenancy.settings_controller import TenantSettingsController
 from argus.tenants.resolution import TenantResolver, publish_tenant_changed
@@ -105,7 +106,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         "/api/v1",
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
                         ApiTokensController, AuditLogController, TenantSettingsController,
-                        CameraController, *extra_tenant_handlers],
+                        CameraController, StreamingController, *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],
         guards=[require_permission],

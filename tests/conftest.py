@@ -81,6 +81,7 @@ def settings_env(tmp_root: Path, **overrides: str) -> dict[str, str]:
         "ARGUS_ARGON2_TIME_COST": "1",
         "ARGUS_ARGON2_MEMORY_KIB": "8192",
         "ARGUS_LOGIN_LOCKOUT_BASE": "1",
+        "ARGUS_HLS_SECRET": "test-hls-secret-0123456789",
     })
     env.update(overrides)
     return env

@@ -133,6 +133,10 @@ class IngestSettings:
     """Where cameras push until ingest nodes are registered (the ingest issue assigns nodes)."""
 
     rtmp_url: str = "rtmp://127.0.0.1:1935/live"
+    # The secure_link secret shared with every node's nginx (``ARGUS_HLS_SECRET``); without it
+    # the control plane hands out no playback URLs.
+    hls_secret: str = ""
+    hls_url_ttl: int = 900
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,9 @@ class Settings:
         return cls(
             auth=auth,
             mail=mail,
-            ingest=IngestSettings(rtmp_url=get("INGEST_RTMP_URL", IngestSettings.rtmp_url)),
+            ingest=IngestSettings(rtmp_url=get("INGEST_RTMP_URL", IngestSettings.rtmp_url),
+                                  hls_secret=get("HLS_SECRET", ""),
+                                  hls_url_ttl=num("HLS_URL_TTL", IngestSettings.hls_url_ttl)),
             database=database,
             redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
             storage=storage,

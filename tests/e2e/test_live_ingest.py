@@ -24,7 +24,6 @@ from tests.conftest import new_slug, settings_env
 from tests.integration.conftest import bearer, login
 
 BIN = Path(sys.executable).parent
-HLS_SECRET = "e2e-hls-secret-0123456789"
 
 
 def _port() -> int:
@@ -75,12 +74,13 @@ async def test_synthetic_camera_goes_live_under_its_internal_name(
         await session.commit()
 
     env = {**os.environ, **settings_env(tmp_root)}
+    hls_secret = env["ARGUS_HLS_SECRET"]  # the control plane signs, nginx checks
     server_log = tmp_path / "server.log"
     server = subprocess.Popen([str(BIN / "argus"), "serve", "--port", str(api_port)], env=env,
                               stdout=server_log.open("w"), stderr=subprocess.STDOUT)
     work = tmp_path / "node"
     work.mkdir()
-    conf = write(NodeConfig(node_id=node_id, node_secret=node_secret, hls_secret=HLS_SECRET,
+    conf = write(NodeConfig(node_id=node_id, node_secret=node_secret, hls_secret=hls_secret,
                             control_url=f"http://127.0.0.1:{api_port}", work_dir=work,
                             rtmp_listen=f"127.0.0.1:{rtmp_port}",
                             http_listen=f"127.0.0.1:{http_port}", chunk_minutes=1),
@@ -116,8 +116,16 @@ async def test_synthetic_camera_goes_live_under_its_internal_name(
 
         _wait(online, 10, "the camera to turn online")
 
-        signed = signed_hls_path(HLS_SECRET, stream)
-        served = httpx.get(f"http://127.0.0.1:{http_port}{signed}", timeout=5)
+        answer = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/streaming/hls/{camera_id}",
+                           headers=bearer(tenant_a, admin), timeout=5)
+        assert answer.status_code == 200, answer.text
+        url = answer.json()["url"]
+        assert url.startswith(f"http://127.0.0.1:{http_port}/s/") and key not in url
+        signed = url.removeprefix(f"http://127.0.0.1:{http_port}")
+        assert signed.endswith(f"/{stream}/index.m3u8")
+        assert signed == signed_hls_path(hls_secret, stream, ttl=0,
+                                         now=int(signed.split("/")[3]))
+        served = httpx.get(url, timeout=5)
         assert served.status_code == 200 and "#EXTM3U" in served.text
         segment = next(line for line in served.text.splitlines()
                        if line and not line.startswith("#"))

@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from argus.platform.audit.models import AuditLog
+from argus.platform.cameras.models import Camera
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
+from argus.platform.ingest.models import IngestNode
 from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
 
 PUBLIC = {
@@ -52,8 +54,21 @@ async def _camera_path(ctx, suffix: str = "", body=None):
     return f"/api/v1/cameras/{await _fresh_camera(ctx)}{suffix}", body
 
 
+async def _live_camera(ctx):
+    """A camera the ingest side has reported online on a node."""
+    camera_id = await _fresh_camera(ctx)
+    state, tenant = ctx["state"], ctx["tenant"]
+    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    async with maker() as session:
+        await session.execute(update(Camera).where(Camera.id == camera_id)
+                              .values(status="online", ingest_node_id=ctx["node_id"]))
+        await session.commit()
+    return f"/api/v1/streaming/hls/{camera_id}", None
+
+
 # "METHOD path-template" -> async builder(ctx) -> (path, json body)
 CASES = {
+    "GET /api/v1/streaming/hls/{camera_id:str}": _live_camera,
     "GET /api/v1/cameras": lambda ctx: _plain("/api/v1/cameras"),
     "POST /api/v1/cameras": lambda ctx: _plain("/api/v1/cameras", {"name": "New cam"}),
     "POST /api/v1/cameras/bulk": lambda ctx: _plain(
@@ -102,6 +117,16 @@ async def _token_path(ctx):
     return f"/api/v1/api-tokens/{await _own_token(ctx)}", None
 
 
+async def _node(state) -> str:
+    node_id = f"ztnode{uuid.uuid4().hex[:8]}"
+    async with state["dbs"].control_session() as session:
+        session.add(IngestNode(id=node_id, rtmp_url="rtmp://127.0.0.1:1935",
+                               hls_url="http://127.0.0.1:8080", capacity=10, state="active",
+                               secret_hash="0" * 64))
+        await session.commit()
+    return node_id
+
+
 def tenant_routes(app) -> dict[str, dict]:
     routes = {}
     for route in app.routes:
@@ -140,6 +165,7 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
     user_ids = {u["role"]: u["id"] for u in users}
     permissions = ROLE_PERMISSIONS[caller]
     routes = tenant_routes(identity_app)
+    node_id = await _node(state)
     failures = []
     for key, opt in sorted(routes.items()):
         if key in PUBLIC:
@@ -153,7 +179,8 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
         else:
             credential = (await login(client, tenant_a, caller))["access_token"]
             allowed = opt["permission"] == SELF_SERVICE or opt["permission"] in permissions
-        ctx = {"client": client, "tenant": tenant_a, "admin": admin,
+        ctx = {"client": client, "tenant": tenant_a, "admin": admin, "state": state,
+               "node_id": node_id,
                "caller_admin_view": admin, "caller_user_id": user_ids[caller]}
         path, body = await CASES[key](ctx)
         before = await _audit_count(state, tenant_a)

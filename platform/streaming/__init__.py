@@ -1,0 +1,1 @@
+"""Live playback: signed HLS URLs on the node that carries a camera."""

@@ -1,0 +1,56 @@
+"""``GET /api/v1/streaming/hls/{camera_id}``: a signed, expiring HLS URL for a live camera."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.cameras.models import Camera
+from argus.platform.core.errors import Conflict, NotFound, ServiceUnavailable
+from argus.platform.identity.guards import needs
+from argus.platform.ingest.callbacks import internal_name
+from argus.platform.ingest.models import IngestNode
+from argus.platform.ingest.signing import signed_hls_path
+from argus.tenants.context import TenantContext
+
+
+class HlsUrl(msgspec.Struct):
+    camera_id: str
+    url: str
+    expires_at: datetime
+
+
+class StreamingController(Controller):
+    path = "/streaming"
+    tags = ["streaming"]
+
+    @get("/hls/{camera_id:str}", opt=needs("streams:view"),
+         summary="A signed HLS playlist URL on the camera's node (expires; token in the path)")
+    async def hls(self, request: Request, camera_id: FromPath[str],
+                  db_session: NamedDependency[AsyncSession],
+                  tenant: NamedDependency[TenantContext]) -> HlsUrl:
+        settings = request.app.state.settings.ingest
+        camera = await db_session.get(Camera, camera_id)
+        if camera is None:
+            raise NotFound("camera not found", field="camera_id")
+        if not camera.enabled or camera.status != "online" or not camera.ingest_node_id:
+            raise Conflict("the camera is not live", field="camera_id", code="not_live")
+        if not settings.hls_secret:
+            raise ServiceUnavailable("playback is not configured (ARGUS_HLS_SECRET)",
+                                     code="streaming_unconfigured")
+        async with request.app.state.dbs.control_session() as session:
+            node = await session.get(IngestNode, camera.ingest_node_id)
+        if node is None:
+            raise Conflict("the camera's ingest node is gone", field="camera_id",
+                           code="not_live")
+        now = datetime.now(UTC).timestamp()
+        path = signed_hls_path(settings.hls_secret, internal_name(tenant.slug, camera.id),
+                               ttl=settings.hls_url_ttl, now=now)
+        expires = int(path.split("/")[3])
+        return HlsUrl(camera.id, node.hls_url.rstrip("/") + path,
+                      datetime.fromtimestamp(expires, UTC))
