@@ -27,6 +27,7 @@ from argus.platform.core.mail import Mailer
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import storage_from_settings
+from argus.platform.events.controller import events
 from argus.platform.identity.controllers import (
     ApiTokensController,
     AuthController,
@@ -106,7 +107,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         "/api/v1",
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
                         ApiTokensController, AuditLogController, TenantSettingsController,
-                        CameraController, StreamingController, *extra_tenant_handlers],
+                        CameraController, StreamingController, events,
+                        *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],
         guards=[require_permission],

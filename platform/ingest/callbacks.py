@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from argus.platform.cameras.models import Camera, StreamKey
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Forbidden, Invalid
+from argus.platform.core.events import events_channel
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
 from argus.tenants.context import TenantContext
@@ -67,7 +68,7 @@ class Callbacks:
     def __init__(self, dbs: Databases, identity: Identity, control_schema: str) -> None:
         self.dbs = dbs
         self.identity = identity
-        self.events_prefix = f"argus:{control_schema}:events"
+        self.control_schema = control_schema
 
     async def _tenant(self, **where) -> TenantContext | None:
         column, value = next(iter(where.items()))
@@ -120,6 +121,6 @@ class Callbacks:
         if result.rowcount:
             event = {"type": "camera-status", "cameraId": camera_id, "status": status,
                      "at": now.isoformat()}
-            await self.identity.redis.publish(f"{self.events_prefix}:{tenant.id}",
+            await self.identity.redis.publish(events_channel(self.control_schema, tenant.id),
                                               json.dumps(event))
             log.info("camera.status", tenant=slug, camera_id=camera_id, status=status)

@@ -4,7 +4,9 @@ URL, the camera turns online, and the key shows up in no path and no log."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -15,6 +17,8 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+import websockets
 
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.config import NodeConfig, write
@@ -57,8 +61,18 @@ def _publisher(url: str, log: Path) -> subprocess.Popen:
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log.open("w"))
 
 
+async def _events_socket(api_port: int, tenant, token: str):
+    """A dashboard's events WebSocket on the tenant's host, past its greeting."""
+    socket_ = await websockets.connect(
+        f"ws://{tenant.host}/api/v1/events", host="127.0.0.1", port=api_port,
+        additional_headers={"Authorization": f"Bearer {token}"} if token else None)
+    hello = json.loads(await asyncio.wait_for(socket_.recv(), 5))
+    assert hello == {"type": "subscribed", "tenant": tenant.slug}
+    return socket_
+
+
 async def test_synthetic_camera_goes_live_under_its_internal_name(
-        tmp_root, tmp_path, state, client_for, tenant_a):
+        tmp_root, tmp_path, state, client_for, tenant_a, tenant_b):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     created = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
@@ -88,6 +102,7 @@ async def test_synthetic_camera_goes_live_under_its_internal_name(
     nginx = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf), "-g",
                               "daemon off;"], stderr=subprocess.DEVNULL)
     publishers: list[subprocess.Popen] = []
+    sockets: list = []
     try:
         def answers(url: str) -> bool:
             try:
@@ -103,6 +118,20 @@ async def test_synthetic_camera_goes_live_under_its_internal_name(
         publishers.append(wrong)
         assert wrong.wait(20) != 0
 
+        # Both tenants' dashboards listen; only tenant A's hears of A's camera.
+        b_admin = (await login(client, tenant_b))["access_token"]
+        socket_a = await _events_socket(api_port, tenant_a, admin)
+        socket_b = await _events_socket(api_port, tenant_b, b_admin)
+        sockets.extend([socket_a, socket_b])
+        # Events need cameras:read: a token without it, or no credentials, gets no socket.
+        narrow = (await client.post("/api/v1/api-tokens", headers=bearer(tenant_a, admin),
+                                    json={"name": "narrow", "scopes": ["users:read"]})).json()
+        for token in (narrow["secret"], None):
+            with pytest.raises((websockets.exceptions.InvalidStatus,
+                                websockets.exceptions.ConnectionClosed)):
+                refused = await _events_socket(api_port, tenant_a, token)
+                await asyncio.wait_for(refused.recv(), 5)
+
         publisher = _publisher(f"rtmp://127.0.0.1:{rtmp_port}/live/{key}", tmp_path / "p.log")
         publishers.append(publisher)
         stream = f"{tenant_a.slug}__{camera_id}"
@@ -115,6 +144,11 @@ async def test_synthetic_camera_goes_live_under_its_internal_name(
             return status.json().get("status") == "online"
 
         _wait(online, 10, "the camera to turn online")
+        event = json.loads(await asyncio.wait_for(socket_a.recv(), 10))
+        assert event["type"] == "camera-status" and event["cameraId"] == camera_id
+        assert event["status"] == "online"
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(socket_b.recv(), 0.5)
 
         answer = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/streaming/hls/{camera_id}",
                            headers=bearer(tenant_a, admin), timeout=5)
@@ -135,6 +169,8 @@ async def test_synthetic_camera_goes_live_under_its_internal_name(
         assert httpx.get(f"http://127.0.0.1:{http_port}/s/x/1/{stream}/index.m3u8"
                          ).status_code == 403
     finally:
+        for socket_ in sockets:
+            await socket_.close()
         for proc in publishers:
             _stop(proc)
         _stop(nginx, signal.SIGQUIT)

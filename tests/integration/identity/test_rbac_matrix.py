@@ -140,6 +140,14 @@ def tenant_routes(app) -> dict[str, dict]:
     return routes
 
 
+def test_every_websocket_route_declares_a_permission(identity_app):
+    sockets = [r for r in identity_app.routes
+               if r.path.startswith("/api/v1") and hasattr(r, "route_handler")]
+    assert [r.path for r in sockets] == ["/api/v1/events"]
+    for route in sockets:
+        assert route.route_handler.opt.get("permission") == "cameras:read", route.path
+
+
 def test_every_tenant_route_is_in_the_matrix(identity_app):
     routes = tenant_routes(identity_app)
     assert set(routes) == set(CASES) | PUBLIC, "add new routes to CASES (or PUBLIC)"
