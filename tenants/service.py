@@ -16,7 +16,6 @@ mirror: state ``deleting`` → drop schema → delete bucket → delete the row,
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -29,6 +28,8 @@ from argus.billing.plans import DEFAULT_PLAN, validate_plan
 from argus.platform.core.db import Databases, check_schema_name, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
 from argus.platform.core.migrate import upgrade_schema
+from argus.platform.core.pagination import decode_cursor as decode_parts
+from argus.platform.core.pagination import encode_cursor
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import Storage
 from argus.tenants.models import Tenant, TenantDomain
@@ -57,16 +58,9 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def encode_cursor(slug: str) -> str:
-    return base64.urlsafe_b64encode(slug.encode()).decode().rstrip("=")
-
-
 def decode_cursor(cursor: str) -> str:
-    try:
-        slug = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
-                                validate=True).decode()
-    except ValueError:
-        slug = ""
+    """The slug a tenant-list cursor carries."""
+    slug = decode_parts(cursor)[0]
     if not SLUG_RE.match(slug):
         raise Invalid("cursor is not valid", field="cursor")
     return slug
@@ -235,7 +229,8 @@ class TenantService:
                                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
 
     async def migrate_schema(self, tenant: Tenant) -> None:
-        await upgrade_schema(self.dbs.engine(tenant.db_cluster), "tenant", tenant.schema)
+        await upgrade_schema(self.dbs.engine(tenant.db_cluster), "tenant", tenant.schema,
+                             create=False)
 
     async def create_bucket(self, tenant: Tenant) -> None:
         await self.storage.create_bucket(tenant.bucket)

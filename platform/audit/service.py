@@ -6,15 +6,14 @@ row to that session, so it commits with the change it describes or not at all.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.models import AuditLog
-from argus.platform.core.errors import Invalid
+from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.principal import Principal
 
 
@@ -47,20 +46,6 @@ class Audit:
         return row
 
 
-def _encode(row: AuditLog) -> str:
-    raw = f"{row.occurred_at.isoformat()}|{row.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, row_id = raw.partition("|")
-        return datetime.fromisoformat(at), row_id
-    except ValueError:
-        raise Invalid("cursor is not valid", field="cursor") from None
-
-
 async def list_audit(session: AsyncSession, *, actor_id: str | None = None,
                      action: str | None = None, resource_type: str | None = None,
                      resource_id: str | None = None, since: datetime | None = None,
@@ -78,9 +63,8 @@ async def list_audit(session: AsyncSession, *, actor_id: str | None = None,
     if until is not None:
         query = query.where(AuditLog.occurred_at < until)
     if cursor:
-        at, row_id = _decode(cursor)
-        query = query.where(or_(AuditLog.occurred_at < at,
-                                and_(AuditLog.occurred_at == at, AuditLog.id < row_id)))
+        query = query.where(older_than(AuditLog.occurred_at, AuditLog.id, cursor))
     rows = list(await session.scalars(query.limit(limit + 1)))
-    next_cursor = _encode(rows[limit - 1]) if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = newest_cursor(last.occurred_at, last.id) if last else None
     return rows[:limit], next_cursor

@@ -8,15 +8,13 @@ orphan key row pointing at no camera, which publish authentication refuses.
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
@@ -24,6 +22,7 @@ from argus.platform.cameras.models import INGEST_MODES, VENDORS, Camera, StreamK
 from argus.platform.cameras.schemas import CameraPatch, Ingest
 from argus.platform.core.db import Databases, like_pattern, utcnow
 from argus.platform.core.errors import ArgusError, Invalid, NotFound
+from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.tokens import digest
 from argus.tenants.context import TenantContext
 
@@ -117,21 +116,6 @@ def _check_mode(camera: Camera) -> None:
         raise Invalid("rtmp_push cameras take no rtsp_url", field="rtsp_url")
 
 
-def _encode_cursor(camera: Camera) -> str:
-    raw = f"{camera.created_at.isoformat()}|{camera.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
-                               validate=True).decode()
-        at, _, camera_id = raw.partition("|")
-        return datetime.fromisoformat(at), str(uuid.UUID(camera_id))
-    except ValueError:
-        raise Invalid("cursor is not valid", field="cursor") from None
-
-
 @dataclass
 class Created:
     camera: Camera
@@ -170,11 +154,10 @@ class CameraService:
             query = query.where(or_(Camera.name.like(like), Camera.location.like(like),
                                     Camera.serial_number.like(like)))
         if cursor:
-            at, camera_id = _decode_cursor(cursor)
-            query = query.where(or_(Camera.created_at < at,
-                                    and_(Camera.created_at == at, Camera.id < camera_id)))
+            query = query.where(older_than(Camera.created_at, Camera.id, cursor))
         rows = list(await self.session.scalars(query.limit(limit + 1)))
-        next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+        last = rows[limit - 1] if len(rows) > limit else None
+        next_cursor = newest_cursor(last.created_at, last.id) if last else None
         return rows[:limit], next_cursor
 
     # --- writes ----------------------------------------------------------------------------

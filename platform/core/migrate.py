@@ -88,8 +88,9 @@ def _lock() -> asyncio.Lock:
 
 
 async def upgrade_schema(engine: AsyncEngine, target: str, schema: str,
-                         revision: str = "head") -> None:
-    """Create ``schema`` if missing and upgrade it to ``revision`` of ``target``'s history."""
+                         revision: str = "head", create: bool = True) -> None:
+    """Upgrade ``schema`` to ``revision`` of ``target``'s history, creating it first unless
+    ``create`` is false (provisioning has created it in a step of its own)."""
     check_target_schema(target, schema)
 
     def run(sync_conn) -> None:
@@ -97,9 +98,10 @@ async def upgrade_schema(engine: AsyncEngine, target: str, schema: str,
 
     async with _lock():
         async with engine.connect() as conn:
-            await conn.execute(text(f"CREATE DATABASE IF NOT EXISTS `{schema}` "
-                                    "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-            await conn.commit()
+            if create:
+                await conn.execute(text(f"CREATE DATABASE IF NOT EXISTS `{schema}` "
+                                        "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+                await conn.commit()
             try:
                 await conn.run_sync(run)
                 await conn.commit()

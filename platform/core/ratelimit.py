@@ -42,8 +42,7 @@ def counter_key(ns: str, key: str, window: int, now: float) -> str:
 class RateLimiter:
     """Fixed-window counter keys; the middleware counts in Redis with them (one Lua call)."""
 
-    def __init__(self, redis: Redis, namespace: str) -> None:
-        self.redis = redis
+    def __init__(self, namespace: str) -> None:
         self.ns = f"argus:{namespace}:rl"
 
     def counter(self, key: str, window: int) -> tuple[str, float]:

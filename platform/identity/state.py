@@ -69,7 +69,7 @@ class Identity:
         self.ns = f"argus:{ns}:auth"
         self.passwords = Passwords(auth)
         self.access = AccessTokens(auth) if auth.jwt_secrets else None
-        self.limiter = RateLimiter(redis, ns)
+        self.limiter = RateLimiter(ns)
         self.throttle = LoginThrottle(redis, ns, ip_threshold=auth.login_ip_threshold,
                                       account_threshold=auth.login_account_threshold,
                                       window=auth.login_window, base=auth.login_lockout_base,

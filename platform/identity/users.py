@@ -6,8 +6,6 @@ someone who can manage it. Role and state changes end the user's current session
 
 from __future__ import annotations
 
-import base64
-
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +14,7 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.db import like_pattern, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound
 from argus.platform.core.mail import Mail, Mailer
+from argus.platform.core.pagination import decode_cursor, encode_cursor
 from argus.platform.identity.auth import AuthService, count_active_admins, normalize_email
 from argus.platform.identity.models import User
 from argus.platform.identity.passwords import check_policy
@@ -62,18 +61,14 @@ class UserService:
             like = like_pattern(q)
             query = query.where(or_(User.email.like(like), User.name.like(like)))
         if cursor:
-            try:
-                after = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
-                                         validate=True).decode()
-            except ValueError:
-                after = ""
+            after = decode_cursor(cursor)[0]
             if "@" not in after:
                 raise Invalid("cursor is not valid", field="cursor")
             query = query.where(User.email > after)
         rows = list(await self.session.scalars(query))
         next_cursor = None
         if len(rows) > limit:
-            next_cursor = base64.urlsafe_b64encode(rows[limit - 1].email.encode()).decode()
+            next_cursor = encode_cursor(rows[limit - 1].email)
         return rows[:limit], next_cursor
 
     async def create(self, email: object, name: object, role: object, password: object = None,

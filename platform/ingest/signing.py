@@ -19,5 +19,11 @@ def hls_token(secret: str, stream: str, expires: int) -> str:
 
 def signed_hls_path(secret: str, stream: str, file: str = "index.m3u8",
                     ttl: int = 3600, now: float | None = None) -> str:
+    return signed_hls(secret, stream, file, ttl, now)[0]
+
+
+def signed_hls(secret: str, stream: str, file: str = "index.m3u8", ttl: int = 3600,
+               now: float | None = None) -> tuple[str, int]:
+    """The signed path and its expiry (unix seconds)."""
     expires = int((now if now is not None else time.time()) + ttl)
-    return f"/s/{hls_token(secret, stream, expires)}/{expires}/{stream}/{file}"
+    return f"/s/{hls_token(secret, stream, expires)}/{expires}/{stream}/{file}", expires

@@ -15,7 +15,7 @@ from argus.platform.core.errors import Conflict, NotFound, ServiceUnavailable
 from argus.platform.identity.guards import needs
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.models import IngestNode
-from argus.platform.ingest.signing import signed_hls_path
+from argus.platform.ingest.signing import signed_hls
 from argus.tenants.context import TenantContext
 
 
@@ -48,9 +48,7 @@ class StreamingController(Controller):
         if node is None:
             raise Conflict("the camera's ingest node is gone", field="camera_id",
                            code="not_live")
-        now = datetime.now(UTC).timestamp()
-        path = signed_hls_path(settings.hls_secret, internal_name(tenant.slug, camera.id),
-                               ttl=settings.hls_url_ttl, now=now)
-        expires = int(path.split("/")[3])
+        path, expires = signed_hls(settings.hls_secret, internal_name(tenant.slug, camera.id),
+                                   ttl=settings.hls_url_ttl)
         return HlsUrl(camera.id, node.hls_url.rstrip("/") + path,
                       datetime.fromtimestamp(expires, UTC))

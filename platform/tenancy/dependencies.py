@@ -42,7 +42,7 @@ def scope_client_ip(scope: Scope) -> str | None:
     return scope[_CLIENT_IP]  # type: ignore[typeddict-item]
 
 
-async def request_tenant(scope: Scope, enforce_allowlist: bool = True) -> TenantContext:
+async def request_tenant(scope: Scope) -> TenantContext:
     cached = scope.get(_TENANT)
     if cached is not None:
         return cached
@@ -56,7 +56,7 @@ async def request_tenant(scope: Scope, enforce_allowlist: bool = True) -> Tenant
     if tenant.state != "active":
         raise ServiceUnavailable("this tenant is being set up; retry shortly",
                                  code="tenant_provisioning")
-    if enforce_allowlist and tenant.ip_allowlist:
+    if tenant.ip_allowlist:
         ip = scope_client_ip(scope)
         if ip is None or not any(ip_address(ip) in net for net in tenant.ip_allowlist):
             raise Forbidden("your address is not on this tenant's allowlist",

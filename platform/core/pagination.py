@@ -1,0 +1,47 @@
+"""Opaque cursors for keyset pagination: one encoding for every list endpoint.
+
+A cursor is URL-safe base64 of the last row's sort key. ``decode_cursor`` is strict: anything
+that is not a cursor we issued becomes a 422 naming ``cursor``.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from sqlalchemy import and_, or_
+
+from argus.platform.core.errors import Invalid
+
+
+def encode_cursor(*parts: str) -> str:
+    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, parts: int = 1) -> list[str]:
+    try:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                               validate=True).decode()
+    except ValueError:
+        raw = ""
+    values = raw.split("|", parts - 1)
+    if not raw or len(values) != parts:
+        raise Invalid("cursor is not valid", field="cursor")
+    return values
+
+
+def newest_cursor(at: datetime, row_id: str) -> str:
+    """The cursor after a row in a newest-first (timestamp, id) listing."""
+    return encode_cursor(at.isoformat(), row_id)
+
+
+def older_than(at_column, id_column, cursor: str):
+    """WHERE clause for the rows after ``cursor`` in a newest-first (timestamp, id) listing."""
+    at_text, row_id = decode_cursor(cursor, 2)
+    try:
+        at = datetime.fromisoformat(at_text)
+    except ValueError:
+        raise Invalid("cursor is not valid", field="cursor") from None
+    if at.tzinfo is None:
+        raise Invalid("cursor is not valid", field="cursor")
+    return or_(at_column < at, and_(at_column == at, id_column < row_id))
