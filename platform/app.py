@@ -22,6 +22,7 @@ from argus.platform.audit.controller import AuditLogController
 from argus.platform.cameras.controller import CameraController
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
+from argus.platform.core.jobs import Jobs
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.mail import Mailer
 from argus.platform.core.runtime import tune_gc
@@ -61,6 +62,7 @@ def build_state(settings: Settings) -> dict[str, Any]:
 
     return {
         "identity": Identity(settings, redis),
+        "jobs": Jobs(settings),
         "mailer": Mailer(settings.mail),
         "settings": settings,
         "dbs": dbs,
@@ -73,6 +75,7 @@ def build_state(settings: Settings) -> dict[str, Any]:
 
 async def close_state(state: State | dict[str, Any]) -> None:
     await state["redis"].aclose()
+    await state["jobs"].close()
     await state["dbs"].dispose()
 
 

@@ -20,7 +20,11 @@ export ARGUS_REDIS_URL="${ARGUS_REDIS_URL:-redis://127.0.0.1:$ARGUS_REDIS_PORT/0
 
 # --- Debian packages ---------------------------------------------------------------------
 APT_PACKAGES=(mariadb-server mariadb-client redis-server nginx libnginx-mod-rtmp ffmpeg
-              python3-venv curl)
+              python3-venv curl
+              # a real RTSP camera for the RTSP-pull tests (GStreamer's RTSP server, Debian's python3)
+              python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base
+              gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+              gstreamer1.0-libav)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")

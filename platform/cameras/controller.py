@@ -26,6 +26,7 @@ from argus.platform.cameras.schemas import (
 )
 from argus.platform.cameras.service import CameraService
 from argus.platform.identity.guards import needs
+from argus.platform.ingest.live import publisher_cutter
 from argus.tenants.context import TenantContext
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -35,7 +36,8 @@ async def provide_camera_service(request: Request, db_session: NamedDependency[A
                                  tenant: NamedDependency[TenantContext],
                                  audit: NamedDependency[Audit]) -> CameraService:
     state = request.app.state
-    return CameraService(db_session, tenant, audit, state.dbs, state.settings.ingest.rtmp_url)
+    return CameraService(db_session, tenant, audit, state.dbs, state.settings.ingest.rtmp_url,
+                         cut=publisher_cutter(state))
 
 
 Cameras = NamedDependency[CameraService]

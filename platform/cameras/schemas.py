@@ -80,6 +80,7 @@ class CameraOut(msgspec.Struct):
     status: str
     status_reason: str | None
     last_seen_at: datetime | None
+    ingest_node_id: str | None
     live: LiveFacts
     created_at: datetime
     updated_at: datetime
@@ -88,7 +89,7 @@ class CameraOut(msgspec.Struct):
     def of(cls, c: Camera) -> CameraOut:
         return cls(c.id, c.name, c.vendor, c.model, c.serial_number, c.location, c.tags or [],
                    c.ingest_mode, mask_rtsp_url(c.rtsp_url), c.stream_key_hint, c.enabled,
-                   c.record, c.status, c.status_reason, c.last_seen_at,
+                   c.record, c.status, c.status_reason, c.last_seen_at, c.ingest_node_id,
                    LiveFacts(c.video_codec, c.width, c.height, c.fps, c.bitrate_kbps),
                    c.created_at, c.updated_at)
 

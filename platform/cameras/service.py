@@ -3,7 +3,8 @@
 A camera's row lives in the tenant schema; the SHA-256 of its stream key lives in the control
 schema's ``stream_keys`` (publish authentication finds the tenant and camera from a key in one
 lookup). The two are written in two transactions, ordered so that a failure leaves at worst an
-orphan key row pointing at no camera, which publish authentication refuses.
+orphan key row pointing at no camera, which publish authentication refuses. The camera's
+placement on an ingest node (``camera_placements``) is written with its key.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
@@ -24,6 +26,8 @@ from argus.platform.core.db import Databases, like_pattern, utcnow
 from argus.platform.core.errors import ArgusError, Invalid, NotFound
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.tokens import digest
+from argus.platform.ingest.models import CameraPlacement, IngestNode
+from argus.platform.ingest.placement import place
 from argus.tenants.context import TenantContext
 
 MAX_BULK = 500
@@ -124,7 +128,11 @@ class Created:
 
 class CameraService:
     def __init__(self, session: AsyncSession, tenant: TenantContext, audit: Audit,
-                 dbs: Databases, rtmp_url: str) -> None:
+                 dbs: Databases, rtmp_url: str,
+                 cut: Callable[[str], Awaitable[None]] | None = None) -> None:
+        """``cut(camera_id)`` drops the camera's live publisher (rotated key, disabled or
+        deleted camera); ``rtmp_url`` is the ingest URL while no node is registered."""
+        self.cut = cut
         self.session = session
         self.tenant = tenant
         self.audit = audit
@@ -162,26 +170,51 @@ class CameraService:
 
     # --- writes ----------------------------------------------------------------------------
 
-    def _ingest(self, key: str, vendor: str) -> Ingest:
-        return Ingest(rtmp_url=self.rtmp_url, stream_key=key,
-                      full_url=f"{self.rtmp_url}/{key}", setup_hints=HINTS[vendor])
+    def _ingest(self, key: str, vendor: str, node: IngestNode | None) -> Ingest:
+        rtmp_url = f"{node.rtmp_url.rstrip('/')}/live" if node else self.rtmp_url
+        return Ingest(rtmp_url=rtmp_url, stream_key=key, full_url=f"{rtmp_url}/{key}",
+                      setup_hints=HINTS[vendor])
 
-    async def _store_key(self, camera_id: str) -> str:
-        """A new stream key for the camera in the control index (replacing an older one)."""
+    async def _store_key(self, camera: Camera, new: bool) -> tuple[str, IngestNode | None]:
+        """A new stream key in the control index (replacing an older one); a new camera is
+        also placed on the least-loaded node. Returns the key and the camera's node."""
         key = secrets.token_urlsafe(24)
         async with self.dbs.control_session() as control:
             await control.execute(delete(StreamKey).where(StreamKey.tenant_id == self.tenant.id,
-                                                          StreamKey.camera_id == camera_id))
+                                                          StreamKey.camera_id == camera.id))
             control.add(StreamKey(key_hash=digest(key), tenant_id=self.tenant.id,
-                                  camera_id=camera_id))
+                                  camera_id=camera.id))
+            if new:
+                node = await place(control, self.tenant.id, camera.id,
+                                   pull=camera.ingest_mode == "rtsp_pull", enabled=camera.enabled)
+            else:
+                placement = await control.get(CameraPlacement, camera.id)
+                node = (await control.get(IngestNode, placement.node_id)
+                        if placement and placement.node_id else None)
             await control.commit()
-        return key
+        return key, node
 
-    async def _drop_key(self, camera_id: str) -> None:
+    async def _forget(self, camera_id: str) -> None:
+        """Drop the camera's stream key and placement from the control schema."""
         async with self.dbs.control_session() as control:
             await control.execute(delete(StreamKey).where(StreamKey.tenant_id == self.tenant.id,
                                                           StreamKey.camera_id == camera_id))
+            await control.execute(delete(CameraPlacement).where(
+                CameraPlacement.tenant_id == self.tenant.id,
+                CameraPlacement.camera_id == camera_id))
             await control.commit()
+
+    async def _replace_placement(self, camera: Camera) -> None:
+        async with self.dbs.control_session() as control:
+            await control.execute(update(CameraPlacement).where(
+                CameraPlacement.tenant_id == self.tenant.id,
+                CameraPlacement.camera_id == camera.id).values(
+                pull=camera.ingest_mode == "rtsp_pull", enabled=camera.enabled))
+            await control.commit()
+
+    async def _cut(self, camera_id: str) -> None:
+        if self.cut is not None:
+            await self.cut(camera_id)
 
     async def create(self, fields: dict) -> Created:
         values = clean_fields(fields)
@@ -191,8 +224,9 @@ class CameraService:
         camera.vendor = camera.vendor or "other"
         camera.ingest_mode = camera.ingest_mode or "rtmp_push"
         _check_mode(camera)
-        key = await self._store_key(camera.id)
+        key, node = await self._store_key(camera, new=True)
         camera.stream_key_hint = key[:4]
+        camera.ingest_node_id = node.id if node else None
         try:
             self.session.add(camera)
             self.audit.record("cameras.create", "camera", camera.id,
@@ -200,9 +234,10 @@ class CameraService:
             await self.session.commit()
         except BaseException:
             await self.session.rollback()
-            await self._drop_key(camera.id)
+            await self._forget(camera.id)
             raise
-        ingest = self._ingest(key, camera.vendor) if camera.ingest_mode == "rtmp_push" else None
+        ingest = (self._ingest(key, camera.vendor, node) if camera.ingest_mode == "rtmp_push"
+                  else None)
         return Created(camera, ingest)
 
     async def update(self, camera_id: str, fields: dict, replace: bool = False) -> Camera:
@@ -223,6 +258,10 @@ class CameraService:
         detail = {k: ("***" if k == "rtsp_url" and v else v) for k, v in changed.items()}
         self.audit.record("cameras.update", "camera", camera.id, detail=detail)
         await self.session.commit()
+        if {"ingest_mode", "enabled"} & changed.keys():
+            await self._replace_placement(camera)
+        if changed.get("enabled") is False or "ingest_mode" in changed:
+            await self._cut(camera.id)
         return camera
 
     async def patch(self, camera_id: str, patch: CameraPatch) -> Camera:
@@ -233,17 +272,19 @@ class CameraService:
         await self.session.delete(camera)
         self.audit.record("cameras.delete", "camera", camera_id, detail={"name": camera.name})
         await self.session.commit()
-        await self._drop_key(camera_id)
+        await self._forget(camera_id)
+        await self._cut(camera_id)
 
     async def rotate_key(self, camera_id: str) -> Ingest:
         """A new stream key; the old one stops working at once."""
         camera = await self.get(camera_id)
-        key = await self._store_key(camera.id)
+        key, node = await self._store_key(camera, new=False)
         camera.stream_key_hint = key[:4]
         camera.updated_at = utcnow()
         self.audit.record("cameras.rotate_stream_key", "camera", camera.id)
         await self.session.commit()
-        return self._ingest(key, camera.vendor)
+        await self._cut(camera.id)  # a publisher on the old key goes now
+        return self._ingest(key, camera.vendor, node)
 
     # --- bulk --------------------------------------------------------------------------------
 

@@ -137,6 +137,14 @@ class IngestSettings:
     # the control plane hands out no playback URLs.
     hls_secret: str = ""
     hls_url_ttl: int = 900
+    # Seconds without a publisher before a camera counts as offline: a reconnect inside it is
+    # not an outage. 0 marks it offline at once (no general worker needed).
+    offline_grace: float = 20.0
+    # Node agents: seconds between heartbeats / thumbnails, and the longest pause between
+    # attempts to restart an RTSP relay.
+    heartbeat_interval: float = 5.0
+    thumbnail_interval: float = 30.0
+    relay_backoff_max: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -241,7 +249,18 @@ class Settings:
             mail=mail,
             ingest=IngestSettings(rtmp_url=get("INGEST_RTMP_URL", IngestSettings.rtmp_url),
                                   hls_secret=get("HLS_SECRET", ""),
-                                  hls_url_ttl=num("HLS_URL_TTL", IngestSettings.hls_url_ttl)),
+                                  hls_url_ttl=num("HLS_URL_TTL", IngestSettings.hls_url_ttl),
+                                  offline_grace=num("INGEST_OFFLINE_GRACE",
+                                                    IngestSettings.offline_grace, float),
+                                  heartbeat_interval=num("INGEST_HEARTBEAT_INTERVAL",
+                                                         IngestSettings.heartbeat_interval,
+                                                         float),
+                                  thumbnail_interval=num("INGEST_THUMBNAIL_INTERVAL",
+                                                         IngestSettings.thumbnail_interval,
+                                                         float),
+                                  relay_backoff_max=num("INGEST_RELAY_BACKOFF_MAX",
+                                                        IngestSettings.relay_backoff_max,
+                                                        float)),
             database=database,
             redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
             storage=storage,

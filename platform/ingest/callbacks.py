@@ -13,19 +13,21 @@ makes nginx relay the stream into the internal application under that name. Anyt
 
 from __future__ import annotations
 
-import json
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera, StreamKey
-from argus.platform.core.db import Databases, utcnow
+from argus.platform.core.db import Databases
 from argus.platform.core.errors import Forbidden, Invalid
-from argus.platform.core.events import events_channel
+from argus.platform.core.jobs import Jobs
+from argus.platform.core.settings import Settings
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
+from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 
@@ -65,10 +67,13 @@ class Relay:
 
 
 class Callbacks:
-    def __init__(self, dbs: Databases, identity: Identity, control_schema: str) -> None:
-        self.dbs = dbs
-        self.identity = identity
-        self.control_schema = control_schema
+    def __init__(self, state) -> None:
+        self.dbs: Databases = state["dbs"]
+        self.identity: Identity = state["identity"]
+        self.jobs: Jobs = state["jobs"]
+        self.settings: Settings = state["settings"]
+        self.control_schema = self.settings.database.control_schema
+        self.live = LiveRegistry(state["redis"], self.control_schema)
 
     async def _tenant(self, **where) -> TenantContext | None:
         column, value = next(iter(where.items()))
@@ -76,7 +81,7 @@ class Callbacks:
             row = await session.scalar(select(Tenant).where(getattr(Tenant, column) == value))
         return TenantContext.from_row(row) if row is not None else None
 
-    async def publish(self, fields: dict[str, str], node_rtmp_url: str) -> Relay:
+    async def publish(self, fields: dict[str, str], node_id: str, node_rtmp_url: str) -> Relay:
         if fields.get("app") != "live":
             raise Forbidden("publish only to the live application", code="bad_app")
         key, addr = fields.get("name", ""), fields.get("addr", "unknown")
@@ -97,30 +102,43 @@ class Callbacks:
             log.info("ingest.publish_refused", reason="camera_disabled", tenant=tenant.slug,
                      camera_id=row.camera_id)
             raise Forbidden("camera is disabled or gone", code="camera_unavailable")
+        if fields.get("clientid"):  # so that rotating the key can drop this publisher
+            await self.live.remember_publisher(camera.id, node_id, fields["clientid"])
         port = urlsplit(node_rtmp_url).port or 1935
         name = internal_name(tenant.slug, camera.id)
         log.info("ingest.publish_accepted", tenant=tenant.slug, camera_id=camera.id, addr=addr)
         return Relay(f"rtmp://127.0.0.1:{port}/internal/{name}", tenant, camera.id)
 
-    async def set_status(self, fields: dict[str, str], status: str, node_id: str) -> None:
-        """The internal application's publish / publish_done: the camera is online / offline."""
+    async def _internal(self, fields: dict[str, str]) -> tuple[TenantContext, str, str]:
         if fields.get("app") != "internal":
             raise Forbidden("status comes from the internal application", code="bad_app")
-        slug, camera_id = split_internal_name(fields.get("name", ""))
+        name = fields.get("name", "")
+        slug, camera_id = split_internal_name(name)
         tenant = await self._tenant(slug=slug)
         if tenant is None:
             raise Forbidden("unknown tenant", code="bad_stream")
-        now = utcnow()
-        values = {"status": status, "last_seen_at": now, "status_reason": None,
-                  "ingest_node_id": node_id if status == "online" else None}
-        maker = self.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
-        async with maker() as session:
-            result = await session.execute(update(Camera).where(Camera.id == camera_id)
-                                           .values(**values))
-            await session.commit()
-        if result.rowcount:
-            event = {"type": "camera-status", "cameraId": camera_id, "status": status,
-                     "at": now.isoformat()}
-            await self.identity.redis.publish(events_channel(self.control_schema, tenant.id),
-                                              json.dumps(event))
-            log.info("camera.status", tenant=slug, camera_id=camera_id, status=status)
+        return tenant, camera_id, name
+
+    async def went_live(self, fields: dict[str, str], node_id: str) -> None:
+        """The internal application's publish: the camera is online on this node."""
+        tenant, camera_id, name = await self._internal(fields)
+        await self.live.went_live(node_id, tenant.id, name, camera_id)
+        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera_id,
+                         "online", node_id=node_id)
+
+    async def went_down(self, fields: dict[str, str], node_id: str) -> None:
+        """The internal application's publish_done: offline unless it is back within the
+        grace period (a general worker checks then)."""
+        tenant, camera_id, name = await self._internal(fields)
+        await self.live.went_down(node_id, name, camera_id)
+        await self.offline_after_grace(tenant, camera_id)
+
+    async def offline_after_grace(self, tenant: TenantContext, camera_id: str) -> None:
+        grace = self.settings.ingest.offline_grace
+        if grace <= 0:
+            await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
+                             camera_id, "offline", only_from=("online", "connecting"))
+            return
+        await self.jobs.general("camera_offline_check", tenant.id, camera_id,
+                                job_id=f"offline-check:{camera_id}:{time.time_ns()}",
+                                defer=grace)

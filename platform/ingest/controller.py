@@ -33,8 +33,7 @@ async def node_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
 
 
 def _callbacks(request: Request) -> Callbacks:
-    state = request.app.state
-    return Callbacks(state.dbs, state.identity, state.settings.database.control_schema)
+    return Callbacks(request.app.state)
 
 
 class RtmpCallbackController(Controller):
@@ -45,21 +44,19 @@ class RtmpCallbackController(Controller):
     @post("/publish", status_code=200)
     async def publish(self, request: Request) -> Response:
         fields = parse_callback(await request.body())
-        _node_id, rtmp_url = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        relay = await _callbacks(request).publish(fields, rtmp_url)
+        node_id, rtmp_url = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        relay = await _callbacks(request).publish(fields, node_id, rtmp_url)
         return Response(None, status_code=302, headers={"Location": relay.location})
 
     @post("/internal_publish", status_code=200)
     async def internal_publish(self, request: Request) -> None:
         node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await _callbacks(request).set_status(parse_callback(await request.body()), "online",
-                                             node_id)
+        await _callbacks(request).went_live(parse_callback(await request.body()), node_id)
 
     @post("/internal_publish_done", status_code=200)
     async def internal_publish_done(self, request: Request) -> None:
         node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await _callbacks(request).set_status(parse_callback(await request.body()), "offline",
-                                             node_id)
+        await _callbacks(request).went_down(parse_callback(await request.body()), node_id)
 
     @post("/publish_done", status_code=200)
     async def publish_done(self) -> None:

@@ -1,4 +1,5 @@
-"""The general arq worker: provisioning and deletion jobs, and the sweep that finishes them.
+"""The general arq worker: provisioning and deletion jobs, and the sweep that finishes them;
+the grace-period check of cameras that lost their publisher, and the sweep over dead nodes.
 
 Every job is idempotent: provisioning and deletion run only the steps still missing, so a job
 rerun after a crash (arq is at-least-once) ends in the same single tenant, or none.
@@ -11,14 +12,19 @@ from datetime import timedelta
 import structlog
 from arq import cron
 from arq.connections import RedisSettings
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from argus.platform.app import build_state, close_state
+from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import NotFound
+from argus.platform.core.jobs import general_queue
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
+from argus.platform.ingest.live import LiveRegistry, set_status
+from argus.platform.ingest.placement import dead_nodes, rebalance
+from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 
 log = structlog.get_logger("argus.worker")
@@ -61,6 +67,65 @@ async def finish_unfinished_tenants(ctx: dict) -> int:
     return len(rows)
 
 
+async def _tenant(ctx: dict, tenant_id: str) -> TenantContext | None:
+    async with ctx["dbs"].control_session() as session:
+        row = await session.get(Tenant, tenant_id)
+    return TenantContext.from_row(row) if row is not None else None
+
+
+async def camera_offline_check(ctx: dict, tenant_id: str, camera_id: str) -> str:
+    """Deferred by the grace period after a publisher left: offline unless it came back."""
+    settings: Settings = ctx["settings"]
+    live = LiveRegistry(ctx["redis"], settings.database.control_schema)
+    if await live.live_on(camera_id):
+        return "live"
+    tenant = await _tenant(ctx, tenant_id)
+    if tenant is None:
+        return "gone"
+    changed = await set_status(ctx["dbs"], ctx["redis"], settings.database.control_schema,
+                               tenant, camera_id, "offline", only_from=("online", "connecting"))
+    return "offline" if changed else "unchanged"
+
+
+async def reconcile_nodes(ctx: dict) -> int:
+    """Nodes whose agent stopped heartbeating: their streams are gone (offline now, the grace
+    period has passed) and their cameras move to live nodes. Returns cameras touched."""
+    settings: Settings = ctx["settings"]
+    schema = settings.database.control_schema
+    live = LiveRegistry(ctx["redis"], schema)
+    touched = 0
+    async with ctx["dbs"].control_session() as session:
+        dead = await dead_nodes(session)
+        for node in dead:
+            node.state = "offline"
+            log.warning("ingest.node_dead", node=node.id, last_heartbeat=str(
+                node.last_heartbeat_at))
+        await session.commit()
+        for node in dead:
+            for name, tenant_id in (await live.node_streams(node.id)).items():
+                _slug, _, camera_id = name.partition("__")
+                await live.went_down(node.id, name, camera_id)
+                tenant = await _tenant(ctx, tenant_id)
+                if tenant is not None:
+                    await set_status(ctx["dbs"], ctx["redis"], schema, tenant, camera_id,
+                                     "offline", reason="ingest node lost",
+                                     only_from=("online", "connecting"))
+                    touched += 1
+        moves = await rebalance(session)
+    for tenant_id, camera_id, node_id in moves:
+        tenant = await _tenant(ctx, tenant_id)
+        if tenant is None:
+            continue
+        async with ctx["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+            await session.execute(update(Camera).where(Camera.id == camera_id)
+                                  .values(ingest_node_id=node_id))
+            await session.commit()
+        touched += 1
+    if moves:
+        log.info("ingest.cameras_moved", count=len(moves))
+    return touched
+
+
 async def startup(ctx: dict) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_logging(settings.log_json, settings.log_level)
@@ -72,18 +137,16 @@ async def shutdown(ctx: dict) -> None:
     await close_state(ctx)
 
 
-def queue_name(settings: Settings) -> str:
-    return f"argus:{settings.database.control_schema}:general"
-
-
 def worker_settings(settings: Settings) -> dict:
     return {
-        "functions": [provision_tenant, delete_tenant],
-        "cron_jobs": [cron(finish_unfinished_tenants, second=0, unique=True, timeout=300)],
+        "functions": [provision_tenant, delete_tenant, camera_offline_check],
+        "cron_jobs": [cron(finish_unfinished_tenants, second=0, unique=True, timeout=300),
+                      cron(reconcile_nodes, second=set(range(0, 60, 10)), unique=True,
+                           timeout=60)],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis.url),
-        "queue_name": queue_name(settings),
+        "queue_name": general_queue(settings),
         "ctx": {"settings": settings},
         "job_timeout": 300,
         "max_jobs": 10,

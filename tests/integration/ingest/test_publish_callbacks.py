@@ -9,8 +9,10 @@ import secrets
 
 import pytest
 
+from argus.platform.core.jobs import general_queue, node_queue
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.models import IngestNode
+from argus.platform.workers.general import camera_offline_check
 from tests.conftest import new_slug
 from tests.integration.conftest import bearer, fresh_ip, login
 
@@ -119,9 +121,50 @@ async def test_internal_publish_marks_online_and_announces_it(client_for, tenant
                 break
             await asyncio.sleep(0.01)
         assert event == {"type": "camera-status", "cameraId": camera_id, "status": "online",
-                         "at": event["at"]}
+                         "reason": None, "at": event["at"]}
+        # Publishing again while online changes nothing and announces nothing.
+        assert (await _call(client, node, "internal_publish", body)).status_code == 200
+        assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2) is None
+
+        async def status_now() -> str:
+            return (await client.get(f"/api/v1/cameras/{camera_id}/status",
+                                     headers=bearer(tenant_a, admin))).json()["status"]
+
+        # The publisher leaves: still online during the grace period, and a check queued for
+        # its end on the general queue.
         done = f"app=internal&addr=127.0.0.1&call=publish_done&name={name}"
+        queue = general_queue(identity_app.state.settings)
+        before = await identity_app.state.jobs.redis.zcard(queue)
         assert (await _call(client, node, "internal_publish_done", done)).status_code == 200
-        status = await client.get(f"/api/v1/cameras/{camera_id}/status",
-                                  headers=bearer(tenant_a, admin))
-        assert status.json()["status"] == "offline"
+        assert await status_now() == "online"
+        assert await identity_app.state.jobs.redis.zcard(queue) == before + 1
+        # Back inside the grace period: the check finds it live and leaves it online.
+        assert (await _call(client, node, "internal_publish", body)).status_code == 200
+        ctx = dict(identity_app.state)
+        assert await camera_offline_check(ctx, tenant_a.id, camera_id) == "live"
+        assert await status_now() == "online"
+        assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2) is None
+        # Gone for good: the check marks it offline and announces it, once.
+        assert (await _call(client, node, "internal_publish_done", done)).status_code == 200
+        assert await camera_offline_check(ctx, tenant_a.id, camera_id) == "offline"
+        assert await status_now() == "offline"
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+        assert json.loads(message["data"])["status"] == "offline"
+        assert await camera_offline_check(ctx, tenant_a.id, camera_id) == "unchanged"
+
+
+async def test_rotating_the_key_drops_the_live_publisher(client_for, tenant_a, node,
+                                                         identity_app):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    assert (await _call(client, node, "publish", _publish_body(key))).status_code == 302
+    queue = node_queue(identity_app.state.settings, node[0])
+    jobs = identity_app.state.jobs.redis
+    assert await jobs.zcard(queue) == 0
+    await client.post(f"/api/v1/cameras/{camera_id}/stream-key", headers=bearer(tenant_a, admin))
+    queued = await jobs.queued_jobs(queue_name=queue)
+    assert [(j.function, j.args) for j in queued] == [("drop_publisher", ("live", "7"))]
+    # Nothing more to drop after that, and cameras that never published queue nothing.
+    await client.post(f"/api/v1/cameras/{camera_id}/stream-key", headers=bearer(tenant_a, admin))
+    assert await jobs.zcard(queue) == 1

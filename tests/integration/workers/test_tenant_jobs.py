@@ -10,7 +10,7 @@ from arq.connections import RedisSettings
 from sqlalchemy import update
 
 from argus.platform.core.db import utcnow
-from argus.platform.workers import queue_name, worker_settings
+from argus.platform.workers import general_queue, worker_settings
 from argus.platform.workers.general import finish_unfinished_tenants
 from argus.tenants.models import Tenant
 from argus.tenants.service import TenantSpec
@@ -22,7 +22,7 @@ async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state,
     slug = await half_provisioned(state["tenant_service"], monkeypatch)
     redis = await create_pool(RedisSettings.from_dsn(control.redis.url))
     try:
-        queue = queue_name(control)
+        queue = general_queue(control)
         job = await redis.enqueue_job("provision_tenant", slug, _queue_name=queue,
                                       _job_id=f"provision:{slug}")
         again = await redis.enqueue_job("provision_tenant", slug, _queue_name=queue,

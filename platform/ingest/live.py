@@ -1,0 +1,110 @@
+"""What is live where, in Redis, and camera status changes with their events.
+
+- ``live:<camera>`` → the node carrying the camera now (absent: nobody publishes).
+- ``node-live:<node>`` hash, internal stream name → tenant id: what a node carries, so a node
+  that dies can have its cameras marked offline and its agent can compare with nginx's stat.
+- ``publisher:<camera>`` → the node and nginx client id of the camera's publisher on the
+  ``live`` application, so a rotated key can have its publisher dropped.
+
+``set_status`` writes a camera's status only when it changes and announces each change as a
+``camera-status`` event on the tenant's channel.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import update
+
+from argus.platform.cameras.models import Camera
+from argus.platform.core.db import Databases, utcnow
+from argus.platform.core.events import events_channel
+from argus.platform.core.jobs import Jobs
+from argus.tenants.context import TenantContext
+
+log = structlog.get_logger("argus.ingest")
+PUBLISHER_TTL = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Publisher:
+    node_id: str
+    client_id: str
+
+
+class LiveRegistry:
+    def __init__(self, redis: Redis, control_schema: str) -> None:
+        self.redis = redis
+        self.prefix = f"argus:{control_schema}"
+
+    async def went_live(self, node_id: str, tenant_id: str, name: str, camera_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(f"{self.prefix}:live:{camera_id}", node_id)
+            pipe.hset(f"{self.prefix}:node-live:{node_id}", name, tenant_id)
+            await pipe.execute()
+
+    async def went_down(self, node_id: str, name: str, camera_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(f"{self.prefix}:live:{camera_id}")
+            pipe.hdel(f"{self.prefix}:node-live:{node_id}", name)
+            await pipe.execute()
+
+    async def live_on(self, camera_id: str) -> str | None:
+        return await self.redis.get(f"{self.prefix}:live:{camera_id}")
+
+    async def node_streams(self, node_id: str) -> dict[str, str]:
+        return await self.redis.hgetall(f"{self.prefix}:node-live:{node_id}")
+
+    async def remember_publisher(self, camera_id: str, node_id: str, client_id: str) -> None:
+        await self.redis.set(f"{self.prefix}:publisher:{camera_id}",
+                             json.dumps([node_id, client_id]), ex=PUBLISHER_TTL)
+
+    async def take_publisher(self, camera_id: str) -> Publisher | None:
+        raw = await self.redis.getdel(f"{self.prefix}:publisher:{camera_id}")
+        return Publisher(*json.loads(raw)) if raw else None
+
+
+async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: TenantContext,
+                     camera_id: str, status: str, *, reason: str | None = None,
+                     node_id: str | None = None, only_from: tuple[str, ...] | None = None
+                     ) -> bool:
+    """Set the status if it differs (and, with ``only_from``, only from those states); announce
+    the change. True when the camera changed."""
+    now = utcnow()
+    values: dict = {"status": status, "status_reason": reason}
+    if status == "online":
+        values.update(last_seen_at=now, ingest_node_id=node_id)
+    elif status == "offline":
+        values.update(video_codec=None, width=None, height=None, fps=None, bitrate_kbps=None)
+    query = update(Camera).where(Camera.id == camera_id, Camera.status != status)
+    if only_from:
+        query = query.where(Camera.status.in_(only_from))
+    async with dbs.tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        result = await session.execute(query.values(**values))
+        await session.commit()
+    if not result.rowcount:
+        return False
+    event = {"type": "camera-status", "cameraId": camera_id, "status": status,
+             "reason": reason, "at": now.isoformat()}
+    await redis.publish(events_channel(control_schema, tenant.id), json.dumps(event))
+    log.info("camera.status", tenant=tenant.slug, camera_id=camera_id, status=status,
+             reason=reason)
+    return True
+
+
+def publisher_cutter(state) -> Callable[[str], Awaitable[None]]:
+    """``cut(camera_id)``: ask the node carrying the camera's publisher to drop it."""
+    live = LiveRegistry(state["redis"], state["settings"].database.control_schema)
+    jobs: Jobs = state["jobs"]
+
+    async def cut(camera_id: str) -> None:
+        publisher = await live.take_publisher(camera_id)
+        if publisher is not None:
+            await jobs.node(publisher.node_id, "drop_publisher", "live", publisher.client_id)
+            log.info("ingest.publisher_cut", camera_id=camera_id, node=publisher.node_id)
+
+    return cut
