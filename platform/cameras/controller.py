@@ -7,6 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from argus.platform.cameras.schemas import (
     LiveFacts,
 )
 from argus.platform.cameras.service import CameraService
+from argus.platform.core.errors import NotFound
 from argus.platform.identity.guards import needs
 from argus.platform.ingest.live import publisher_cutter
 from argus.tenants.context import TenantContext
@@ -104,6 +106,22 @@ class CameraController(Controller):
         c = await camera_service.get(camera_id)
         return CameraStatus(c.id, c.status, c.status_reason, c.last_seen_at, c.enabled,
                             LiveFacts(c.video_codec, c.width, c.height, c.fps, c.bitrate_kbps))
+
+    @get("/{camera_id:str}/thumbnail", opt=needs("cameras:read"),
+         summary="The camera's latest thumbnail (JPEG, refreshed by its node while live)",
+         responses={200: ResponseSpec(None, description="image/jpeg", media_type="image/jpeg")})
+    async def thumbnail(self, request: Request, camera_id: FromPath[str],
+                        camera_service: Cameras, tenant: NamedDependency[TenantContext]
+                        ) -> Response[bytes]:
+        await camera_service.get(camera_id)  # 404 for unknown and other tenants' cameras
+        try:
+            jpeg = await request.app.state.storage.get(tenant.bucket,
+                                                       f"thumbnails/{camera_id}.jpg")
+        except FileNotFoundError:
+            raise NotFound("no thumbnail yet: the camera has not been live",
+                           code="no_thumbnail") from None
+        return Response(jpeg, media_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=5"})
 
     @post("/{camera_id:str}/stream-key", opt=needs("cameras:write"), status_code=200,
           summary="Rotate the stream key: the old one stops working at once")

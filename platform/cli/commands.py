@@ -245,54 +245,107 @@ async def users_create(args: argparse.Namespace) -> int:
 async def ingest_add(args: argparse.Namespace) -> int:
     import secrets as _secrets
 
-    from argus.platform.identity.tokens import digest
-    from argus.platform.ingest.models import IngestNode
-
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", args.node):
         raise CliError("--node must be lowercase letters, digits and '-'")
+    from argus.platform.ingest.models import IngestNode
+
     secret = _secrets.token_urlsafe(32)
     async with _state() as state:
         async with state["dbs"].control_session() as session:
             if await session.get(IngestNode, args.node) is not None:
                 raise CliError(f"node {args.node!r} exists")
-            session.add(IngestNode(id=args.node, rtmp_url=args.rtmp_url, hls_url=args.hls_url,
-                                   capacity=args.capacity, state="active",
-                                   secret_hash=digest(secret)))
-            await session.commit()
+        await _check_node(state, args.node, secret, {
+            "rtmp_url": args.rtmp_url, "hls_url": args.hls_url, "capacity": args.capacity})
     print(secret)
     return 0
+
+
+def _node_secrets() -> tuple[str, str]:
+    node_secret = os.environ.get("ARGUS_NODE_SECRET", "")
+    hls_secret = os.environ.get("ARGUS_HLS_SECRET", "")
+    if not node_secret or not hls_secret:
+        raise CliError("set ARGUS_NODE_SECRET (printed by `ingest add`) and ARGUS_HLS_SECRET")
+    return node_secret, hls_secret
+
+
+def _node_config(args: argparse.Namespace, node_secret: str, hls_secret: str):
+    from pathlib import Path
+
+    from argus.platform.ingest.config import NodeConfig
+
+    work_dir = Path(args.work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return NodeConfig(node_id=args.node, node_secret=node_secret, hls_secret=hls_secret,
+                      control_url=args.control_url, work_dir=work_dir,
+                      rtmp_listen=args.rtmp_listen, http_listen=args.http_listen,
+                      chunk_minutes=args.chunk_minutes)
+
+
+async def _check_node(state: dict, node_id: str, node_secret: str, register: dict | None = None):
+    """The node's row, with ``node_secret`` verified; ``register`` creates a missing node with
+    that secret (a node registering itself) or updates its URLs."""
+    from argus.platform.identity.tokens import digest, same_digest
+    from argus.platform.ingest.models import IngestNode
+
+    async with state["dbs"].control_session() as session:
+        node = await session.get(IngestNode, node_id)
+        if node is None and register is None:
+            raise CliError(f"node {node_id!r} is not registered")
+        if node is None:
+            node = IngestNode(id=node_id, state="active", secret_hash=digest(node_secret),
+                              **register)
+            session.add(node)
+        elif not same_digest(node.secret_hash, node_secret):
+            raise CliError("ARGUS_NODE_SECRET is not this node's secret")
+        elif register:
+            for key, value in register.items():
+                setattr(node, key, value)
+        await session.commit()
+    return node
 
 
 async def ingest_render_config(args: argparse.Namespace) -> int:
     """Needs ARGUS_NODE_SECRET (from ``ingest add``) and ARGUS_HLS_SECRET in the environment."""
     from pathlib import Path
 
-    from argus.platform.identity.tokens import same_digest
-    from argus.platform.ingest.config import NodeConfig, write
-    from argus.platform.ingest.models import IngestNode
+    from argus.platform.ingest.config import write
 
-    node_secret = os.environ.get("ARGUS_NODE_SECRET", "")
-    hls_secret = os.environ.get("ARGUS_HLS_SECRET", "")
-    if not node_secret or not hls_secret:
-        raise CliError("set ARGUS_NODE_SECRET (printed by `ingest add`) and ARGUS_HLS_SECRET")
+    node_secret, hls_secret = _node_secrets()
     async with _state() as state:
-        async with state["dbs"].control_session() as session:
-            node = await session.get(IngestNode, args.node)
-    if node is None:
-        raise CliError(f"node {args.node!r} is not registered")
-    if not same_digest(node.secret_hash, node_secret):
-        raise CliError("ARGUS_NODE_SECRET is not this node's secret")
-    work_dir = Path(args.work_dir)
-    work_dir.mkdir(parents=True, exist_ok=True)
+        await _check_node(state, args.node, node_secret)
     try:
-        path = write(NodeConfig(node_id=node.id, node_secret=node_secret, hls_secret=hls_secret,
-                                control_url=args.control_url, work_dir=work_dir,
-                                rtmp_listen=args.rtmp_listen, http_listen=args.http_listen,
-                                chunk_minutes=args.chunk_minutes), Path(args.out))
+        path = write(_node_config(args, node_secret, hls_secret), Path(args.out))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+async def ingest_run(args: argparse.Namespace) -> int:
+    """nginx plus the node agent, until SIGINT/SIGTERM. Registers the node if it is new."""
+    from urllib.parse import urlsplit
+
+    from argus.platform.ingest.config import local_address
+    from argus.platform.ingest.node import NodeError, run_node
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", args.node):
+        raise CliError("--node must be lowercase letters, digits and '-'")
+    node_secret, hls_secret = _node_secrets()
+    try:
+        cfg = _node_config(args, node_secret, hls_secret)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    register = {"rtmp_url": args.rtmp_url or f"rtmp://{local_address(args.rtmp_listen)}",
+                "hls_url": args.hls_url or f"http://{local_address(args.http_listen)}",
+                "capacity": args.capacity}
+    if not all(urlsplit(register[k]).hostname for k in ("rtmp_url", "hls_url")):
+        raise CliError("--rtmp-url and --hls-url must be absolute URLs")
+    async with _state() as state:
+        await _check_node(state, args.node, node_secret, register)
+        try:
+            return await run_node(state, cfg)
+        except (NodeError, ValueError) as exc:
+            raise CliError(str(exc)) from exc
 
 
 # --- provider keys -------------------------------------------------------------------------

@@ -74,16 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hls-url", required=True, help="where viewers fetch HLS (https://host)")
     p.add_argument("--capacity", type=int, default=200)
     p.set_defaults(func=commands.ingest_add, is_async=True)
-    p = ingest.add_parser("render-config", help="write the node's nginx configuration")
-    p.add_argument("--node", required=True)
-    p.add_argument("--out", required=True, help="the file to write")
-    p.add_argument("--work-dir", required=True, help="HLS, recordings and logs go under it")
-    p.add_argument("--control-url", default="http://127.0.0.1:8000",
-                   help="where nginx sends its callbacks")
-    p.add_argument("--rtmp-listen", default="1935")
-    p.add_argument("--http-listen", default="8080")
-    p.add_argument("--chunk-minutes", type=int, default=60)
-    p.set_defaults(func=commands.ingest_render_config, is_async=True)
+    for action, helptext in (
+            ("render-config", "write the node's nginx configuration"),
+            ("run", "run the node: nginx and its agent (registers the node if new)")):
+        p = ingest.add_parser(action, help=helptext)
+        p.add_argument("--node", required=True)
+        if action == "render-config":
+            p.add_argument("--out", required=True, help="the file to write")
+        p.add_argument("--work-dir", required=True, help="HLS, recordings and logs go under it")
+        p.add_argument("--control-url", default="http://127.0.0.1:8000",
+                       help="where nginx sends its callbacks")
+        p.add_argument("--rtmp-listen", default="1935")
+        p.add_argument("--http-listen", default="8080")
+        p.add_argument("--chunk-minutes", type=int, default=60)
+        if action == "run":
+            p.add_argument("--rtmp-url", help="what cameras publish to (default: the listen "
+                                              "address)")
+            p.add_argument("--hls-url", help="where viewers fetch HLS (default: the listen "
+                                             "address)")
+            p.add_argument("--capacity", type=int, default=200)
+        p.set_defaults(func=getattr(commands, f"ingest_{action.replace('-', '_')}"),
+                       is_async=True)
 
     keys = sub.add_parser("provider-keys", help="provider API keys").add_subparsers(
         dest="action", required=True)

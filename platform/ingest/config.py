@@ -36,6 +36,18 @@ class NodeConfig:
     rtmp_module: str = RTMP_MODULE
 
 
+def nginx_user(work_dir: Path) -> str:
+    return pwd.getpwuid(work_dir.resolve().stat().st_uid).pw_name
+
+
+def local_address(listen: str) -> str:
+    """``host:port`` to reach a ``listen`` value from this host (``8080`` → 127.0.0.1:8080)."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or host in ("", "*", "0.0.0.0", "[::]"):
+        return f"127.0.0.1:{port}"
+    return listen
+
+
 def _check(name: str, value: str) -> str:
     if not _SAFE.match(value):
         raise ValueError(f"{name} holds characters nginx's configuration cannot take: {value!r}")
@@ -56,7 +68,7 @@ def render(cfg: NodeConfig) -> str:
                       keep_trailing_newline=True, autoescape=False)
     return env.get_template("nginx.conf.j2").render(
         node_id=cfg.node_id,
-        user=pwd.getpwuid(work_dir.stat().st_uid).pw_name,
+        user=nginx_user(work_dir),
         work_dir=work_dir,
         rtmp_module=cfg.rtmp_module,
         rtmp_listen=cfg.rtmp_listen,
@@ -71,9 +83,15 @@ def render(cfg: NodeConfig) -> str:
 
 
 def write(cfg: NodeConfig, path: Path) -> Path:
-    """Create the node's directories and write its configuration (mode 0600)."""
+    """Create the node's directories and write its configuration (mode 0600). Directories
+    created here belong to the work directory's owner, the user nginx runs as."""
+    owner = cfg.work_dir.stat()
     for sub in ("hls", "rec", "log", "tmp"):
-        (cfg.work_dir / sub).mkdir(parents=True, exist_ok=True)
+        directory = cfg.work_dir / sub
+        if not directory.exists():
+            directory.mkdir(parents=True)
+            if os.geteuid() == 0:
+                os.chown(directory, owner.st_uid, owner.st_gid)
     text = render(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

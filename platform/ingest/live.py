@@ -78,7 +78,7 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
     values: dict = {"status": status, "status_reason": reason}
     if status == "online":
         values.update(last_seen_at=now, ingest_node_id=node_id)
-    elif status == "offline":
+    else:
         values.update(video_codec=None, width=None, height=None, fps=None, bitrate_kbps=None)
     query = update(Camera).where(Camera.id == camera_id, Camera.status != status)
     if only_from:

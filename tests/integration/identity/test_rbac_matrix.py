@@ -79,6 +79,7 @@ CASES = {
                                                                       {"record": True}),
     "DELETE /api/v1/cameras/{camera_id:str}": lambda ctx: _camera_path(ctx),
     "GET /api/v1/cameras/{camera_id:str}/status": lambda ctx: _camera_path(ctx, "/status"),
+    "GET /api/v1/cameras/{camera_id:str}/thumbnail": lambda ctx: _thumbnail_path(ctx),
     "POST /api/v1/cameras/{camera_id:str}/stream-key": lambda ctx: _camera_path(
         ctx, "/stream-key"),
     "GET /api/v1/me": lambda ctx: _plain("/api/v1/me"),
@@ -111,6 +112,14 @@ async def _plain(path, body=None):
 async def _with_body(pending, body):
     path, _ = await pending
     return path, body
+
+
+async def _thumbnail_path(ctx):
+    camera_id = await _fresh_camera(ctx)
+    tenant = await ctx["state"]["tenant_service"].get(ctx["tenant"].slug)
+    await ctx["state"]["storage"].put(tenant.bucket, f"thumbnails/{camera_id}.jpg",
+                                      b"\xff\xd8\xff\xe0 not really a jpeg")
+    return f"/api/v1/cameras/{camera_id}/thumbnail", None
 
 
 async def _token_path(ctx):

@@ -1,0 +1,272 @@
+"""The node agent: what runs beside nginx on an ingest node (``argus ingest run``).
+
+- **Heartbeat** (every ``ARGUS_INGEST_HEARTBEAT_INTERVAL`` s): the node row's
+  ``last_heartbeat_at``, live stream count and ``problems`` — recording or HLS directories
+  nginx cannot write, and new ``[crit]``/``[alert]``/``[emerg]`` lines of nginx's error log.
+  A new problem is logged at error level and sent as a ``system-alert`` event to every tenant
+  with a stream on the node.
+- **Reconcile** (same interval): nginx's ``rtmp_stat`` against what Redis says is live here. A
+  stream gone without a ``publish_done`` (two polls in a row) is treated as one; a stream
+  nobody announced is announced. Live facts (codec, size, fps, bitrate) go to the camera row
+  when they change, and at least every ``FACTS_REFRESH`` s as ``last_seen_at``.
+- **Thumbnails** (every ``ARGUS_INGEST_THUMBNAIL_INTERVAL`` s): one JPEG per live stream from its
+  newest HLS segment, to ``thumbnails/<camera id>.jpg`` in the tenant's bucket.
+- **Jobs** on the node's arq queue: ``drop_publisher`` (see ``node.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pwd
+import stat
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import structlog
+from sqlalchemy import update
+
+from argus.platform.cameras.models import Camera
+from argus.platform.core.db import utcnow
+from argus.platform.core.events import events_channel
+from argus.platform.ingest.callbacks import Callbacks, split_internal_name
+from argus.platform.ingest.models import IngestNode
+from argus.tenants.context import TenantContext
+
+log = structlog.get_logger("argus.ingest.agent")
+FACTS_REFRESH = 60.0
+TENANT_CACHE_SECONDS = 30.0
+LOUD = ("[crit]", "[alert]", "[emerg]")
+
+
+@dataclass(frozen=True)
+class StreamFacts:
+    codec: str | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+    kbps: int | None = None
+
+
+def _num(node: ET.Element | None, path: str, kind=int):
+    text = node.findtext(path) if node is not None else None
+    try:
+        return kind(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def parse_stat(xml: bytes, app: str = "internal") -> dict[str, StreamFacts]:
+    """Publishing streams of ``app`` in nginx-rtmp's stat XML, with their live facts."""
+    streams: dict[str, StreamFacts] = {}
+    root = ET.fromstring(xml)
+    for application in root.iter("application"):
+        if application.findtext("name") != app:
+            continue
+        for stream in application.iter("stream"):
+            if stream.find("publishing") is None:
+                continue
+            video = stream.find("meta/video")
+            bw = _num(stream, "bw_video") or _num(stream, "bw_in")
+            streams[stream.findtext("name", "")] = StreamFacts(
+                codec=video.findtext("codec") if video is not None else None,
+                width=_num(video, "width"), height=_num(video, "height"),
+                fps=_num(video, "frame_rate", float), kbps=bw // 1000 if bw else None)
+    return streams
+
+
+def writable_by(path: Path, user: str) -> bool:
+    """Whether ``user`` may create files in ``path`` (by its mode bits; root may)."""
+    try:
+        info = path.stat()
+        entry = pwd.getpwnam(user)
+    except (OSError, KeyError):
+        return False
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    if entry.pw_uid == 0:
+        return True
+    if info.st_uid == entry.pw_uid:
+        return bool(info.st_mode & stat.S_IWUSR and info.st_mode & stat.S_IXUSR)
+    groups = {entry.pw_gid, *os.getgrouplist(user, entry.pw_gid)}
+    if info.st_gid in groups:
+        return bool(info.st_mode & stat.S_IWGRP and info.st_mode & stat.S_IXGRP)
+    return bool(info.st_mode & stat.S_IWOTH and info.st_mode & stat.S_IXOTH)
+
+
+class NodeAgent:
+    def __init__(self, state, node_id: str, work_dir: Path, http_address: str,
+                 nginx_user: str) -> None:
+        self.state = state
+        self.settings = state["settings"]
+        self.node_id = node_id
+        self.work_dir = work_dir
+        self.nginx_user = nginx_user
+        self.base = f"http://{http_address}"
+        self.callbacks = Callbacks(state)
+        self.live = self.callbacks.live
+        self.streams: dict[str, StreamFacts] = {}
+        self._missing_once: set[str] = set()
+        self._facts: dict[str, tuple[StreamFacts, float]] = {}
+        self._tenants: dict[str, tuple[TenantContext | None, float]] = {}
+        self._log_offset = 0
+        self._log_lines: list[str] = []
+        self.problems: str | None = None
+        self.http = httpx.AsyncClient(timeout=5)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    # --- helpers -------------------------------------------------------------------------
+
+    async def tenant(self, slug: str) -> TenantContext | None:
+        cached = self._tenants.get(slug)
+        if cached and time.monotonic() - cached[1] < TENANT_CACHE_SECONDS:
+            return cached[0]
+        tenant = await self.callbacks._tenant(slug=slug)
+        self._tenants[slug] = (tenant, time.monotonic())
+        return tenant
+
+    async def drop(self, app: str, client_id: str) -> bool:
+        """Drop one publisher (nginx's ``rtmp_control``); False if it was already gone."""
+        response = await self.http.get(f"{self.base}/control/drop/client",
+                                       params={"app": app, "clientid": client_id})
+        dropped = response.status_code == 200 and response.text.strip() not in ("", "0")
+        log.info("ingest.publisher_dropped", node=self.node_id, app=app, dropped=dropped)
+        return dropped
+
+    # --- reconcile ---------------------------------------------------------------------------
+
+    async def reconcile(self) -> None:
+        response = await self.http.get(f"{self.base}/stat")
+        response.raise_for_status()
+        streams = parse_stat(response.content)
+        known = await self.live.node_streams(self.node_id)
+        for name in set(known) - set(streams):
+            if name in self._missing_once:  # gone twice in a row: it ended uncleanly
+                self._missing_once.discard(name)
+                log.warning("ingest.stream_vanished", node=self.node_id, stream=name)
+                await self._safely(self.callbacks.went_down, name)
+            else:
+                self._missing_once.add(name)
+        self._missing_once &= set(known)
+        for name in set(streams) - set(known):
+            log.warning("ingest.stream_unannounced", node=self.node_id, stream=name)
+            await self._safely(self.callbacks.went_live, name)
+        self.streams = streams
+        for name, facts in streams.items():
+            await self._write_facts(name, facts)
+        for name in set(self._facts) - set(streams):
+            del self._facts[name]
+
+    async def _safely(self, action, name: str) -> None:
+        try:
+            await action({"app": "internal", "name": name}, self.node_id)
+        except Exception as exc:  # one odd stream must not stop the loop
+            log.warning("ingest.reconcile_failed", stream=name, error=str(exc))
+
+    async def _write_facts(self, name: str, facts: StreamFacts) -> None:
+        last = self._facts.get(name)
+        if last and last[0] == facts and time.monotonic() - last[1] < FACTS_REFRESH:
+            return
+        try:
+            slug, camera_id = split_internal_name(name)
+        except Exception:
+            return
+        tenant = await self.tenant(slug)
+        if tenant is None:
+            return
+        async with self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+            await s.execute(update(Camera).where(Camera.id == camera_id).values(
+                video_codec=facts.codec, width=facts.width, height=facts.height, fps=facts.fps,
+                bitrate_kbps=facts.kbps, last_seen_at=utcnow()))
+            await s.commit()
+        self._facts[name] = (facts, time.monotonic())
+
+    # --- heartbeat ---------------------------------------------------------------------------
+
+    def check(self) -> str | None:
+        """What is wrong on this node now, in one line, or None."""
+        found = [f"{sub}/ is not writable by nginx's user {self.nginx_user}: "
+                 + ("recordings are being lost" if sub == "rec" else "live HLS is failing")
+                 for sub in ("rec", "hls") if not writable_by(self.work_dir / sub,
+                                                              self.nginx_user)]
+        found += self._new_log_lines()
+        return "; ".join(found)[:500] if found else None
+
+    def _new_log_lines(self) -> list[str]:
+        """Loud lines nginx logged since the last look (kept until they stop coming)."""
+        path = self.work_dir / "log" / "error.log"
+        try:
+            with path.open("rb") as f:
+                f.seek(0, os.SEEK_END)
+                if f.tell() < self._log_offset:
+                    self._log_offset = 0  # rotated
+                f.seek(self._log_offset)
+                chunk = f.read(256 * 1024)
+                self._log_offset = f.tell()
+        except OSError:
+            return []
+        lines = [line.split(" ", 2)[-1] for line in chunk.decode(errors="replace").splitlines()
+                 if any(mark in line for mark in LOUD)]
+        return [f"nginx: {lines[-1][:200]}"] if lines else []
+
+    async def heartbeat(self) -> None:
+        problems = self.check()
+        async with self.state["dbs"].control_session() as session:
+            await session.execute(update(IngestNode).where(IngestNode.id == self.node_id).values(
+                last_heartbeat_at=utcnow(), state="active", live_streams=len(self.streams),
+                problems=problems))
+            await session.commit()
+        if problems and problems != self.problems:
+            log.error("ingest.node_problem", node=self.node_id, problems=problems)
+            await self._alert(problems)
+        elif self.problems and not problems:
+            log.info("ingest.node_healthy", node=self.node_id)
+        self.problems = problems
+
+    async def _alert(self, message: str) -> None:
+        tenants = set((await self.live.node_streams(self.node_id)).values())
+        event = json.dumps({"type": "system-alert", "severity": "error", "node": self.node_id,
+                            "message": message, "at": utcnow().isoformat()})
+        schema = self.settings.database.control_schema
+        for tenant_id in tenants:
+            await self.state["redis"].publish(events_channel(schema, tenant_id), event)
+
+    # --- thumbnails --------------------------------------------------------------------------
+
+    async def thumbnails(self) -> int:
+        made = 0
+        for name in list(self.streams):
+            try:
+                made += await self._thumbnail(name)
+            except Exception as exc:
+                log.warning("ingest.thumbnail_failed", stream=name, error=str(exc))
+        return made
+
+    async def _thumbnail(self, name: str) -> int:
+        slug, camera_id = split_internal_name(name)
+        tenant = await self.tenant(slug)
+        directory = self.work_dir / "hls" / name
+        try:
+            playlist = (directory / "index.m3u8").read_text()
+        except OSError:
+            return 0
+        segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+        if tenant is None or not segments or "/" in segments[-1]:
+            return 0
+        proc = await asyncio.create_subprocess_exec(
+            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
+            str(directory / segments[-1]), "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
+            "-q:v", "5", "-f", "image2", "-c:v", "mjpeg", "pipe:1",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        jpeg, _ = await asyncio.wait_for(proc.communicate(), 20)
+        if proc.returncode != 0 or not jpeg:
+            return 0
+        await self.state["storage"].put(tenant.bucket, f"thumbnails/{camera_id}.jpg", jpeg,
+                                        content_type="image/jpeg")
+        return 1

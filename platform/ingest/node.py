@@ -1,0 +1,119 @@
+"""``argus ingest run``: one ingest node — nginx with its rendered configuration, and the node
+agent (an arq worker on the node's own queue, the heartbeat / reconcile / thumbnail loops and
+the RTSP relays). SIGINT or SIGTERM stops everything it started; nginx exiting ends the run
+with an error, so a supervisor (systemd, Kubernetes) restarts the whole node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import signal
+from pathlib import Path
+
+import structlog
+from arq.connections import RedisSettings
+from arq.worker import Worker, func
+
+from argus.platform.core.jobs import node_queue
+from argus.platform.ingest.agent import NodeAgent
+from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
+from argus.platform.ingest.relays import RelaySupervisor
+
+log = structlog.get_logger("argus.ingest.node")
+RELAY_RECONCILE_SECONDS = 5.0
+
+
+class NodeError(Exception):
+    """The node cannot start (bad configuration, nginx refused it)."""
+
+
+async def drop_publisher(ctx: dict, app: str, client_id: str) -> bool:
+    return await ctx["agent"].drop(app, client_id)
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                      else None)
+    if found is None:
+        raise NodeError("nginx is not installed (Debian: apt-get install nginx libnginx-mod-rtmp)")
+    return found
+
+
+async def _every(seconds: float, action, what: str) -> None:
+    while True:
+        try:
+            await action()
+        except Exception as exc:  # a failing round is logged; the loop goes on
+            log.warning("ingest.loop_failed", loop=what, error=str(exc))
+        await asyncio.sleep(seconds)
+
+
+async def run_node(state, cfg: NodeConfig) -> int:
+    settings = state["settings"]
+    conf = write(cfg, cfg.work_dir / "nginx.conf")
+    nginx = nginx_binary()
+    check = await asyncio.create_subprocess_exec(
+        nginx, "-t", "-q", "-p", str(cfg.work_dir), "-c", str(conf),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    _, err = await check.communicate()
+    if check.returncode != 0:
+        raise NodeError(f"nginx refused the configuration: {err.decode(errors='replace')}")
+    proc = await asyncio.create_subprocess_exec(
+        nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
+        stdin=asyncio.subprocess.DEVNULL)
+    agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
+                      local_address(cfg.http_listen), nginx_user(cfg.work_dir))
+    relays = RelaySupervisor(state, cfg.node_id, local_address(cfg.rtmp_listen))
+    worker = Worker(functions=[func(drop_publisher, name="drop_publisher")],
+                    queue_name=node_queue(settings, cfg.node_id),
+                    redis_settings=RedisSettings.from_dsn(settings.redis.url),
+                    ctx={"agent": agent}, handle_signals=False, job_timeout=30, max_jobs=20,
+                    poll_delay=0.2, keep_result=60)
+    ingest = settings.ingest
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [
+        asyncio.create_task(worker.async_run(), name="worker"),
+        asyncio.create_task(_every(ingest.heartbeat_interval, agent.heartbeat, "heartbeat")),
+        asyncio.create_task(_every(min(2.0, ingest.heartbeat_interval), agent.reconcile,
+                                   "reconcile")),
+        asyncio.create_task(_every(ingest.thumbnail_interval, agent.thumbnails, "thumbnails")),
+        asyncio.create_task(_every(RELAY_RECONCILE_SECONDS, relays.reconcile, "relays")),
+    ]
+    nginx_exit = asyncio.create_task(proc.wait(), name="nginx")
+    stopping = asyncio.create_task(stop.wait())
+    log.info("ingest.node_started", node=cfg.node_id, rtmp=cfg.rtmp_listen,
+             http=cfg.http_listen)
+    print(f"ingest node {cfg.node_id}: RTMP {cfg.rtmp_listen}, HLS {cfg.http_listen}",
+          flush=True)
+    done, _ = await asyncio.wait([nginx_exit, stopping, *tasks],
+                                 return_when=asyncio.FIRST_COMPLETED)
+    code = 0
+    if nginx_exit in done:
+        log.error("ingest.nginx_exited", node=cfg.node_id, code=proc.returncode)
+        code = 1
+    for task in done:
+        if task not in (nginx_exit, stopping) and task.exception():
+            log.error("ingest.task_failed", task=task.get_name(), error=str(task.exception()))
+            code = 1
+    await relays.stop_all()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    with contextlib.suppress(Exception):
+        await worker.close()
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGQUIT)  # graceful: finishes the recordings
+        try:
+            await asyncio.wait_for(proc.wait(), 15)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    stopping.cancel()
+    await agent.close()
+    return code
