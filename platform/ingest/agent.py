@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 import structlog
-from sqlalchemy import update
+from sqlalchemy import case, update
 
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
@@ -219,7 +219,9 @@ class NodeAgent:
         problems = self.check()
         async with self.state["dbs"].control_session() as session:
             await session.execute(update(IngestNode).where(IngestNode.id == self.node_id).values(
-                last_heartbeat_at=utcnow(), state="active", live_streams=len(self.streams),
+                last_heartbeat_at=utcnow(), live_streams=len(self.streams),
+                # back from "offline"; a node an operator set to "draining" stays so
+                state=case((IngestNode.state == "offline", "active"), else_=IngestNode.state),
                 problems=problems))
             await session.commit()
         if problems and problems != self.problems:

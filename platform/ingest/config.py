@@ -7,6 +7,7 @@ to the ``user`` nginx runs as.
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 import re
@@ -40,6 +41,12 @@ def nginx_user(work_dir: Path) -> str:
     return pwd.getpwuid(work_dir.resolve().stat().st_uid).pw_name
 
 
+def nginx_group(work_dir: Path) -> str:
+    """The directory's group: nginx would otherwise look for a group named like the user
+    (there is no group "nobody" on Debian)."""
+    return grp.getgrgid(work_dir.resolve().stat().st_gid).gr_name
+
+
 def local_address(listen: str) -> str:
     """``host:port`` to reach a ``listen`` value from this host (``8080`` → 127.0.0.1:8080)."""
     host, sep, port = listen.rpartition(":")
@@ -69,6 +76,7 @@ def render(cfg: NodeConfig) -> str:
     return env.get_template("nginx.conf.j2").render(
         node_id=cfg.node_id,
         user=nginx_user(work_dir),
+        group=nginx_group(work_dir),
         work_dir=work_dir,
         rtmp_module=cfg.rtmp_module,
         rtmp_listen=cfg.rtmp_listen,

@@ -15,10 +15,12 @@ from pathlib import Path
 import structlog
 from arq.connections import RedisSettings
 from arq.worker import Worker, func
+from sqlalchemy import update
 
 from argus.platform.core.jobs import node_queue
 from argus.platform.ingest.agent import NodeAgent
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
+from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.relays import RelaySupervisor
 
 log = structlog.get_logger("argus.ingest.node")
@@ -116,4 +118,11 @@ async def run_node(state, cfg: NodeConfig) -> int:
             await proc.wait()
     stopping.cancel()
     await agent.close()
+    # Stopped on purpose or not, new cameras must not be placed here until it is back.
+    with contextlib.suppress(Exception):
+        async with state["dbs"].control_session() as session:
+            await session.execute(update(IngestNode).where(IngestNode.id == cfg.node_id)
+                                  .values(state="offline"))
+            await session.commit()
+    log.info("ingest.node_stopped", node=cfg.node_id, code=code)
     return code

@@ -1,183 +1,250 @@
-"""A synthetic camera publishes through real nginx-rtmp to a real control plane: the key is
-checked, the stream is relayed under its internal name, HLS appears and plays through a signed
-URL, the camera turns online, and the key shows up in no path and no log."""
+"""Live streaming end to end: real nginx-rtmp, ffmpeg publishers, a GStreamer RTSP camera, and
+the platform's own processes (``argus serve``, ``argus worker``, ``argus ingest run``)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import os
-import secrets
+import pwd
+import shutil
 import signal
-import socket
 import subprocess
-import sys
+import tempfile
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 import websockets
+from sqlalchemy import select
 
-from argus.platform.identity.tokens import digest
-from argus.platform.ingest.config import NodeConfig, write
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.signing import signed_hls_path
-from tests.conftest import new_slug, settings_env
+from tests.e2e.stack import GRACE, LiveStack, free_port, next_event, stop, wait_for
 from tests.integration.conftest import bearer, login
 
-BIN = Path(sys.executable).parent
+RTSP_CAMERA = Path(__file__).with_name("rtsp_camera.py")
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-def _stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(sig)
+@pytest.fixture
+async def stack(tmp_path, tmp_root, state):
+    live = LiveStack(tmp_path, tmp_root)
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+        yield await live.start(state)
+    finally:
+        live.close()
 
 
-def _publisher(url: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-         "testsrc2=size=320x240:rate=25", "-c:v", "libx264", "-preset", "ultrafast",
-         "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-f", "flv", url],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+async def _camera(client, tenant, admin, **fields) -> tuple[str, str | None]:
+    response = await client.post("/api/v1/cameras", headers=bearer(tenant, admin),
+                                 json={"name": "Synthetic", **fields})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["camera"]["id"], (body["ingest"] or {}).get("stream_key")
 
 
-async def _events_socket(api_port: int, tenant, token: str):
-    """A dashboard's events WebSocket on the tenant's host, past its greeting."""
-    socket_ = await websockets.connect(
-        f"ws://{tenant.host}/api/v1/events", host="127.0.0.1", port=api_port,
-        additional_headers={"Authorization": f"Bearer {token}"} if token else None)
-    hello = json.loads(await asyncio.wait_for(socket_.recv(), 5))
-    assert hello == {"type": "subscribed", "tenant": tenant.slug}
-    return socket_
-
-
-async def test_synthetic_camera_goes_live_under_its_internal_name(
-        tmp_root, tmp_path, state, client_for, tenant_a, tenant_b):
+async def test_a_synthetic_camera_goes_live_under_its_internal_name(
+        stack, client_for, tenant_a, tenant_b):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
-    created = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
-                                 json={"name": "Synthetic"})).json()
-    camera_id, key = created["camera"]["id"], created["ingest"]["stream_key"]
+    b_admin = (await login(client, tenant_b))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    other_id, other_key = await _camera(client, tenant_a, admin)
+    created = (await client.get(f"/api/v1/cameras/{camera_id}",
+                                headers=bearer(tenant_a, admin))).json()
+    assert created["ingest_node_id"] == stack.node_id  # the live node took it
 
-    api_port, rtmp_port, http_port = _port(), _port(), _port()
-    node_id, node_secret = new_slug("node"), secrets.token_urlsafe(24)
-    async with state["dbs"].control_session() as session:
-        session.add(IngestNode(id=node_id, rtmp_url=f"rtmp://127.0.0.1:{rtmp_port}",
-                               hls_url=f"http://127.0.0.1:{http_port}", capacity=10,
-                               state="active", secret_hash=digest(node_secret)))
-        await session.commit()
+    # A wrong key is refused, and so is a good key asking to publish under another name.
+    assert stack.publish("not-a-key", name="wrong").wait(20) != 0
+    for query in (f"name={tenant_a.slug}__{other_id}", f"name={other_key}"):
+        assert stack.publish(key, query, name="sneaky").wait(20) != 0
 
-    env = {**os.environ, **settings_env(tmp_root)}
-    hls_secret = env["ARGUS_HLS_SECRET"]  # the control plane signs, nginx checks
-    server_log = tmp_path / "server.log"
-    server = subprocess.Popen([str(BIN / "argus"), "serve", "--port", str(api_port)], env=env,
-                              stdout=server_log.open("w"), stderr=subprocess.STDOUT)
-    work = tmp_path / "node"
-    work.mkdir()
-    conf = write(NodeConfig(node_id=node_id, node_secret=node_secret, hls_secret=hls_secret,
-                            control_url=f"http://127.0.0.1:{api_port}", work_dir=work,
-                            rtmp_listen=f"127.0.0.1:{rtmp_port}",
-                            http_listen=f"127.0.0.1:{http_port}", chunk_minutes=1),
-                 tmp_path / "nginx.conf")
-    nginx = subprocess.Popen(["nginx", "-p", str(tmp_path), "-c", str(conf), "-g",
-                              "daemon off;"], stderr=subprocess.DEVNULL)
-    publishers: list[subprocess.Popen] = []
-    sockets: list = []
+    socket_a = await stack.events(tenant_a, admin)
+    socket_b = await stack.events(tenant_b, b_admin)
     try:
-        def answers(url: str) -> bool:
-            try:
-                return httpx.get(url, timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        _wait(lambda: answers(f"http://127.0.0.1:{api_port}/healthz"), 30, "the control plane")
-        _wait(lambda: answers(f"http://127.0.0.1:{http_port}/healthz"), 10, "nginx")
-
-        # A wrong key is refused: ffmpeg gives up quickly with an error.
-        wrong = _publisher(f"rtmp://127.0.0.1:{rtmp_port}/live/not-a-key", tmp_path / "w.log")
-        publishers.append(wrong)
-        assert wrong.wait(20) != 0
-
-        # Both tenants' dashboards listen; only tenant A's hears of A's camera.
-        b_admin = (await login(client, tenant_b))["access_token"]
-        socket_a = await _events_socket(api_port, tenant_a, admin)
-        socket_b = await _events_socket(api_port, tenant_b, b_admin)
-        sockets.extend([socket_a, socket_b])
         # Events need cameras:read: a token without it, or no credentials, gets no socket.
         narrow = (await client.post("/api/v1/api-tokens", headers=bearer(tenant_a, admin),
                                     json={"name": "narrow", "scopes": ["users:read"]})).json()
         for token in (narrow["secret"], None):
             with pytest.raises((websockets.exceptions.InvalidStatus,
                                 websockets.exceptions.ConnectionClosed)):
-                refused = await _events_socket(api_port, tenant_a, token)
+                refused = await stack.events(tenant_a, token)
                 await asyncio.wait_for(refused.recv(), 5)
 
-        publisher = _publisher(f"rtmp://127.0.0.1:{rtmp_port}/live/{key}", tmp_path / "p.log")
-        publishers.append(publisher)
-        stream = f"{tenant_a.slug}__{camera_id}"
-        playlist = work / "hls" / stream / "index.m3u8"
-        _wait(playlist.exists, 30, "the HLS playlist")
-
-        def online() -> bool:
-            status = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/cameras/{camera_id}/status",
-                               headers=bearer(tenant_a, admin), timeout=2)
-            return status.json().get("status") == "online"
-
-        _wait(online, 10, "the camera to turn online")
-        event = json.loads(await asyncio.wait_for(socket_a.recv(), 10))
-        assert event["type"] == "camera-status" and event["cameraId"] == camera_id
-        assert event["status"] == "online"
+        started = time.monotonic()
+        stack.publish(key)
+        event = await next_event(socket_a, "camera-status", 10)
+        assert event["cameraId"] == camera_id and event["status"] == "online"
+        assert time.monotonic() - started < 10
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(socket_b.recv(), 0.5)
-
-        answer = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/streaming/hls/{camera_id}",
-                           headers=bearer(tenant_a, admin), timeout=5)
-        assert answer.status_code == 200, answer.text
-        url = answer.json()["url"]
-        assert url.startswith(f"http://127.0.0.1:{http_port}/s/") and key not in url
-        signed = url.removeprefix(f"http://127.0.0.1:{http_port}")
-        assert signed.endswith(f"/{stream}/index.m3u8")
-        assert signed == signed_hls_path(hls_secret, stream, ttl=0,
-                                         now=int(signed.split("/")[3]))
-        served = httpx.get(url, timeout=5)
-        assert served.status_code == 200 and "#EXTM3U" in served.text
-        segment = next(line for line in served.text.splitlines()
-                       if line and not line.startswith("#"))
-        media = httpx.get(f"http://127.0.0.1:{http_port}{signed.rsplit('/', 1)[0]}/{segment}",
-                          timeout=5)
-        assert media.status_code == 200 and media.content[:1] == b"\x47"
-        assert httpx.get(f"http://127.0.0.1:{http_port}/s/x/1/{stream}/index.m3u8"
-                         ).status_code == 403
     finally:
-        for socket_ in sockets:
-            await socket_.close()
-        for proc in publishers:
-            _stop(proc)
-        _stop(nginx, signal.SIGQUIT)
-        _stop(server)
+        await socket_a.close()
+        await socket_b.close()
 
+    # Live facts from nginx's stat, and a thumbnail, arrive from the node agent.
+    status = wait_for(lambda: (lambda s: s if s["live"]["width"] else None)(
+        stack.status(tenant_a, admin, camera_id)), 15, "live facts")
+    assert status["live"]["video_codec"] == "H264" and status["live"]["height"] == 240
+    assert status["live"]["fps"] == 25.0
+    thumb = wait_for(lambda: (lambda r: r if r.status_code == 200 else None)(
+        stack.call(tenant_a, admin, "GET", f"/api/v1/cameras/{camera_id}/thumbnail")),
+        20, "a thumbnail")
+    assert thumb.headers["content-type"] == "image/jpeg" and thumb.content[:2] == b"\xff\xd8"
+
+    # The signed HLS URL plays; tampering is refused by nginx.
+    stream = f"{tenant_a.slug}__{camera_id}"
+    answer = stack.call(tenant_a, admin, "GET", f"/api/v1/streaming/hls/{camera_id}")
+    assert answer.status_code == 200, answer.text
+    url = answer.json()["url"]
+    assert url.startswith(f"http://127.0.0.1:{stack.http_port}/s/") and key not in url
+    signed = url.removeprefix(f"http://127.0.0.1:{stack.http_port}")
+    assert signed.endswith(f"/{stream}/index.m3u8")
+    assert signed == signed_hls_path(stack.hls_secret, stream, ttl=0,
+                                     now=int(signed.split("/")[3]))
+    served = wait_for(lambda: (lambda r: r if r.status_code == 200 else None)(
+        httpx.get(url, timeout=5)), 15, "the playlist")
+    assert "#EXTM3U" in served.text
+    segment = next(line for line in served.text.splitlines()
+                   if line and not line.startswith("#"))
+    media = httpx.get(f"http://127.0.0.1:{stack.http_port}{signed.rsplit('/', 1)[0]}/{segment}",
+                      timeout=5)
+    assert media.status_code == 200 and media.content[:1] == b"\x47"
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name",
+                            "-of", "csv=p=0", url], capture_output=True, text=True, timeout=30)
+    assert probe.stdout.strip().splitlines()[0] == "h264", probe.stderr
+    assert httpx.get(f"http://127.0.0.1:{stack.http_port}/s/x/1/{stream}/index.m3u8"
+                     ).status_code == 403
+    # Stat and control answer the node's own host only (nginx allows 127.0.0.1 — the test
+    # runs there, so it can only check they exist).
+    assert httpx.get(f"http://127.0.0.1:{stack.http_port}/stat").status_code == 200
+
+    # Tenant B reaches none of A's camera: record, status, thumbnail, playback URL.
+    for suffix in ("", "/status", "/thumbnail"):
+        assert stack.call(tenant_b, b_admin, "GET",
+                          f"/api/v1/cameras/{camera_id}{suffix}").status_code == 404
+    assert stack.call(tenant_b, b_admin, "GET",
+                      f"/api/v1/streaming/hls/{camera_id}").status_code == 404
+
+    stack.close()
     # The key is in no file name under the node's directories and in no log line.
-    names = [str(p) for p in work.rglob("*")]
-    assert names and not any(key in name for name in names)
-    for log in (work / "log" / "error.log", server_log):
-        assert key not in log.read_text(errors="replace"), log
+    names = [str(p) for p in stack.work.rglob("*")]
+    assert any(stream in name for name in names)
+    assert not any(key in name for name in names)
+    assert key not in stack.all_logs().replace(f"live/{key}", "")  # the publishers' own URLs
+
+
+async def test_offline_only_after_the_grace_period(stack, client_for, tenant_a):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    socket_ = await stack.events(tenant_a, admin)
+    try:
+        publisher = stack.publish(key)
+        assert (await next_event(socket_, "camera-status", 10))["status"] == "online"
+        # Killed and back within the grace period: no outage, no event.
+        publisher.send_signal(signal.SIGKILL)
+        publisher.wait()
+        stack.publish(key, name="again")
+        with pytest.raises(TimeoutError):
+            await next_event(socket_, "camera-status", GRACE + 3)
+        assert stack.status(tenant_a, admin, camera_id)["status"] == "online"
+        # Killed for good: offline once the grace period is over, not before.
+        stack.publishers[-1].send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        event = await next_event(socket_, "camera-status", GRACE + 10)
+        assert event["status"] == "offline" and time.monotonic() - killed >= GRACE - 0.5
+    finally:
+        await socket_.close()
+
+
+async def test_rotating_the_key_drops_the_live_publisher(stack, client_for, tenant_a):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    publisher = stack.publish(key)
+    stack.wait_status(tenant_a, admin, camera_id, "online", timeout=15)
+    rotated = stack.call(tenant_a, admin, "POST", f"/api/v1/cameras/{camera_id}/stream-key")
+    assert rotated.status_code == 200
+    assert publisher.wait(10) != 0  # dropped by its node at once
+    stack.wait_status(tenant_a, admin, camera_id, "offline", timeout=GRACE + 10)
+    assert stack.publish(key, name="old-key").wait(20) != 0
+    stack.publish(rotated.json()["stream_key"], name="new-key")
+    stack.wait_status(tenant_a, admin, camera_id, "online", timeout=15)
+
+
+async def test_publishing_fails_closed_while_the_control_plane_is_down(stack, client_for,
+                                                                       tenant_a):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    stop(stack.procs["server"])
+    assert stack.publish(key, name="refused").wait(20) != 0
+    stack.start_server()
+    stack.publish(key, name="accepted")
+    stack.wait_status(tenant_a, admin, camera_id, "online", timeout=15)
+
+
+async def test_an_unwritable_recording_directory_is_reported(tmp_path, tmp_root, state,
+                                                             client_for, tenant_a):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to run nginx as another user")  # CI runs as root
+    # nginx runs as the work directory's owner: nobody, here. The directory must be
+    # reachable by nobody, so it cannot live under pytest's private tmp directory.
+    work = Path(tempfile.mkdtemp(prefix="argus-node-", dir="/tmp"))
+    nobody = pwd.getpwnam("nobody")
+    os.chmod(work, 0o755)
+    os.chown(work, nobody.pw_uid, nobody.pw_gid)
+    live = LiveStack(tmp_path, tmp_root, work_dir=work)
+    try:
+        await live.start(state)
+        client = client_for()
+        admin = (await login(client, tenant_a))["access_token"]
+        camera_id, key = await _camera(client, tenant_a, admin, record=True)
+        socket_ = await live.events(tenant_a, admin)
+        try:
+            live.publish(key)
+            assert (await next_event(socket_, "camera-status", 10))["status"] == "online"
+            os.chown(work / "rec", 0, 0)
+            os.chmod(work / "rec", 0o755)  # nginx (nobody) can no longer write recordings
+            alert = await next_event(socket_, "system-alert", 15)
+        finally:
+            await socket_.close()
+        assert "rec/" in alert["message"] and "recordings are being lost" in alert["message"]
+        async with state["dbs"].control_session() as session:
+            node = await session.scalar(select(IngestNode).where(IngestNode.id == live.node_id))
+        assert node.problems and "rec/" in node.problems
+        assert "ingest.node_problem" in live.logs["node"].read_text()
+    finally:
+        live.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def test_an_rtsp_camera_is_pulled_and_comes_back_by_itself(stack, client_for, tenant_a):
+    port = free_port()
+    source_cmd = ["/usr/bin/python3", str(RTSP_CAMERA), str(port), "cam", "s3cret-pw"]
+    source = subprocess.Popen(source_cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert source.stdout.readline().strip() == b"ready"
+        client = client_for()
+        admin = (await login(client, tenant_a))["access_token"]
+        camera_id, key = await _camera(
+            client, tenant_a, admin, ingest_mode="rtsp_pull",
+            rtsp_url=f"rtsp://cam:s3cret-pw@127.0.0.1:{port}/cam")
+        assert key is None
+        stack.wait_status(tenant_a, admin, camera_id, "online", timeout=30)
+        # The source goes away: the camera drops to error (or offline), with a masked reason.
+        stop(source, signal.SIGTERM)
+        gone = stack.wait_status(tenant_a, admin, camera_id, "error", "offline",
+                                 timeout=GRACE + 20)
+        if gone["status"] == "error":
+            assert "s3cret-pw" not in gone["status_reason"]
+        # It comes back: online again without anyone doing anything.
+        source = subprocess.Popen(source_cmd, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL)
+        assert source.stdout.readline().strip() == b"ready"
+        stack.wait_status(tenant_a, admin, camera_id, "online", timeout=30)
+    finally:
+        stop(source, signal.SIGTERM)
+    stack.close()
+    assert "s3cret-pw" not in stack.all_logs()

@@ -46,7 +46,8 @@ def test_rendered_config_passes_nginx_t(tmp_path):
     text = path.read_text()
     assert "worker_processes 1;" in text and "record_interval 2m;" in text
     owner = __import__("pwd").getpwuid(os.stat(cfg.work_dir).st_uid).pw_name
-    assert f"user {owner};" in text
+    group = __import__("grp").getgrgid(os.stat(cfg.work_dir).st_gid).gr_name
+    assert f"user {owner} {group};" in text
     result = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(path)],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
