@@ -359,7 +359,10 @@ async def provider_keys_create(args: argparse.Namespace) -> int:
 
 # --- demo ----------------------------------------------------------------------------------
 
-async def _demo_setup(settings: Settings) -> str:
+async def _demo_setup(settings: Settings, ports: tuple[int, int] | None,
+                      node_secret: str) -> tuple[str, str | None]:
+    from argus.platform.cli.demo import demo_camera
+
     async with _state(settings) as state:
         await migrate_control(state)
         service = state["tenant_service"]
@@ -373,7 +376,8 @@ async def _demo_setup(settings: Settings) -> str:
                                os.environ.get("ARGUS_DEMO_PROVIDER_KEY") or DEMO_PROVIDER_KEY)
         await ensure_user(state, "demo", DEMO_ADMIN_EMAIL, "Demo Admin", "admin",
                           demo_admin_password())
-    return key
+        stream_key = await demo_camera(state, *ports, node_secret) if ports else None
+    return key, stream_key
 
 
 def demo_admin_password() -> str:
@@ -381,25 +385,43 @@ def demo_admin_password() -> str:
 
 
 def demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from argus.platform.cli import demo as live_demo
+
     settings = _settings()
-    key = asyncio.run(_demo_setup(settings))
+    streaming = not args.no_serve
+    if streaming and not settings.ingest.hls_secret:
+        raise CliError("ARGUS_HLS_SECRET is not set (scripts/run sets a dev one)")
+    ports = (int(os.environ.get("ARGUS_DEMO_RTMP_PORT", "1935")),
+             int(os.environ.get("ARGUS_DEMO_HLS_PORT", "8080")))
+    node_secret = os.environ.get("ARGUS_NODE_SECRET") or live_demo.DEMO_NODE_SECRET
+    key, stream_key = asyncio.run(_demo_setup(settings, ports if streaming else None,
+                                              node_secret))
     base = settings.http.base_domain
     port = "" if args.port == 80 else f":{args.port}"
+    tenant_url = f"http://demo.{base}{port}"
     print(f"""
 Argus is {'set up' if args.no_serve else 'running'}.
 
-  Demo tenant API      http://demo.{base}{port}/api/v1/tenant
+  Demo tenant API      {tenant_url}/api/v1/tenant
+  Cameras              {tenant_url}/api/v1/cameras   (the synthetic camera is live within seconds)
+  Live HLS URL         {tenant_url}/api/v1/streaming/hls/<camera id>   (a signed URL; play it
+                       with ffplay, VLC or any HLS player)
   Provider API         http://{settings.http.provider_host}{port}/provider/v1/tenants
   OpenAPI (Swagger)    http://{settings.http.provider_host}{port}/schema/swagger
   Health               http://127.0.0.1{port}/readyz
 
   Demo admin (dev only): {DEMO_ADMIN_EMAIL} / {demo_admin_password()}
-    curl -X POST -H 'Content-Type: application/json' http://demo.{base}{port}/api/v1/auth/login \\
+    curl -X POST -H 'Content-Type: application/json' {tenant_url}/api/v1/auth/login \\
       -d '{{"email": "{DEMO_ADMIN_EMAIL}", "password": "{demo_admin_password()}"}}'
 
   Provider key (dev only): {key}
     curl -H "Authorization: Bearer {key}" http://{settings.http.provider_host}{port}/provider/v1/tenants
+
+  Ctrl-C stops everything.
 """, flush=True)
-    if args.no_serve:
+    if not streaming:
         return 0
-    return serve(argparse.Namespace(host=args.host, port=args.port, workers=1))
+    work_dir = Path(os.environ.get("ARGUS_DEMO_WORK_DIR") or Path.cwd() / "var" / "demo-node")
+    return live_demo.run(args, settings, stream_key, node_secret, *ports, work_dir)

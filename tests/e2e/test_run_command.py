@@ -27,7 +27,10 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
     port = _free_port()
     log = tmp_path / "run.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
-    env.update({"ARGUS_PORT": str(port), "ARGUS_STORAGE_ROOT": str(tmp_path / "storage")})
+    rtmp_port, hls_port = _free_port(), _free_port()
+    env.update({"ARGUS_PORT": str(port), "ARGUS_STORAGE_ROOT": str(tmp_path / "storage"),
+                "ARGUS_DEMO_RTMP_PORT": str(rtmp_port), "ARGUS_DEMO_HLS_PORT": str(hls_port),
+                "ARGUS_DEMO_WORK_DIR": str(tmp_path / "node")})
     with log.open("w") as out:
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "run")], stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=ROOT,
@@ -67,6 +70,27 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
                        timeout=5)
         assert me.json()["email"] == "admin@demo.localhost" and me.json()["role"] == "admin"
 
+        # The synthetic camera is live within seconds, and its signed HLS URL plays.
+        auth = {"Host": "demo.localhost",
+                "Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        cameras = httpx.get(f"http://127.0.0.1:{port}/api/v1/cameras", headers=auth,
+                            params={"q": "synthetic"}, timeout=5).json()["items"]
+        camera_id = cameras[0]["id"]
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status != "online":
+            time.sleep(0.5)
+            status = httpx.get(f"http://127.0.0.1:{port}/api/v1/cameras/{camera_id}/status",
+                               headers=auth, timeout=5).json()["status"]
+        assert status == "online", log.read_text()
+        url = httpx.get(f"http://127.0.0.1:{port}/api/v1/streaming/hls/{camera_id}",
+                        headers=auth, timeout=5).json()["url"]
+        assert url.startswith(f"http://127.0.0.1:{hls_port}/s/")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and httpx.get(url, timeout=5).status_code != 200:
+            time.sleep(0.5)
+        assert "#EXTM3U" in httpx.get(url, timeout=5).text
+
         # One structured log line per request, with the fields operators filter on.
         lines = [json.loads(line) for line in log.read_text().splitlines()
                  if line.startswith("{") and '"http.request"' in line]
@@ -76,10 +100,15 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         assert entry["tenant"] == "demo" and entry["status"] == 200
         assert entry["request_id"] and entry["duration_ms"] >= 0
     finally:
+        # Ctrl-C on the run command alone stops every process it started.
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGINT)
+            os.kill(proc.pid, signal.SIGINT)
         try:
-            proc.wait(15)
+            proc.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+    left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True)
+    if left.stdout.strip():
+        os.killpg(proc.pid, signal.SIGKILL)
+    assert not left.stdout.strip(), f"left running: {left.stdout}"
