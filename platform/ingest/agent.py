@@ -141,6 +141,12 @@ class NodeAgent:
 
     # --- reconcile ---------------------------------------------------------------------------
 
+    async def forget_previous_run(self) -> None:
+        """At start nothing is live here: streams an earlier run left marked live (it died, or
+        the control plane missed its callbacks) end now, with the usual grace period."""
+        for name in await self.live.node_streams(self.node_id):
+            await self._safely(self.callbacks.went_down, name)
+
     async def reconcile(self) -> None:
         response = await self.http.get(f"{self.base}/stat")
         response.raise_for_status()

@@ -62,11 +62,12 @@ async def run_node(state, cfg: NodeConfig) -> int:
     _, err = await check.communicate()
     if check.returncode != 0:
         raise NodeError(f"nginx refused the configuration: {err.decode(errors='replace')}")
+    agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
+                      local_address(cfg.http_listen), nginx_user(cfg.work_dir))
+    await agent.forget_previous_run()
     proc = await asyncio.create_subprocess_exec(
         nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
         stdin=asyncio.subprocess.DEVNULL)
-    agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
-                      local_address(cfg.http_listen), nginx_user(cfg.work_dir))
     relays = RelaySupervisor(state, cfg.node_id, local_address(cfg.rtmp_listen))
     worker = Worker(functions=[func(drop_publisher, name="drop_publisher")],
                     queue_name=node_queue(settings, cfg.node_id),

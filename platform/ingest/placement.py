@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.db import utcnow
@@ -53,26 +53,30 @@ async def dead_nodes(session: AsyncSession) -> list[IngestNode]:
                                  IngestNode.last_heartbeat_at.is_not(None), ~_alive())))
 
 
-async def rebalance(session: AsyncSession, limit: int = 500) -> list[tuple[str, str, str]]:
-    """Move cameras off nodes that are not live (or place unplaced ones) onto live nodes.
-    Returns (tenant id, camera id, new node id) for each move; commits."""
-    live = set(await session.scalars(select(IngestNode.id).where(
+async def rebalance(session: AsyncSession, batch: int = 500) -> list[tuple[str, str, str]]:
+    """Move every camera off nodes that are not live (and place unplaced ones) onto the live
+    nodes, least loaded first, in committed batches. Returns (tenant id, camera id, node id)
+    for each move."""
+    nodes = list(await session.scalars(select(IngestNode).where(
         IngestNode.state == "active", _alive())))
-    if not live:
+    if not nodes:
         return []
-    rows = list(await session.scalars(
-        select(CameraPlacement)
-        .where(or_(CameraPlacement.node_id.is_(None), CameraPlacement.node_id.not_in(live)))
-        .limit(limit)))
-    moves = []
-    for row in rows:
-        node = await least_loaded(session)
-        if node is None or node.id not in live:
-            break
-        await session.execute(update(CameraPlacement)
-                              .where(CameraPlacement.camera_id == row.camera_id)
-                              .values(node_id=node.id))
-        await session.flush()
-        moves.append((row.tenant_id, row.camera_id, node.id))
-    await session.commit()
-    return moves
+    live = [n.id for n in nodes]
+    load = dict.fromkeys(live, 0)
+    load.update(dict((await session.execute(
+        select(CameraPlacement.node_id, func.count()).where(CameraPlacement.node_id.in_(live))
+        .group_by(CameraPlacement.node_id))).all()))
+    moves: list[tuple[str, str, str]] = []
+    while True:
+        rows = list(await session.scalars(
+            select(CameraPlacement)
+            .where(or_(CameraPlacement.node_id.is_(None), CameraPlacement.node_id.not_in(live)))
+            .limit(batch)))
+        if not rows:
+            return moves
+        for row in rows:
+            node = min(nodes, key=lambda n: (load[n.id] / max(n.capacity, 1), n.id))
+            load[node.id] += 1
+            row.node_id = node.id
+            moves.append((row.tenant_id, row.camera_id, node.id))
+        await session.commit()

@@ -112,15 +112,18 @@ async def reconcile_nodes(ctx: dict) -> int:
                                      only_from=("online", "connecting"))
                     touched += 1
         moves = await rebalance(session)
+    by_tenant: dict[tuple[str, str], list[str]] = {}
     for tenant_id, camera_id, node_id in moves:
+        by_tenant.setdefault((tenant_id, node_id), []).append(camera_id)
+    for (tenant_id, node_id), camera_ids in by_tenant.items():
         tenant = await _tenant(ctx, tenant_id)
         if tenant is None:
             continue
         async with ctx["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
-            await session.execute(update(Camera).where(Camera.id == camera_id)
+            await session.execute(update(Camera).where(Camera.id.in_(camera_ids))
                                   .values(ingest_node_id=node_id))
             await session.commit()
-        touched += 1
+        touched += len(camera_ids)
     if moves:
         log.info("ingest.cameras_moved", count=len(moves))
     return touched

@@ -86,10 +86,14 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         url = httpx.get(f"http://127.0.0.1:{port}/api/v1/streaming/hls/{camera_id}",
                         headers=auth, timeout=5).json()["url"]
         assert url.startswith(f"http://127.0.0.1:{hls_port}/s/")
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and httpx.get(url, timeout=5).status_code != 200:
+        deadline = time.monotonic() + 30
+        playlist = None
+        while time.monotonic() < deadline and playlist is None:
+            with contextlib.suppress(httpx.HTTPError):
+                answer = httpx.get(url, timeout=5)
+                playlist = answer.text if answer.status_code == 200 else None
             time.sleep(0.5)
-        assert "#EXTM3U" in httpx.get(url, timeout=5).text
+        assert playlist and "#EXTM3U" in playlist, log.read_text()
 
         # One structured log line per request, with the fields operators filter on.
         lines = [json.loads(line) for line in log.read_text().splitlines()
