@@ -105,7 +105,8 @@ class CameraController(Controller):
                             camera_service: Cameras) -> CameraStatus:
         c = await camera_service.get(camera_id)
         return CameraStatus(c.id, c.status, c.status_reason, c.last_seen_at, c.enabled,
-                            LiveFacts(c.video_codec, c.width, c.height, c.fps, c.bitrate_kbps))
+                            LiveFacts(c.video_codec, c.width, c.height, c.fps, c.bitrate_kbps,
+                                      c.renditions))
 
     @get("/{camera_id:str}/thumbnail", opt=needs("cameras:read"),
          summary="The camera's latest thumbnail (JPEG, refreshed by its node while live)",

@@ -33,6 +33,9 @@ class Camera(TenantBase):
     stream_key_hint: Mapped[str | None] = mapped_column(String(8), nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     record: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Adaptive bitrate (opt-in: it costs CPU on the node); renditions: what the node makes now.
+    abr: Mapped[bool] = mapped_column(Boolean, default=False)
+    renditions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="offline", index=True)
     status_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -35,6 +35,7 @@ class CameraIn(msgspec.Struct, forbid_unknown_fields=True):
     rtsp_url: str | None = None
     enabled: bool = True
     record: bool = False
+    abr: bool = False
 
 
 class CameraPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -50,6 +51,7 @@ class CameraPatch(msgspec.Struct, forbid_unknown_fields=True):
     rtsp_url: str | None | msgspec.UnsetType = msgspec.UNSET
     enabled: bool | msgspec.UnsetType = msgspec.UNSET
     record: bool | msgspec.UnsetType = msgspec.UNSET
+    abr: bool | msgspec.UnsetType = msgspec.UNSET
 
     def changes(self) -> dict:
         return {f: getattr(self, f) for f in self.__struct_fields__
@@ -62,6 +64,8 @@ class LiveFacts(msgspec.Struct):
     height: int | None
     fps: float | None
     bitrate_kbps: int | None
+    # ABR renditions the node makes now (e.g. ["720p", "480p"]); null without ABR
+    renditions: list[str] | None = None
 
 
 class CameraOut(msgspec.Struct):
@@ -77,6 +81,7 @@ class CameraOut(msgspec.Struct):
     stream_key_hint: str | None
     enabled: bool
     record: bool
+    abr: bool
     status: str
     status_reason: str | None
     last_seen_at: datetime | None
@@ -89,8 +94,9 @@ class CameraOut(msgspec.Struct):
     def of(cls, c: Camera) -> CameraOut:
         return cls(c.id, c.name, c.vendor, c.model, c.serial_number, c.location, c.tags or [],
                    c.ingest_mode, mask_rtsp_url(c.rtsp_url), c.stream_key_hint, c.enabled,
-                   c.record, c.status, c.status_reason, c.last_seen_at, c.ingest_node_id,
-                   LiveFacts(c.video_codec, c.width, c.height, c.fps, c.bitrate_kbps),
+                   c.record, c.abr, c.status, c.status_reason, c.last_seen_at,
+                   c.ingest_node_id, LiveFacts(c.video_codec, c.width, c.height, c.fps,
+                                               c.bitrate_kbps, c.renditions),
                    c.created_at, c.updated_at)
 
 

@@ -104,7 +104,7 @@ def clean_fields(fields: dict) -> dict:
                 raise Invalid(f"ingest_mode must be one of {', '.join(INGEST_MODES)}",
                               field="ingest_mode")
             out[key] = value
-        elif key in ("enabled", "record"):
+        elif key in ("enabled", "record", "abr"):
             if not isinstance(value, bool):
                 raise Invalid(f"{key} must be true or false", field=key)
             out[key] = value
@@ -186,7 +186,8 @@ class CameraService:
                                   camera_id=camera.id))
             if new:
                 node = await place(control, self.tenant.id, camera.id,
-                                   pull=camera.ingest_mode == "rtsp_pull", enabled=camera.enabled)
+                                   pull=camera.ingest_mode == "rtsp_pull", enabled=camera.enabled,
+                                   abr=bool(camera.abr))
             else:
                 placement = await control.get(CameraPlacement, camera.id)
                 node = (await control.get(IngestNode, placement.node_id)
@@ -209,7 +210,7 @@ class CameraService:
             await control.execute(update(CameraPlacement).where(
                 CameraPlacement.tenant_id == self.tenant.id,
                 CameraPlacement.camera_id == camera.id).values(
-                pull=camera.ingest_mode == "rtsp_pull", enabled=camera.enabled))
+                pull=camera.ingest_mode == "rtsp_pull", enabled=camera.enabled, abr=camera.abr))
             await control.commit()
 
     async def _cut(self, camera_id: str) -> None:
@@ -245,7 +246,7 @@ class CameraService:
         if replace:  # PUT: absent optional fields return to their defaults
             defaults = {"vendor": "other", "model": None, "serial_number": None,
                         "location": None, "tags": [], "ingest_mode": "rtmp_push",
-                        "rtsp_url": None, "enabled": True, "record": False}
+                        "rtsp_url": None, "enabled": True, "record": False, "abr": False}
             fields = {**defaults, **fields}
         values = clean_fields(fields)
         changed = {k: v for k, v in values.items() if getattr(camera, k) != v}
@@ -258,7 +259,7 @@ class CameraService:
         detail = {k: ("***" if k == "rtsp_url" and v else v) for k, v in changed.items()}
         self.audit.record("cameras.update", "camera", camera.id, detail=detail)
         await self.session.commit()
-        if {"ingest_mode", "enabled"} & changed.keys():
+        if {"ingest_mode", "enabled", "abr"} & changed.keys():
             await self._replace_placement(camera)
         if changed.get("enabled") is False or "ingest_mode" in changed:
             await self._cut(camera.id)

@@ -11,6 +11,7 @@
   when they change, and at least every ``FACTS_REFRESH`` s as ``last_seen_at``.
 - **Thumbnails** (every ``ARGUS_INGEST_THUMBNAIL_INTERVAL`` s): one JPEG per live stream from its
   newest HLS segment, to ``thumbnails/<camera id>.jpg`` in the tenant's bucket.
+- **ABR** transcoders for live cameras with `abr` on (see `abr.py`).
 - **Jobs** on the node's arq queue: ``drop_publisher`` (see ``node.py``).
 """
 
@@ -33,6 +34,7 @@ from sqlalchemy import case, update
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.events import events_channel
+from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.callbacks import Callbacks, split_internal_name
 from argus.platform.ingest.models import IngestNode
 from argus.tenants.context import TenantContext
@@ -50,6 +52,7 @@ class StreamFacts:
     height: int | None = None
     fps: float | None = None
     kbps: int | None = None
+    audio: bool = False
 
 
 def _num(node: ET.Element | None, path: str, kind=int):
@@ -71,11 +74,13 @@ def parse_stat(xml: bytes, app: str = "internal") -> dict[str, StreamFacts]:
             if stream.find("publishing") is None:
                 continue
             video = stream.find("meta/video")
+            audio_codec = stream.findtext("meta/audio/codec")
             bw = _num(stream, "bw_video") or _num(stream, "bw_in")
             streams[stream.findtext("name", "")] = StreamFacts(
                 codec=video.findtext("codec") if video is not None else None,
                 width=_num(video, "width"), height=_num(video, "height"),
-                fps=_num(video, "frame_rate", float), kbps=bw // 1000 if bw else None)
+                fps=_num(video, "frame_rate", float), kbps=bw // 1000 if bw else None,
+                audio=audio_codec in ("AAC", "MP3"))
     return streams
 
 
@@ -117,6 +122,7 @@ class NodeAgent:
         self._log_lines: list[str] = []
         self.problems: str | None = None
         self.http = httpx.AsyncClient(timeout=5)
+        self.abr: AbrSupervisor | None = None  # set by the node (it knows the RTMP address)
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -168,6 +174,8 @@ class NodeAgent:
             await self._write_facts(name, facts)
         for name in set(self._facts) - set(streams):
             del self._facts[name]
+        if self.abr is not None:
+            await self.abr.reconcile(streams)
 
     async def _safely(self, action, name: str) -> None:
         try:

@@ -42,3 +42,4 @@ class CameraPlacement(ControlBase):
     node_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     pull: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    abr: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -18,6 +18,7 @@ from arq.worker import Worker, func
 from sqlalchemy import update
 
 from argus.platform.core.jobs import node_queue
+from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.agent import NodeAgent
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
 from argus.platform.ingest.models import IngestNode
@@ -64,6 +65,7 @@ async def run_node(state, cfg: NodeConfig) -> int:
         raise NodeError(f"nginx refused the configuration: {err.decode(errors='replace')}")
     agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
                       local_address(cfg.http_listen), nginx_user(cfg.work_dir))
+    agent.abr = AbrSupervisor(agent, local_address(cfg.rtmp_listen))
     await agent.forget_previous_run()
     proc = await asyncio.create_subprocess_exec(
         nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
@@ -104,6 +106,7 @@ async def run_node(state, cfg: NodeConfig) -> int:
             log.error("ingest.task_failed", task=task.get_name(), error=str(task.exception()))
             code = 1
     await relays.stop_all()
+    await agent.abr.stop_all()
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

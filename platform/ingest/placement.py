@@ -38,11 +38,12 @@ async def least_loaded(session: AsyncSession, exclude: tuple[str, ...] = ()) -> 
 
 
 async def place(session: AsyncSession, tenant_id: str, camera_id: str, *, pull: bool,
-                enabled: bool) -> IngestNode | None:
+                enabled: bool, abr: bool = False) -> IngestNode | None:
     """Place a new camera (in the caller's transaction); the node, or None without nodes."""
     node = await least_loaded(session)
     session.add(CameraPlacement(camera_id=camera_id, tenant_id=tenant_id,
-                                node_id=node.id if node else None, pull=pull, enabled=enabled))
+                                node_id=node.id if node else None, pull=pull, enabled=enabled,
+                                abr=abr))
     return node
 
 

@@ -21,8 +21,11 @@ from argus.tenants.context import TenantContext
 
 class HlsUrl(msgspec.Struct):
     camera_id: str
-    url: str
+    url: str  # the source as it arrives
     expires_at: datetime
+    # With ABR on and running: the master playlist of the ladder, and its renditions.
+    abr_url: str | None = None
+    renditions: list[str] | None = None
 
 
 class StreamingController(Controller):
@@ -48,7 +51,11 @@ class StreamingController(Controller):
         if node is None:
             raise Conflict("the camera's ingest node is gone", field="camera_id",
                            code="not_live")
-        path, expires = signed_hls(settings.hls_secret, internal_name(tenant.slug, camera.id),
-                                   ttl=settings.hls_url_ttl)
-        return HlsUrl(camera.id, node.hls_url.rstrip("/") + path,
-                      datetime.fromtimestamp(expires, UTC))
+        base = node.hls_url.rstrip("/")
+        stream = internal_name(tenant.slug, camera.id)
+        path, expires = signed_hls(settings.hls_secret, stream, ttl=settings.hls_url_ttl)
+        abr_url = None
+        if camera.abr and camera.renditions:
+            abr_url = base + path.rsplit("/", 1)[0] + "/abr.m3u8"
+        return HlsUrl(camera.id, base + path, datetime.fromtimestamp(expires, UTC), abr_url,
+                      camera.renditions if abr_url else None)

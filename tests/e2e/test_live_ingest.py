@@ -248,3 +248,41 @@ async def test_an_rtsp_camera_is_pulled_and_comes_back_by_itself(stack, client_f
         stop(source, signal.SIGTERM)
     stack.close()
     assert "s3cret-pw" not in stack.all_logs()
+
+
+async def test_abr_makes_a_ladder_no_higher_than_the_source(stack, client_for, tenant_a):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin, abr=True)
+    url = f"rtmp://127.0.0.1:{stack.rtmp_port}/live/{key}"
+    publisher = subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+         "testsrc2=size=1280x720:rate=10", "-c:v", "libx264", "-preset", "ultrafast",
+         "-g", "10", "-pix_fmt", "yuv420p", "-f", "flv", url],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stack.publishers.append(publisher)
+    status = wait_for(lambda: (lambda s: s if s["live"]["renditions"] else None)(
+        stack.status(tenant_a, admin, camera_id)), 30, "renditions")
+    assert status["live"]["renditions"] == ["720p", "480p"]
+    answer = stack.call(tenant_a, admin, "GET", f"/api/v1/streaming/hls/{camera_id}").json()
+    assert answer["renditions"] == ["720p", "480p"]
+    master_url = answer["abr_url"]
+    assert master_url.endswith("/abr.m3u8") and master_url.rsplit("/", 1)[0] == \
+        answer["url"].rsplit("/", 1)[0]  # signed like the source: same token, same stream
+    master = wait_for(lambda: (lambda r: r.text if r.status_code == 200 else None)(
+        httpx.get(master_url, timeout=5)), 30, "the master playlist")
+    assert "abr_720p.m3u8" in master and "abr_480p.m3u8" in master
+    assert "RESOLUTION=1280x720" in master and "RESOLUTION=854x480" in master
+    variant = master_url.rsplit("/", 1)[0] + "/abr_480p.m3u8"
+    playlist = wait_for(lambda: (lambda r: r.text if r.status_code == 200 and ".ts" in r.text
+                                 else None)(httpx.get(variant, timeout=5)), 30, "a rendition")
+    segment = next(line for line in playlist.splitlines() if line.endswith(".ts"))
+    media = httpx.get(variant.rsplit("/", 1)[0] + "/" + segment, timeout=5)
+    assert media.status_code == 200 and media.content[:1] == b"\x47"
+    # Off again: the transcoder stops and the renditions are gone.
+    assert stack.call(tenant_a, admin, "PATCH", f"/api/v1/cameras/{camera_id}",
+                      json={"abr": False}).status_code == 200
+    wait_for(lambda: stack.status(tenant_a, admin, camera_id)["live"]["renditions"] is None,
+             20, "renditions cleared")
+    assert stack.call(tenant_a, admin, "GET",
+                      f"/api/v1/streaming/hls/{camera_id}").json()["abr_url"] is None
