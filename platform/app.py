@@ -41,7 +41,7 @@ from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.identity.state import Identity
 from argus.platform.ingest.controller import RtmpCallbackController
 from argus.platform.observability import HealthController, RequestLogMiddleware
-from argus.platform.provider import ProviderTenantController
+from argus.platform.provider import ProviderNodeController, ProviderTenantController
 from argus.platform.streaming.controller import StreamingController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
 from argus.platform.tenancy.settings_controller import TenantSettingsController
@@ -117,7 +117,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         guards=[require_permission],
         request_max_body_size=2 * 1024 * 1024,
     )
-    provider_api = Router("/provider/v1", route_handlers=[ProviderTenantController],
+    provider_api = Router("/provider/v1",
+                          route_handlers=[ProviderTenantController, ProviderNodeController],
                           dependencies={"tenant_service": Provide(_provide_tenant_service,
                                                                   sync_to_thread=False)})
     return Litestar(

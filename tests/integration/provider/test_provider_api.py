@@ -200,3 +200,23 @@ async def test_any_host_mode_still_hides_the_provider_api_on_tenant_hosts(contro
         on_tenant = await c.get("/provider/v1/tenants",
                                 headers={**internal, "Host": f"{slug}.localhost"})
         assert on_tenant.status_code == 404
+
+
+async def test_ingest_nodes_show_load_and_health(client, provider_key, state):
+    from argus.platform.core.db import utcnow
+    from argus.platform.ingest.models import CameraPlacement, IngestNode
+
+    node_id = new_slug("node")
+    async with state["dbs"].control_session() as session:
+        session.add(IngestNode(id=node_id, rtmp_url="rtmp://n:1935", hls_url="http://n",
+                               capacity=7, state="active", secret_hash="0" * 64,
+                               last_heartbeat_at=utcnow(), live_streams=1,
+                               problems="rec/ is not writable by nginx's user nobody"))
+        session.add(CameraPlacement(camera_id=new_slug("cam"), tenant_id="t", node_id=node_id))
+        await session.commit()
+    assert (await client.get("/provider/v1/ingest-nodes", headers=PROVIDER)).status_code == 401
+    response = await client.get("/provider/v1/ingest-nodes", headers=auth(provider_key))
+    assert response.status_code == 200
+    node = next(n for n in response.json()["items"] if n["id"] == node_id)
+    assert node["live"] is True and node["capacity"] == 7 and node["placed_cameras"] == 1
+    assert node["live_streams"] == 1 and "not writable" in node["problems"]
