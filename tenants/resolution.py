@@ -51,16 +51,31 @@ class TenantResolver:
 
     async def resolve(self, host: str) -> TenantContext | None:
         host = normalize_host(host)
-        entry = self._cache.get(host)
+        return await self._cached(host, lambda: self._lookup(host))
+
+    async def by_slug(self, slug: str) -> TenantContext | None:
+        """The tenant with this slug (ingest callbacks name tenants by slug), cached alike."""
+        return await self.resolve(f"{slug}.{self.http.base_domain}")
+
+    async def by_id(self, tenant_id: str) -> TenantContext | None:
+        async def lookup() -> TenantContext | None:
+            async with self.dbs.control_session() as session:
+                row = await session.get(Tenant, tenant_id, populate_existing=True)
+                return TenantContext.from_row(row) if row is not None else None
+
+        return await self._cached(f"#id:{tenant_id}", lookup)
+
+    async def _cached(self, key: str, lookup) -> TenantContext | None:
+        entry = self._cache.get(key)
         now = time.monotonic()
         if entry is not None and entry[0] > now:
             return entry[1]
         generation = self._generation
-        tenant = await self._lookup(host)
+        tenant = await lookup()
         if generation == self._generation:
             if len(self._cache) >= _MAX_ENTRIES:
                 self._cache.clear()
-            self._cache[host] = (now + self.http.tenant_cache_ttl, tenant)
+            self._cache[key] = (now + self.http.tenant_cache_ttl, tenant)
         return tenant
 
     async def _lookup(self, host: str) -> TenantContext | None:

@@ -52,6 +52,7 @@ BIN = Path(sys.executable).parent
 CONTROL = "argus_bench_ingest_control"
 TENANT = "bench-ingest"
 FRAGMENT = 2
+HLS_DELAY = 0.7  # nginx-rtmp adds NGX_RTMP_HLS_DELAY (63000 / 90 kHz) to every HLS timestamp
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -183,6 +184,7 @@ def callback_latency(log: Path, since: float) -> dict[str, tuple[int, float, flo
 def run_load(n: int, seconds: float, cams: list[tuple[str, str]], clip: Path, rtmp_port: int,
              hls: Path, pids: dict[str, int], server_log: Path) -> dict:
     publishers = []
+    wall_start = time.time()
     for _, key in cams[:n]:
         publishers.append(subprocess.Popen(
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
@@ -206,7 +208,6 @@ def run_load(n: int, seconds: float, cams: list[tuple[str, str]], clip: Path, rt
     }
     before = {k: f() for k, f in measured.items()}
     started = time.monotonic()
-    wall_start = time.time()
     worst_fresh, samples, all_fresh = 1.0, 0, 0
     while time.monotonic() - started < seconds:
         ages = [playlist_age(hls, s) for s in streams]
@@ -233,11 +234,11 @@ def start_time(url: str) -> float:
 
 
 def first_playable(cams: list[tuple[str, str]], rtmp_port: int, http_port: int,
-                   hls_secret: str) -> tuple[list[float], float | None]:
+                   hls_secret: str, gop: int) -> tuple[list[float], float | None]:
     """Publish → first playlist with a segment (one run per camera given), and the live
     latency of a player that joins 3 segments back, ~15 s into the first stream: now minus
-    the capture time of that segment's first frame (publisher start + its media time, the
-    media clock's origin read from the stream's first segment)."""
+    the capture time of that segment's first frame (publisher start + its media time; HLS
+    timestamps are the RTMP ones plus nginx-rtmp's fixed delay). ``gop`` in frames at 25 fps."""
     times, latency = [], None
     for camera_id, key in cams:
         stream = f"{TENANT}__{camera_id}"
@@ -247,26 +248,25 @@ def first_playable(cams: list[tuple[str, str]], rtmp_port: int, http_port: int,
         proc = subprocess.Popen(
             ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
              "testsrc2=size=1280x720:rate=25", "-c:v", "libx264", "-preset", "ultrafast",
-             "-tune", "zerolatency", "-g", "50", "-pix_fmt", "yuv420p", "-f", "flv",
+             "-tune", "zerolatency", "-g", str(gop), "-pix_fmt", "yuv420p", "-f", "flv",
              f"rtmp://127.0.0.1:{rtmp_port}/live/{key}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        origin = None
+        playable = False
         while time.time() - t0 < 20:
             try:
                 answer = httpx.get(url, timeout=2)
                 if answer.status_code == 200 and ".ts" in answer.text:
                     times.append(time.time() - t0)
-                    first = [x for x in answer.text.splitlines() if x.endswith(".ts")][0]
-                    origin = start_time(f"{base}/{first}")
+                    playable = True
                     break
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
-        if latency is None and origin is not None:
+        if latency is None and playable:
             time.sleep(max(0.0, 15 - (time.time() - t0)))
             segments = [x for x in httpx.get(url, timeout=2).text.splitlines()
                         if x.endswith(".ts")]
-            media = start_time(f"{base}/{segments[-3]}") - origin
+            media = start_time(f"{base}/{segments[-3]}") - HLS_DELAY
             latency = time.time() - (t0 + media)
         stop(proc)
     return times, latency
@@ -292,7 +292,7 @@ def main() -> int:
     os.environ.update({k: env[k] for k in ("ARGUS_CONTROL_SCHEMA", "ARGUS_STORAGE_ROOT",
                                            "ARGUS_STORAGE_BACKEND", "ARGUS_HLS_SECRET")})
     settings = Settings.from_env()
-    total = max(counts) + 5
+    total = max(counts) + 10
     print(f"preparing {total} cameras and a 720p clip ...", flush=True)
     tenant, cams = asyncio.run(prepare(settings, total))
     clip = tmp / "clip.flv"
@@ -318,7 +318,10 @@ def main() -> int:
     pids = {"nginx": nginx_pid, **{k: p.pid for k, p in procs.items()}}
     results = []
     try:
-        playable, latency = first_playable(cams[-5:], rtmp_port, http_port, hls_secret)
+        playable, latency = first_playable(cams[-10:-5], rtmp_port, http_port, hls_secret,
+                                           gop=50)
+        playable_1s, latency_1s = first_playable(cams[-5:], rtmp_port, http_port, hls_secret,
+                                                 gop=25)
         for n in counts:
             print(f"N = {n}: publishing for {args.seconds:.0f} s ...", flush=True)
             results.append(run_load(n, args.seconds, cams, clip, rtmp_port, work / "hls",
@@ -349,10 +352,10 @@ def main() -> int:
         parts = ", ".join(f"{name} {count} / {p50:.1f} / {p99:.1f}"
                           for name, (count, p50, p99) in r["callbacks"].items())
         print(f"  N = {r['n']}: {parts or 'none logged'}")
-    print(f"\npublish -> first playable playlist: median {statistics.median(playable):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in playable)})")
-    if latency is not None:
-        print(f"live latency, player joining 3 segments back: {latency:.1f} s")
+    for gop, runs, lat in (("2 s", playable, latency), ("1 s", playable_1s, latency_1s)):
+        print(f"\npublisher GOP {gop}: publish -> first playable playlist median "
+              f"{statistics.median(runs):.2f} s (runs: {', '.join(f'{t:.2f}' for t in runs)})"
+              + (f"; live latency joining 3 segments back {lat:.1f} s" if lat else ""))
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -143,7 +143,7 @@ class IngestSettings:
     # Node agents: seconds between heartbeats / thumbnails, and the longest pause between
     # attempts to restart an RTSP relay.
     heartbeat_interval: float = 5.0
-    thumbnail_interval: float = 30.0
+    thumbnail_interval: float = 60.0
     relay_backoff_max: float = 30.0
 
 

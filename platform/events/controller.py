@@ -39,7 +39,8 @@ async def events(socket: WebSocket) -> None:
                 event = json.loads(message["data"])
             except ValueError:
                 continue
-            if joined is None or event.get("cameraId") in joined:
+            # Tenant-wide events (no cameraId: system-alert, dashboard-update) reach everyone.
+            if joined is None or "cameraId" not in event or event["cameraId"] in joined:
                 await socket.send_json(event)
 
     async with state.redis.pubsub() as pubsub:

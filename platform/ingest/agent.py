@@ -8,7 +8,8 @@
 - **Reconcile** (same interval): nginx's ``rtmp_stat`` against what Redis says is live here. A
   stream gone without a ``publish_done`` (two polls in a row) is treated as one; a stream
   nobody announced is announced. Live facts (codec, size, fps, bitrate) go to the camera row
-  when they change, and at least every ``FACTS_REFRESH`` s as ``last_seen_at``.
+  when they change (bitrate: by more than a quarter), and at least every ``FACTS_REFRESH`` s
+  as ``last_seen_at``.
 - **Thumbnails** (every ``ARGUS_INGEST_THUMBNAIL_INTERVAL`` s): one JPEG per live stream from its
   newest HLS segment, to ``thumbnails/<camera id>.jpg`` in the tenant's bucket.
 - **ABR** transcoders for live cameras with `abr` on (see `abr.py`).
@@ -22,6 +23,7 @@ import json
 import os
 import pwd
 import stat
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -41,7 +43,7 @@ from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest.agent")
 FACTS_REFRESH = 60.0
-TENANT_CACHE_SECONDS = 30.0
+THUMBNAIL_BATCH = 25
 LOUD = ("[crit]", "[alert]", "[emerg]")
 
 
@@ -84,6 +86,16 @@ def parse_stat(xml: bytes, app: str = "internal") -> dict[str, StreamFacts]:
     return streams
 
 
+def _same(a: StreamFacts, b: StreamFacts) -> bool:
+    """Equal but for bitrate jitter (under a quarter): not worth a database write."""
+    if (a.codec, a.width, a.height, a.fps, a.audio) != (b.codec, b.width, b.height, b.fps,
+                                                         b.audio):
+        return False
+    if not a.kbps or not b.kbps:
+        return a.kbps == b.kbps
+    return abs(a.kbps - b.kbps) <= 0.25 * a.kbps
+
+
 def writable_by(path: Path, user: str) -> bool:
     """Whether ``user`` may create files in ``path`` (by its mode bits; root may)."""
     try:
@@ -117,7 +129,6 @@ class NodeAgent:
         self.streams: dict[str, StreamFacts] = {}
         self._missing_once: set[str] = set()
         self._facts: dict[str, tuple[StreamFacts, float]] = {}
-        self._tenants: dict[str, tuple[TenantContext | None, float]] = {}
         self._log_offset = 0
         self._log_lines: list[str] = []
         self.problems: str | None = None
@@ -130,12 +141,7 @@ class NodeAgent:
     # --- helpers -------------------------------------------------------------------------
 
     async def tenant(self, slug: str) -> TenantContext | None:
-        cached = self._tenants.get(slug)
-        if cached and time.monotonic() - cached[1] < TENANT_CACHE_SECONDS:
-            return cached[0]
-        tenant = await self.callbacks._tenant(slug=slug)
-        self._tenants[slug] = (tenant, time.monotonic())
-        return tenant
+        return await self.callbacks.tenant(slug=slug)  # cached by the tenant resolver
 
     async def drop(self, app: str, client_id: str) -> bool:
         """Drop one publisher (nginx's ``rtmp_control``); False if it was already gone."""
@@ -185,7 +191,7 @@ class NodeAgent:
 
     async def _write_facts(self, name: str, facts: StreamFacts) -> None:
         last = self._facts.get(name)
-        if last and last[0] == facts and time.monotonic() - last[1] < FACTS_REFRESH:
+        if last and _same(last[0], facts) and time.monotonic() - last[1] < FACTS_REFRESH:
             return
         try:
             slug, camera_id = split_internal_name(name)
@@ -256,33 +262,69 @@ class NodeAgent:
     # --- thumbnails --------------------------------------------------------------------------
 
     async def thumbnails(self) -> int:
-        made = 0
+        """One ffmpeg per batch of streams: a process start costs more than the decode."""
+        sources = []
         for name in list(self.streams):
-            try:
-                made += await self._thumbnail(name)
-            except Exception as exc:
-                log.warning("ingest.thumbnail_failed", stream=name, error=str(exc))
+            source = self._newest_segment(name)
+            if source is not None:
+                sources.append((name, source))
+        made = 0
+        for i in range(0, len(sources), THUMBNAIL_BATCH):
+            batch = sources[i:i + THUMBNAIL_BATCH]
+            jpegs = await self._grab(batch)
+            if jpegs is None and len(batch) > 1:  # one bad input fails a batch: go one by one
+                jpegs = {}
+                for one in batch:
+                    jpegs.update(await self._grab([one]) or {})
+            for name, jpeg in (jpegs or {}).items():
+                try:
+                    slug, camera_id = split_internal_name(name)
+                    tenant = await self.tenant(slug)
+                    if tenant is not None:
+                        await self.state["storage"].put(tenant.bucket,
+                                                        f"thumbnails/{camera_id}.jpg", jpeg,
+                                                        content_type="image/jpeg")
+                        made += 1
+                except Exception as exc:
+                    log.warning("ingest.thumbnail_failed", stream=name, error=str(exc))
         return made
 
-    async def _thumbnail(self, name: str) -> int:
-        slug, camera_id = split_internal_name(name)
-        tenant = await self.tenant(slug)
+    def _newest_segment(self, name: str) -> Path | None:
         directory = self.work_dir / "hls" / name
         try:
             playlist = (directory / "index.m3u8").read_text()
         except OSError:
-            return 0
+            return None
         segments = [line for line in playlist.splitlines() if line and not line.startswith("#")]
-        if tenant is None or not segments or "/" in segments[-1]:
-            return 0
-        proc = await asyncio.create_subprocess_exec(
-            "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-i",
-            str(directory / segments[-1]), "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
-            "-q:v", "5", "-f", "image2", "-c:v", "mjpeg", "pipe:1",
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
-        jpeg, _ = await asyncio.wait_for(proc.communicate(), 20)
-        if proc.returncode != 0 or not jpeg:
-            return 0
-        await self.state["storage"].put(tenant.bucket, f"thumbnails/{camera_id}.jpg", jpeg,
-                                        content_type="image/jpeg")
-        return 1
+        if not segments or "/" in segments[-1]:
+            return None
+        return directory / segments[-1]
+
+    async def _grab(self, batch: list[tuple[str, Path]]) -> dict[str, bytes] | None:
+        """The first keyframe of each segment as a JPEG (≤ 640 px wide), or None on failure."""
+        with tempfile.TemporaryDirectory(prefix="argus-thumbs-") as tmp:
+            argv = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+                    "-filter_threads", "1"]
+            for _, source in batch:
+                argv += ["-threads", "1", "-skip_frame", "nokey", "-i", str(source)]
+            for index in range(len(batch)):
+                argv += ["-map", f"{index}:v:0", "-frames:v", "1",
+                         "-vf", "scale='min(640,iw)':-2:flags=fast_bilinear", "-q:v", "5",
+                         "-c:v", "mjpeg", "-threads", "1", "-f", "image2",
+                         f"{tmp}/{index}.jpg"]
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            try:
+                await asyncio.wait_for(proc.wait(), 60)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+                return None
+            if proc.returncode != 0:
+                return None
+            out = {}
+            for index, (name, _) in enumerate(batch):
+                jpeg = Path(tmp, f"{index}.jpg")
+                if jpeg.exists() and jpeg.stat().st_size:
+                    out[name] = jpeg.read_bytes()
+            return out

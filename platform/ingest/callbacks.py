@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 import structlog
-from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera, StreamKey
 from argus.platform.core.db import Databases
@@ -29,7 +28,7 @@ from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.tenants.context import TenantContext
-from argus.tenants.models import Tenant
+from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.ingest")
 UNKNOWN_KEY_BUDGET = (30, 60)  # refused keys per source address per minute
@@ -74,12 +73,14 @@ class Callbacks:
         self.settings: Settings = state["settings"]
         self.control_schema = self.settings.database.control_schema
         self.live = LiveRegistry(state["redis"], self.control_schema)
+        self.resolver: TenantResolver = state["resolver"]
 
-    async def _tenant(self, **where) -> TenantContext | None:
-        column, value = next(iter(where.items()))
-        async with self.dbs.control_session() as session:
-            row = await session.scalar(select(Tenant).where(getattr(Tenant, column) == value))
-        return TenantContext.from_row(row) if row is not None else None
+    async def tenant(self, *, slug: str | None = None, id: str | None = None
+                      ) -> TenantContext | None:
+        """Through the host resolver's cache (invalidated over Redis on any tenant change)."""
+        if slug is not None:
+            return await self.resolver.by_slug(slug)
+        return await self.resolver.by_id(id or "")
 
     async def publish(self, fields: dict[str, str], node_id: str, node_rtmp_url: str) -> Relay:
         if fields.get("app") != "live":
@@ -91,7 +92,7 @@ class Callbacks:
             await self.identity.spend(f"unknown-key:{addr}", *UNKNOWN_KEY_BUDGET)
             log.info("ingest.publish_refused", reason="unknown_key", addr=addr)
             raise Forbidden("unknown stream key", code="unknown_key")
-        tenant = await self._tenant(id=row.tenant_id)
+        tenant = await self.tenant(id=row.tenant_id)
         if tenant is None or tenant.state != "active":
             log.info("ingest.publish_refused", reason="tenant_not_active", addr=addr)
             raise Forbidden("tenant is not active", code="tenant_unavailable")
@@ -114,7 +115,7 @@ class Callbacks:
             raise Forbidden("status comes from the internal application", code="bad_app")
         name = fields.get("name", "")
         slug, camera_id = split_internal_name(name)
-        tenant = await self._tenant(slug=slug)
+        tenant = await self.tenant(slug=slug)
         if tenant is None:
             raise Forbidden("unknown tenant", code="bad_stream")
         return tenant, camera_id, name

@@ -7,7 +7,8 @@
   ``live`` application, so a rotated key can have its publisher dropped.
 
 ``set_status`` writes a camera's status only when it changes and announces each change as a
-``camera-status`` event on the tenant's channel.
+``camera-status`` event on the tenant's channel, followed by a ``dashboard-update`` with the
+tenant's camera counts per status.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 
 import structlog
 from redis.asyncio import Redis
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
-from argus.platform.cameras.models import Camera
+from argus.platform.cameras.models import STATUSES, Camera
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.events import events_channel
 from argus.platform.core.jobs import Jobs
@@ -86,11 +87,18 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
     async with dbs.tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
         result = await session.execute(query.values(**values))
         await session.commit()
+        if result.rowcount:
+            counts = dict((await session.execute(
+                select(Camera.status, func.count()).group_by(Camera.status))).all())
     if not result.rowcount:
         return False
+    channel = events_channel(control_schema, tenant.id)
     event = {"type": "camera-status", "cameraId": camera_id, "status": status,
              "reason": reason, "at": now.isoformat()}
-    await redis.publish(events_channel(control_schema, tenant.id), json.dumps(event))
+    await redis.publish(channel, json.dumps(event))
+    counts = {s: counts.get(s, 0) for s in STATUSES} | {"total": sum(counts.values())}
+    await redis.publish(channel, json.dumps({"type": "dashboard-update", "cameras": counts,
+                                             "at": now.isoformat()}))
     log.info("camera.status", tenant=tenant.slug, camera_id=camera_id, status=status,
              reason=reason)
     return True

@@ -158,6 +158,33 @@ async def test_offline_only_after_the_grace_period(stack, client_for, tenant_a):
         await socket_.close()
 
 
+async def test_a_stalled_session_does_not_lock_its_camera_out(stack, client_for, tenant_a):
+    """A camera whose old connection hangs (no data, socket open) reconnects: nginx drops the
+    idle publisher (drop_idle_publisher) and the new session gets in."""
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    stalled = stack.publish(key, name="stalled")
+    stack.wait_status(tenant_a, admin, camera_id, "online", timeout=15)
+    stalled.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        attempt = 0
+        while True:  # like a camera, retry every couple of seconds
+            attempt += 1
+            retry = stack.publish(key, name=f"retry{attempt}")
+            try:
+                retry.wait(3)  # refused ("already publishing") while the stale one holds on
+            except subprocess.TimeoutExpired:
+                break  # still publishing after 3 s: it got in
+            assert time.monotonic() - started < 30, "locked out by its own stale session"
+        status = stack.status(tenant_a, admin, camera_id)
+        assert status["status"] == "online"
+    finally:
+        stalled.send_signal(signal.SIGKILL)
+        stalled.wait()
+
+
 async def test_rotating_the_key_drops_the_live_publisher(stack, client_for, tenant_a):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]

@@ -122,6 +122,12 @@ async def test_internal_publish_marks_online_and_announces_it(client_for, tenant
             await asyncio.sleep(0.01)
         assert event == {"type": "camera-status", "cameraId": camera_id, "status": "online",
                          "reason": None, "at": event["at"]}
+        # Then the tenant's counts, for dashboards.
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+        counts = json.loads(message["data"])
+        assert counts["type"] == "dashboard-update"
+        assert counts["cameras"] == {"offline": 0, "connecting": 0, "online": 1, "error": 0,
+                                     "total": 1}
         # Publishing again while online changes nothing and announces nothing.
         assert (await _call(client, node, "internal_publish", body)).status_code == 200
         assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2) is None
@@ -150,6 +156,8 @@ async def test_internal_publish_marks_online_and_announces_it(client_for, tenant
         assert await status_now() == "offline"
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
         assert json.loads(message["data"])["status"] == "offline"
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
+        assert json.loads(message["data"])["cameras"]["offline"] == 1
         assert await camera_offline_check(ctx, tenant_a.id, camera_id) == "unchanged"
 
 
