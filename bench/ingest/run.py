@@ -51,7 +51,7 @@ from argus.tenants.service import TenantSpec
 BIN = Path(sys.executable).parent
 CONTROL = "argus_bench_ingest_control"
 TENANT = "bench-ingest"
-FRAGMENT = 2
+FRAGMENT = 2  # the clip's keyframe interval, hence its fragment length (nginx: 1 s minimum)
 HLS_DELAY = 0.7  # nginx-rtmp adds NGX_RTMP_HLS_DELAY (63000 / 90 kHz) to every HLS timestamp
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -277,7 +277,7 @@ def main() -> int:
     parser.add_argument("--counts", default="25,50,100,200")
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    counts = [int(c) for c in args.counts.split(",")]
+    counts = [int(c) for c in args.counts.split(",") if c.strip()]
     configure_logging(json=False, level="warning")
     tmp = Path(tempfile.mkdtemp(prefix="argus-bench-ingest-"))
     work = tmp / "node"
@@ -292,7 +292,7 @@ def main() -> int:
     os.environ.update({k: env[k] for k in ("ARGUS_CONTROL_SCHEMA", "ARGUS_STORAGE_ROOT",
                                            "ARGUS_STORAGE_BACKEND", "ARGUS_HLS_SECRET")})
     settings = Settings.from_env()
-    total = max(counts) + 10
+    total = max(counts, default=0) + 10
     print(f"preparing {total} cameras and a 720p clip ...", flush=True)
     tenant, cams = asyncio.run(prepare(settings, total))
     clip = tmp / "clip.flv"
@@ -336,7 +336,8 @@ def main() -> int:
     cores = os.cpu_count()
     print(f"\nbench/ingest — {time.strftime('%Y-%m-%d %H:%M')}, {cores} cores, "
           f"clip 1280x720 25 fps {bitrate:.2f} Mbit/s (H.264 + AAC, 2 s GOP), HLS fragments "
-          f"{FRAGMENT} s, recording on (1-minute chunks), window {args.seconds:.0f} s")
+          f"{FRAGMENT} s (hls_fragment 1 s, cut at the clip's keyframes), recording on "
+          f"(1-minute chunks), window {args.seconds:.0f} s")
     print("| N | nginx % core / camera | nginx total | agent | control plane | worker | "
           "publishers / camera | fresh playlists (worst sample; samples all fresh) | "
           "publishers alive |")

@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--rtmp-listen", default="1935")
         p.add_argument("--http-listen", default="8080")
         p.add_argument("--chunk-minutes", type=int, default=60)
+        p.add_argument("--hls-fragment", type=int, default=1,
+                       help="seconds; fragments end on the first keyframe after it")
         if action == "run":
             p.add_argument("--rtmp-url", help="what cameras publish to (default: the listen "
                                               "address)")

@@ -32,7 +32,10 @@ class NodeConfig:
     rtmp_listen: str = "1935"
     http_listen: str = "8080"
     chunk_minutes: int = 60
-    hls_fragment: int = 2
+    # nginx cuts a fragment at the first keyframe after this many seconds, so fragments are
+    # as short as the camera's keyframe interval allows: 1 s cameras start faster and play
+    # closer to live; 2 s cameras get 2 s fragments either way.
+    hls_fragment: int = 1
     hls_playlist_length: int = 12
     rtmp_module: str = RTMP_MODULE
 
@@ -69,6 +72,8 @@ def render(cfg: NodeConfig) -> str:
             raise ValueError(f"{name} must be 16-128 characters of A-Z a-z 0-9 _ -")
     if not 1 <= cfg.chunk_minutes <= 24 * 60:
         raise ValueError("chunk_minutes must be between 1 and 1440")
+    if not 1 <= cfg.hls_fragment <= 10:
+        raise ValueError("hls_fragment must be between 1 and 10 seconds")
     work_dir = cfg.work_dir.resolve()
     _check("work_dir", str(work_dir))
     env = Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,

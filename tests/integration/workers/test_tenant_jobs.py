@@ -22,14 +22,16 @@ async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state,
     slug = await half_provisioned(state["tenant_service"], monkeypatch)
     redis = await create_pool(RedisSettings.from_dsn(control.redis.url))
     try:
-        queue = general_queue(control)
+        # A queue of its own: jobs other tests left on the shared one (locked by a worker they
+        # stopped) would keep a burst worker waiting.
+        queue = f"{general_queue(control)}:{new_slug('q')}"
         job = await redis.enqueue_job("provision_tenant", slug, _queue_name=queue,
                                       _job_id=f"provision:{slug}")
         again = await redis.enqueue_job("provision_tenant", slug, _queue_name=queue,
                                         _job_id=f"provision:{slug}")
         assert job is not None and again is None  # the same job id is enqueued once
-        worker = Worker(**{**worker_settings(control), "cron_jobs": []}, burst=True,
-                        poll_delay=0.05)
+        worker = Worker(**{**worker_settings(control), "cron_jobs": [], "queue_name": queue},
+                        burst=True, poll_delay=0.05)
         try:
             await worker.main()
         finally:
