@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from argus.platform.core.db import ControlBase, UTCDateTime, utcnow
@@ -28,6 +28,7 @@ class Tenant(ControlBase):
     ip_allowlist: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Requests per caller per window; None means the deployment's ARGUS_API_RATE_LIMIT.
     api_rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    storage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # recordings in the bucket
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

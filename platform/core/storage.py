@@ -57,6 +57,11 @@ class Storage(ABC):
                   content_type: str | None = None) -> None: ...
 
     @abstractmethod
+    async def put_file(self, bucket: str, key: str, path: Path,
+                       content_type: str | None = None) -> None:
+        """Upload a local file (streamed; multipart on S3). Replaces an existing object."""
+
+    @abstractmethod
     async def get(self, bucket: str, key: str) -> bytes: ...
 
     @abstractmethod
@@ -105,6 +110,20 @@ class LocalStorage(Storage):
             tmp.replace(path)
 
         await anyio.to_thread.run_sync(write)
+
+    async def put_file(self, bucket: str, key: str, path: Path,
+                       content_type: str | None = None) -> None:
+        target = self._path(bucket, key)
+        if not await anyio.Path(self._bucket(bucket)).is_dir():
+            raise FileNotFoundError(f"bucket {bucket} does not exist")
+        tmp = target.with_name(target.name + ".part")
+
+        def copy() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+
+        await anyio.to_thread.run_sync(copy)
 
     async def get(self, bucket: str, key: str) -> bytes:
         return await anyio.Path(self._path(bucket, key)).read_bytes()
@@ -184,6 +203,12 @@ class S3Storage(Storage):
         extra = {"ContentType": content_type} if content_type else {}
         await self._call(self.client.put_object, Bucket=check_bucket(bucket), Key=check_key(key),
                          Body=data, **extra)
+
+    async def put_file(self, bucket: str, key: str, path: Path,
+                       content_type: str | None = None) -> None:
+        extra = {"ContentType": content_type} if content_type else {}
+        await self._call(self.client.upload_file, Filename=str(path),
+                         Bucket=check_bucket(bucket), Key=check_key(key), ExtraArgs=extra)
 
     async def get(self, bucket: str, key: str) -> bytes:
         try:

@@ -6,22 +6,30 @@ field is refused rather than guessed at. Every call carries the node's id and se
 callback URL's query (the config ``argus ingest render-config`` writes).
 
 ``publish`` (application ``live``): the stream key must belong to an enabled camera of an active
-tenant; the answer is a 302 to ``rtmp://127.0.0.1:<port>/internal/<tenant>__<camera>``, which
-makes nginx relay the stream into the internal application under that name. Anything else is a
+tenant; the answer is a 302 whose ``Location`` is the internal name ``<tenant>__<camera>``
+without a scheme, which renames the stream inside ``live``: its recording is written under that
+name from the first keyframe on, and the ``push`` of ``live`` relays it under that name into
+the ``internal`` application, which makes the HLS. (The relay joins on the next keyframe, so
+live view starts one keyframe interval later than the recording.) Later callbacks of ``live``
+still carry the key: they are never logged. This node's RTSP relays publish from 127.0.0.1
+under the internal name of an ``rtsp_pull`` camera and are answered 200. Anything else is a
 403, which nginx turns into a refused publish. Unknown keys are budgeted per source address.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 import structlog
+from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera, StreamKey
-from argus.platform.core.db import Databases
+from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Forbidden, Invalid
+from argus.platform.core.events import events_channel
 from argus.platform.core.jobs import Jobs
 from argus.platform.core.settings import Settings
 from argus.platform.identity.state import Identity
@@ -59,8 +67,10 @@ def split_internal_name(name: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
-class Relay:
-    location: str
+class Admission:
+    """An accepted publish: the stream goes on under ``name`` (its internal name)."""
+
+    name: str
     tenant: TenantContext
     camera_id: str
 
@@ -82,10 +92,12 @@ class Callbacks:
             return await self.resolver.by_slug(slug)
         return await self.resolver.by_id(id or "")
 
-    async def publish(self, fields: dict[str, str], node_id: str, node_rtmp_url: str) -> Relay:
+    async def publish(self, fields: dict[str, str], node_id: str) -> Admission:
         if fields.get("app") != "live":
             raise Forbidden("publish only to the live application", code="bad_app")
         key, addr = fields.get("name", ""), fields.get("addr", "unknown")
+        if addr == "127.0.0.1" and "__" in key:
+            return await self._relay(key)
         async with self.dbs.control_session() as session:
             row = await session.get(StreamKey, digest(key)) if key else None
         if row is None:
@@ -93,22 +105,35 @@ class Callbacks:
             log.info("ingest.publish_refused", reason="unknown_key", addr=addr)
             raise Forbidden("unknown stream key", code="unknown_key")
         tenant = await self.tenant(id=row.tenant_id)
+        camera = await self._usable_camera(tenant, row.camera_id, addr)
+        if fields.get("clientid"):  # so that rotating the key can drop this publisher
+            await self.live.remember_publisher(camera.id, node_id, fields["clientid"])
+        log.info("ingest.publish_accepted", tenant=tenant.slug, camera_id=camera.id, addr=addr)
+        return Admission(internal_name(tenant.slug, camera.id), tenant, camera.id)
+
+    async def _usable_camera(self, tenant: TenantContext | None, camera_id: str,
+                             addr: str) -> Camera:
         if tenant is None or tenant.state != "active":
             log.info("ingest.publish_refused", reason="tenant_not_active", addr=addr)
             raise Forbidden("tenant is not active", code="tenant_unavailable")
         maker = self.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
         async with maker() as session:
-            camera = await session.get(Camera, row.camera_id)
+            camera = await session.get(Camera, camera_id)
         if camera is None or not camera.enabled:
             log.info("ingest.publish_refused", reason="camera_disabled", tenant=tenant.slug,
-                     camera_id=row.camera_id)
+                     camera_id=camera_id)
             raise Forbidden("camera is disabled or gone", code="camera_unavailable")
-        if fields.get("clientid"):  # so that rotating the key can drop this publisher
-            await self.live.remember_publisher(camera.id, node_id, fields["clientid"])
-        port = urlsplit(node_rtmp_url).port or 1935
-        name = internal_name(tenant.slug, camera.id)
-        log.info("ingest.publish_accepted", tenant=tenant.slug, camera_id=camera.id, addr=addr)
-        return Relay(f"rtmp://127.0.0.1:{port}/internal/{name}", tenant, camera.id)
+        return camera
+
+    async def _relay(self, name: str) -> Admission:
+        """This node's own RTSP relay publishes under the internal name (it has no key)."""
+        slug, camera_id = split_internal_name(name)
+        tenant = await self.tenant(slug=slug)
+        camera = await self._usable_camera(tenant, camera_id, "127.0.0.1")
+        if camera.ingest_mode != "rtsp_pull":
+            raise Forbidden("only RTSP relays publish under an internal name",
+                            code="bad_stream")
+        return Admission(name, tenant, camera.id)
 
     async def _internal(self, fields: dict[str, str]) -> tuple[TenantContext, str, str]:
         if fields.get("app") != "internal":
@@ -124,8 +149,17 @@ class Callbacks:
         """The internal application's publish: the camera is online on this node."""
         tenant, camera_id, name = await self._internal(fields)
         await self.live.went_live(node_id, tenant.id, name, camera_id)
-        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera_id,
-                         "online", node_id=node_id)
+        changed = await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
+                                   camera_id, "online", node_id=node_id)
+        if changed:
+            async with self.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+                recording = await session.scalar(select(Camera.record).where(
+                    Camera.id == camera_id))
+            if recording:
+                await self.identity.redis.publish(
+                    events_channel(self.control_schema, tenant.id),
+                    json.dumps({"type": "recording-started", "cameraId": camera_id,
+                                "at": utcnow().isoformat()}))
 
     async def went_down(self, fields: dict[str, str], node_id: str) -> None:
         """The internal application's publish_done: offline unless it is back within the
@@ -133,6 +167,15 @@ class Callbacks:
         tenant, camera_id, name = await self._internal(fields)
         await self.live.went_down(node_id, name, camera_id)
         await self.offline_after_grace(tenant, camera_id)
+
+    async def chunk_closed(self, fields: dict[str, str], node_id: str) -> None:
+        """``record_done``: the node finalizes the file (one job per file, however often
+        nginx reports it)."""
+        path = fields.get("path", "")
+        name = path.rsplit("/", 1)[-1]
+        if not name.endswith(".flv") or "__" not in name:
+            raise Forbidden("not a recorded chunk", code="bad_chunk")
+        await self.jobs.node(node_id, "finalize_recording", path, job_id=f"finalize:{name}")
 
     async def offline_after_grace(self, tenant: TenantContext, camera_id: str) -> None:
         grace = self.settings.ingest.offline_grace

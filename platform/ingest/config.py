@@ -85,6 +85,7 @@ def render(cfg: NodeConfig) -> str:
         work_dir=work_dir,
         rtmp_module=cfg.rtmp_module,
         rtmp_listen=cfg.rtmp_listen,
+        rtmp_local=local_address(cfg.rtmp_listen),
         http_listen=cfg.http_listen,
         callback=f"{cfg.control_url.rstrip('/')}/internal/rtmp",
         auth=f"node={quote(cfg.node_id)}&secret={cfg.node_secret}",

@@ -44,9 +44,11 @@ class RtmpCallbackController(Controller):
     @post("/publish", status_code=200)
     async def publish(self, request: Request) -> Response:
         fields = parse_callback(await request.body())
-        node_id, rtmp_url = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        relay = await _callbacks(request).publish(fields, node_id, rtmp_url)
-        return Response(None, status_code=302, headers={"Location": relay.location})
+        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        admitted = await _callbacks(request).publish(fields, node_id)
+        if admitted.name == fields.get("name"):  # an RTSP relay, already under its name
+            return Response(None, status_code=200)
+        return Response(None, status_code=302, headers={"Location": admitted.name})
 
     @post("/internal_publish", status_code=200)
     async def internal_publish(self, request: Request) -> None:
@@ -67,5 +69,7 @@ class RtmpCallbackController(Controller):
         """Periodic while a stream runs; live facts and heartbeats come with the node agent."""
 
     @post("/record_done", status_code=200)
-    async def record_done(self) -> None:
-        """Chunk finalisation belongs to the recording issue."""
+    async def record_done(self, request: Request) -> None:
+        """A chunk is closed: its node finalizes it (the body also carries the key: not logged)."""
+        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        await _callbacks(request).chunk_closed(parse_callback(await request.body()), node_id)

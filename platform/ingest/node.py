@@ -1,6 +1,7 @@
 """``argus ingest run``: one ingest node — nginx with its rendered configuration, and the node
 agent (an arq worker on the node's own queue, the heartbeat / reconcile / thumbnail loops and
-the RTSP relays). SIGINT or SIGTERM stops everything it started; nginx exiting ends the run
+the RTSP relays, finalizing recorded chunks, and at start-up the chunks an earlier run left on
+disk). SIGINT or SIGTERM stops everything it started; nginx exiting ends the run
 with an error, so a supervisor (systemd, Kubernetes) restarts the whole node.
 """
 
@@ -23,9 +24,12 @@ from argus.platform.ingest.agent import NodeAgent
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.relays import RelaySupervisor
+from argus.platform.recordings.finalize import Finalizer
 
 log = structlog.get_logger("argus.ingest.node")
 RELAY_RECONCILE_SECONDS = 5.0
+FINALIZE_TIMEOUT = 900  # a 60-minute chunk: remux and upload of ~1 GB
+FINALIZE_CONCURRENCY = 4
 
 
 class NodeError(Exception):
@@ -34,6 +38,20 @@ class NodeError(Exception):
 
 async def drop_publisher(ctx: dict, app: str, client_id: str) -> bool:
     return await ctx["agent"].drop(app, client_id)
+
+
+async def finalize_recording(ctx: dict, path: str) -> str:
+    return await ctx["finalizer"].finalize(path)
+
+
+async def _recover(finalizer: Finalizer, chunks: list[Path]) -> None:
+    """Chunks an earlier run left on disk (a crash, or nobody to call record_done)."""
+    for chunk in chunks:
+        try:
+            outcome = await finalizer.finalize(chunk)
+            log.info("recording.recovered", file=chunk.name, outcome=outcome)
+        except Exception as exc:  # the arq job for it, if any, retries later
+            log.warning("recording.recovery_failed", file=chunk.name, error=str(exc))
 
 
 def nginx_binary() -> str:
@@ -66,16 +84,20 @@ async def run_node(state, cfg: NodeConfig) -> int:
     agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
                       local_address(cfg.http_listen), nginx_user(cfg.work_dir))
     agent.abr = AbrSupervisor(agent, local_address(cfg.rtmp_listen))
+    finalizer = Finalizer(state, cfg.work_dir / "rec")
+    leftovers = finalizer.leftovers()  # before nginx starts: every one of them is closed
     await agent.forget_previous_run()
     proc = await asyncio.create_subprocess_exec(
         nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
         stdin=asyncio.subprocess.DEVNULL)
     relays = RelaySupervisor(state, cfg.node_id, local_address(cfg.rtmp_listen))
-    worker = Worker(functions=[func(drop_publisher, name="drop_publisher")],
+    worker = Worker(functions=[func(drop_publisher, name="drop_publisher", timeout=30),
+                               func(finalize_recording, name="finalize_recording",
+                                    timeout=FINALIZE_TIMEOUT, max_tries=5)],
                     queue_name=node_queue(settings, cfg.node_id),
                     redis_settings=RedisSettings.from_dsn(settings.redis.url),
-                    ctx={"agent": agent}, handle_signals=False, job_timeout=30, max_jobs=20,
-                    poll_delay=0.2, keep_result=60)
+                    ctx={"agent": agent, "finalizer": finalizer}, handle_signals=False,
+                    max_jobs=FINALIZE_CONCURRENCY, poll_delay=0.2, keep_result=60)
     ingest = settings.ingest
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -89,6 +111,7 @@ async def run_node(state, cfg: NodeConfig) -> int:
         asyncio.create_task(_every(ingest.thumbnail_interval, agent.thumbnails, "thumbnails")),
         asyncio.create_task(_every(RELAY_RECONCILE_SECONDS, relays.reconcile, "relays")),
     ]
+    recovery = asyncio.create_task(_recover(finalizer, leftovers), name="recovery")
     nginx_exit = asyncio.create_task(proc.wait(), name="nginx")
     stopping = asyncio.create_task(stop.wait())
     log.info("ingest.node_started", node=cfg.node_id, rtmp=cfg.rtmp_listen,
@@ -102,14 +125,14 @@ async def run_node(state, cfg: NodeConfig) -> int:
         log.error("ingest.nginx_exited", node=cfg.node_id, code=proc.returncode)
         code = 1
     for task in done:
-        if task not in (nginx_exit, stopping) and task.exception():
+        if task not in (nginx_exit, stopping) and not task.cancelled() and task.exception():
             log.error("ingest.task_failed", task=task.get_name(), error=str(task.exception()))
             code = 1
     await relays.stop_all()
     await agent.abr.stop_all()
-    for task in tasks:
+    for task in [*tasks, recovery]:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*tasks, recovery, return_exceptions=True)
     with contextlib.suppress(Exception):
         await worker.close()
     if proc.returncode is None:

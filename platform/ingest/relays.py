@@ -1,7 +1,8 @@
 """RTSP pull: one supervised ffmpeg per ``rtsp_pull`` camera placed on this node.
 
-ffmpeg pulls over TCP and copies the stream into this node's ``internal`` application under the
-camera's internal name, so the usual callbacks mark it online. ffmpeg exits 0 when an RTSP
+ffmpeg pulls over TCP and publishes the stream into this node's ``live`` application under the
+camera's internal name (admitted for RTSP cameras from 127.0.0.1), so it is recorded and relayed
+like a pushed camera and the usual callbacks mark it online. ffmpeg exits 0 when an RTSP
 server vanishes and hangs on one that stops answering without ``-timeout``, so every exit counts
 as the camera dropping out. Restarts back off (1, 2, 4 ... ``relay_backoff_max`` s); after
 ``GIVE_UP`` quick failures in a row the camera goes to ``error`` with the reason, and attempts go
@@ -109,7 +110,7 @@ class RelaySupervisor:
     def __init__(self, state, node_id: str, rtmp_address: str) -> None:
         self.state = state
         self.node_id = node_id
-        self.target = f"rtmp://{rtmp_address}/internal"
+        self.target = f"rtmp://{rtmp_address}/live"
         self.backoff_max = state["settings"].ingest.relay_backoff_max
         self.relays: dict[str, Relay] = {}
 

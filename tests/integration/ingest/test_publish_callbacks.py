@@ -54,9 +54,26 @@ async def test_a_good_key_is_relayed_under_the_internal_name(client_for, tenant_
     camera_id, key = await _camera(client, tenant_a, admin)
     response = await _call(client, node, "publish", _publish_body(key))
     assert response.status_code == 302
-    assert response.headers["location"] == (
-        f"rtmp://127.0.0.1:19350/internal/{tenant_a.slug}__{camera_id}")
+    # A redirect without a scheme: nginx renames the stream to its internal name.
+    assert response.headers["location"] == f"{tenant_a.slug}__{camera_id}"
     assert key not in response.headers["location"]
+
+
+async def test_only_this_nodes_rtsp_relay_publishes_under_an_internal_name(
+        client_for, tenant_a, node):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    pull = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin), json={
+        "name": "Pull", "ingest_mode": "rtsp_pull", "rtsp_url": "rtsp://10.0.0.9/s"})).json()
+    push_id, _ = await _camera(client, tenant_a, admin)
+    pull_name = f"{tenant_a.slug}__{pull['camera']['id']}"
+    relay = _publish_body(pull_name, addr="127.0.0.1")
+    assert (await _call(client, node, "publish", relay)).status_code == 200
+    # Not from elsewhere, and not for a push camera (it has a key).
+    assert (await _call(client, node, "publish", _publish_body(pull_name))).status_code == 403
+    push_name = f"{tenant_a.slug}__{push_id}"
+    assert (await _call(client, node, "publish", _publish_body(push_name, addr="127.0.0.1"))
+            ).status_code == 403
 
 
 async def test_refusals(client_for, tenant_a, node, identity_app):

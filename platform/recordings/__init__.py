@@ -1,0 +1,1 @@
+"""Recordings: chunks finalized from the ingest nodes' disks into tenant buckets."""
