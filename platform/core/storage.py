@@ -71,6 +71,14 @@ class Storage(ABC):
     @abstractmethod
     async def list_keys(self, bucket: str, prefix: str = "") -> list[str]: ...
 
+    async def presigned_url(self, bucket: str, key: str, ttl: int) -> str | None:
+        """A time-limited GET URL for the object, where the backend has such a thing."""
+        return None
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        """Where the object is on this machine's disk (the directory backend only)."""
+        return None
+
     async def ping(self) -> None:  # pragma: no cover - overridden where meaningful
         return None
 
@@ -86,6 +94,9 @@ class LocalStorage(Storage):
 
     def _path(self, bucket: str, key: str) -> Path:
         return self._bucket(bucket) / check_key(key)
+
+    def local_path(self, bucket: str, key: str) -> Path | None:
+        return self._path(bucket, key)
 
     async def create_bucket(self, bucket: str) -> None:
         await anyio.Path(self._bucket(bucket)).mkdir(parents=True, exist_ok=True)
@@ -222,6 +233,11 @@ class S3Storage(Storage):
 
     async def delete(self, bucket: str, key: str) -> None:
         await self._call(self.client.delete_object, Bucket=check_bucket(bucket), Key=check_key(key))
+
+    async def presigned_url(self, bucket: str, key: str, ttl: int) -> str | None:
+        return await self._call(self.client.generate_presigned_url, ClientMethod="get_object",
+                                Params={"Bucket": check_bucket(bucket), "Key": check_key(key)},
+                                ExpiresIn=ttl)
 
     async def list_keys(self, bucket: str, prefix: str = "") -> list[str]:
         def collect() -> list[str]:

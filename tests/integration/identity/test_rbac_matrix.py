@@ -8,6 +8,7 @@ this test until it is added, with its request, so no route escapes the matrix.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,12 +17,14 @@ from argus.platform.audit.models import AuditLog
 from argus.platform.cameras.models import Camera
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
 from argus.platform.ingest.models import IngestNode
+from argus.platform.recordings.models import Recording
 from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
 
 PUBLIC = {
     "GET /api/v1/tenant", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
     "POST /api/v1/auth/password-reset", "POST /api/v1/auth/password-reset/confirm",
     "POST /api/v1/auth/invite/accept",
+    "GET /api/v1/recordings/{recording_id:str}/file",  # its signature is the credential
 }
 
 
@@ -66,6 +69,35 @@ async def _live_camera(ctx):
     return f"/api/v1/streaming/hls/{camera_id}", None
 
 
+async def _recording(ctx) -> tuple[str, str]:
+    """A ready recording (row and object) of a fresh camera: (camera id, recording id)."""
+    camera_id = await _fresh_camera(ctx)
+    state, tenant = ctx["state"], ctx["tenant"]
+    row = await state["tenant_service"].get(tenant.slug)
+    recording = Recording(camera_id=camera_id, started_at=RECORDED, ended_at=RECORDED +
+                          timedelta(minutes=1), duration_s=60.0, size_bytes=4,
+                          object_key=f"recordings/m/{uuid.uuid4()}.mp4", source=str(uuid.uuid4()))
+    await state["storage"].put(row.bucket, recording.object_key, b"mp4!")
+    async with state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")() as session:
+        session.add(recording)
+        await session.commit()
+    return camera_id, recording.id
+
+
+async def _recording_path(ctx, suffix: str = ""):
+    _, recording_id = await _recording(ctx)
+    return f"/api/v1/recordings/{recording_id}{suffix}", None
+
+
+async def _playback_path(ctx):
+    camera_id, _ = await _recording(ctx)
+    at = (RECORDED + timedelta(seconds=30)).isoformat().replace("+00:00", "Z")
+    return f"/api/v1/cameras/{camera_id}/playback?at={at}", None
+
+
+RECORDED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+TIMELINE = "?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z"
+
 # "METHOD path-template" -> async builder(ctx) -> (path, json body)
 CASES = {
     "GET /api/v1/streaming/hls/{camera_id:str}": _live_camera,
@@ -80,6 +112,13 @@ CASES = {
     "DELETE /api/v1/cameras/{camera_id:str}": lambda ctx: _camera_path(ctx),
     "GET /api/v1/cameras/{camera_id:str}/status": lambda ctx: _camera_path(ctx, "/status"),
     "GET /api/v1/cameras/{camera_id:str}/thumbnail": lambda ctx: _thumbnail_path(ctx),
+    "GET /api/v1/cameras/{camera_id:str}/timeline": lambda ctx: _camera_path(ctx, TIMELINE),
+    "GET /api/v1/cameras/{camera_id:str}/playback": _playback_path,
+    "GET /api/v1/recordings": lambda ctx: _plain("/api/v1/recordings"),
+    "GET /api/v1/recordings/{recording_id:str}": _recording_path,
+    "DELETE /api/v1/recordings/{recording_id:str}": _recording_path,
+    "GET /api/v1/recordings/{recording_id:str}/download": lambda ctx: _recording_path(
+        ctx, "/download"),
     "POST /api/v1/cameras/{camera_id:str}/stream-key": lambda ctx: _camera_path(
         ctx, "/stream-key"),
     "GET /api/v1/me": lambda ctx: _plain("/api/v1/me"),

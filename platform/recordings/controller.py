@@ -1,0 +1,196 @@
+"""``/api/v1/recordings`` and a camera's ``timeline`` / ``playback`` (``recordings:read``;
+deleting needs ``recordings:write``)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import File
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.audit.service import Audit
+from argus.platform.core.errors import NotFound
+from argus.platform.identity.guards import needs, public
+from argus.platform.recordings.models import Recording
+from argus.platform.recordings.service import RecordingService, sign_download
+from argus.tenants.context import TenantContext
+
+
+class RecordingOut(msgspec.Struct):
+    id: str
+    camera_id: str
+    started_at: datetime
+    ended_at: datetime
+    duration_s: float
+    size_bytes: int
+    video_codec: str | None
+    width: int | None
+    height: int | None
+    storage_tier: str
+    state: str
+    failure_reason: str | None
+    checksum: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: Recording) -> RecordingOut:
+        return cls(r.id, r.camera_id, r.started_at, r.ended_at, round(r.duration_s, 3),
+                   r.size_bytes, r.video_codec, r.width, r.height, r.storage_tier, r.state,
+                   r.failure_reason, r.checksum, r.created_at)
+
+
+class RecordingPage(msgspec.Struct):
+    items: list[RecordingOut]
+    next_cursor: str | None
+
+
+class Download(msgspec.Struct):
+    url: str
+    expires_at: datetime
+
+
+class SpanOut(msgspec.Struct):
+    start: datetime
+    end: datetime
+
+
+class Timeline(msgspec.Struct):
+    camera_id: str
+    start: datetime
+    end: datetime
+    spans: list[SpanOut]
+    gaps: list[SpanOut]
+    recordings: list[RecordingOut]
+
+
+class Playback(msgspec.Struct):
+    recording: RecordingOut
+    offset_s: float
+    url: str
+    expires_at: datetime
+
+
+def _utc(value: datetime | None, field: str) -> datetime | None:
+    """Query datetimes without a zone are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def download_secret(request: Request) -> str:
+    return "downloads:" + request.app.state.settings.auth.jwt_secrets[0]
+
+
+async def provide_recording_service(request: Request, db_session: NamedDependency[AsyncSession],
+                                    tenant: NamedDependency[TenantContext],
+                                    audit: NamedDependency[Audit]) -> RecordingService:
+    state = request.app.state
+    return RecordingService(db_session, tenant, audit, state.dbs, state.storage)
+
+
+Recordings = NamedDependency[RecordingService]
+FromTime = Annotated[datetime | None, QueryParameter(name="from")]
+
+
+async def _url(request: Request, service: RecordingService, row: Recording
+               ) -> tuple[str, datetime]:
+    url, expires = await service.download_url(row, str(request.base_url).rstrip("/"),
+                                              download_secret(request))
+    return url, datetime.fromtimestamp(expires, UTC)
+
+
+class RecordingController(Controller):
+    path = "/recordings"
+    tags = ["recordings"]
+    dependencies = {"recording_service": Provide(provide_recording_service)}
+
+    @get("/", opt=needs("recordings:read"),
+         summary="List recordings (camera_id, from/to overlap, tier, state; newest first)")
+    async def list_recordings(
+        self, recording_service: Recordings,
+        camera_id: FromQuery[str | None] = None,
+        start: FromTime = None,
+        end: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        tier: FromQuery[str | None] = None,
+        state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    ) -> RecordingPage:
+        rows, next_cursor = await recording_service.list(
+            camera_id=camera_id, start=_utc(start, "from"), end=_utc(end, "to"), tier=tier,
+            state=state_filter, cursor=cursor, limit=limit)
+        return RecordingPage([RecordingOut.of(r) for r in rows], next_cursor)
+
+    @get("/{recording_id:str}", opt=needs("recordings:read"))
+    async def get_recording(self, recording_id: FromPath[str],
+                            recording_service: Recordings) -> RecordingOut:
+        return RecordingOut.of(await recording_service.get(recording_id))
+
+    @delete("/{recording_id:str}", opt=needs("recordings:write"),
+            summary="Delete a recording: its object, then its row (audited)")
+    async def delete_recording(self, recording_id: FromPath[str],
+                               recording_service: Recordings) -> None:
+        await recording_service.delete(recording_id)
+
+    @get("/{recording_id:str}/download", opt=needs("recordings:read"),
+         summary="A short-lived URL to the MP4 (presigned on S3)")
+    async def download(self, request: Request, recording_id: FromPath[str],
+                       recording_service: Recordings) -> Response[Download]:
+        row = await recording_service.get(recording_id)
+        if row.state != "ready":
+            raise NotFound("the recording has no playable file", field="id",
+                           code="not_ready")
+        url, expires = await _url(request, recording_service, row)
+        return Response(Download(url, expires), headers={"Cache-Control": "no-store"})
+
+    @get("/{recording_id:str}/file", opt=public(), include_in_schema=False)
+    async def file(self, request: Request, recording_id: FromPath[str],
+                   db_session: NamedDependency[AsyncSession],
+                   tenant: NamedDependency[TenantContext], expires: FromQuery[int] = 0,
+                   signature: FromQuery[str] = "") -> File:
+        """The directory backend's download URL: the signature stands in for credentials."""
+        row = await db_session.get(Recording, recording_id)
+        expected = row and sign_download(download_secret(request), tenant.bucket,
+                                         row.object_key, expires)
+        if (row is None or not signature or expires < time.time()
+                or not hmac.compare_digest(expected, signature)):
+            raise NotFound("this download link is not valid (or has expired)", field="url",
+                           code="bad_link")
+        path = request.app.state.storage.local_path(tenant.bucket, row.object_key)
+        if path is None or not path.exists():
+            raise NotFound("the recording's file is gone", field="id")
+        return File(path, filename=f"{row.camera_id}-{row.started_at:%Y%m%dT%H%M%SZ}.mp4",
+                    media_type="video/mp4")
+
+
+class CameraRecordingController(Controller):
+    path = "/cameras"
+    tags = ["recordings"]
+    dependencies = {"recording_service": Provide(provide_recording_service)}
+
+    @get("/{camera_id:str}/timeline", opt=needs("recordings:read"),
+         summary="Recorded spans and gaps of a camera between from and to (≤ 7 days)")
+    async def timeline(self, camera_id: FromPath[str], recording_service: Recordings,
+                       start: Annotated[datetime, QueryParameter(name="from")],
+                       end: Annotated[datetime, QueryParameter(name="to")]) -> Timeline:
+        start, end = _utc(start, "from"), _utc(end, "to")
+        spans, gaps, rows = await recording_service.timeline(camera_id, start, end)
+        return Timeline(camera_id, start, end, [SpanOut(s.start, s.end) for s in spans],
+                        [SpanOut(g.start, g.end) for g in gaps],
+                        [RecordingOut.of(r) for r in rows])
+
+    @get("/{camera_id:str}/playback", opt=needs("recordings:read"),
+         summary="The recording that covers an instant, the offset into it, and its URL")
+    async def playback(self, request: Request, camera_id: FromPath[str],
+                       recording_service: Recordings,
+                       at: Annotated[datetime, QueryParameter()]) -> Playback:
+        row, offset = await recording_service.at(camera_id, _utc(at, "at"))
+        url, expires = await _url(request, recording_service, row)
+        return Playback(RecordingOut.of(row), round(offset, 3), url, expires)

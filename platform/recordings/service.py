@@ -1,0 +1,166 @@
+"""Recordings: listing by camera and time, timelines with their gaps, playback at an instant,
+downloads, deletion (object first, then the row; a missing object is not an error)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.billing.usage import change_storage
+from argus.platform.audit.service import Audit
+from argus.platform.cameras.models import Camera
+from argus.platform.core.db import Databases
+from argus.platform.core.errors import Invalid, NotFound
+from argus.platform.core.pagination import newest_cursor, older_than
+from argus.platform.core.storage import Storage
+from argus.platform.recordings.models import STATES, TIERS, Recording
+from argus.tenants.context import TenantContext
+
+CONTIGUOUS = timedelta(seconds=1.5)  # chunks closer than this are one span
+MAX_TIMELINE = timedelta(days=7)
+DOWNLOAD_TTL = 300
+
+
+@dataclass(frozen=True)
+class Span:
+    start: datetime
+    end: datetime
+
+
+def spans_and_gaps(rows: list[Recording], start: datetime, end: datetime
+                   ) -> tuple[list[Span], list[Span]]:
+    """Covered spans (contiguous ready recordings merged) and the gaps between ``start`` and
+    ``end``: gaps are data, not an error."""
+    spans: list[Span] = []
+    for row in sorted((r for r in rows if r.state == "ready"), key=lambda r: r.started_at):
+        a, b = max(row.started_at, start), min(row.ended_at, end)
+        if b <= a:
+            continue
+        if spans and a - spans[-1].end <= CONTIGUOUS:
+            spans[-1] = Span(spans[-1].start, max(spans[-1].end, b))
+        else:
+            spans.append(Span(a, b))
+    gaps, cursor = [], start
+    for span in spans:
+        if span.start - cursor > CONTIGUOUS:
+            gaps.append(Span(cursor, span.start))
+        cursor = max(cursor, span.end)
+    if end - cursor > CONTIGUOUS:
+        gaps.append(Span(cursor, end))
+    return spans, gaps
+
+
+def sign_download(secret: str, bucket: str, key: str, expires: int) -> str:
+    message = f"download|{bucket}|{key}|{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+class RecordingService:
+    def __init__(self, session: AsyncSession, tenant: TenantContext, audit: Audit | None,
+                 dbs: Databases, storage: Storage) -> None:
+        self.session = session
+        self.tenant = tenant
+        self.audit = audit
+        self.dbs = dbs
+        self.storage = storage
+
+    async def get(self, recording_id: str) -> Recording:
+        row = await self.session.get(Recording, recording_id)
+        if row is None:
+            raise NotFound("recording not found", field="id")
+        return row
+
+    async def camera(self, camera_id: str) -> Camera:
+        camera = await self.session.get(Camera, camera_id)
+        if camera is None:
+            raise NotFound("camera not found", field="camera_id")
+        return camera
+
+    async def list(self, *, camera_id: str | None = None, start: datetime | None = None,
+                   end: datetime | None = None, tier: str | None = None,
+                   state: str | None = None, cursor: str | None = None, limit: int = 50
+                   ) -> tuple[list[Recording], str | None]:
+        """Newest first; ``start``/``end`` select recordings that overlap that window."""
+        if tier is not None and tier not in TIERS:
+            raise Invalid(f"tier must be one of {', '.join(TIERS)}", field="tier")
+        if state is not None and state not in STATES:
+            raise Invalid(f"state must be one of {', '.join(STATES)}", field="state")
+        if start and end and end <= start:
+            raise Invalid("to must be after from", field="to")
+        query = select(Recording).order_by(Recording.started_at.desc(), Recording.id.desc())
+        if camera_id:
+            query = query.where(Recording.camera_id == camera_id)
+        if start:
+            query = query.where(Recording.ended_at > start)
+        if end:
+            query = query.where(Recording.started_at < end)
+        if tier:
+            query = query.where(Recording.storage_tier == tier)
+        if state:
+            query = query.where(Recording.state == state)
+        if cursor:
+            query = query.where(older_than(Recording.started_at, Recording.id, cursor))
+        rows = list(await self.session.scalars(query.limit(limit + 1)))
+        last = rows[limit - 1] if len(rows) > limit else None
+        return rows[:limit], newest_cursor(last.started_at, last.id) if last else None
+
+    async def timeline(self, camera_id: str, start: datetime, end: datetime
+                       ) -> tuple[list[Span], list[Span], list[Recording]]:
+        await self.camera(camera_id)
+        if end <= start:
+            raise Invalid("to must be after from", field="to")
+        if end - start > MAX_TIMELINE:
+            raise Invalid("a timeline covers at most 7 days", field="to")
+        rows = list(await self.session.scalars(
+            select(Recording).where(Recording.camera_id == camera_id,
+                                    Recording.ended_at > start, Recording.started_at < end)
+            .order_by(Recording.started_at)))
+        spans, gaps = spans_and_gaps(rows, start, end)
+        return spans, gaps, rows
+
+    async def at(self, camera_id: str, instant: datetime) -> tuple[Recording, float]:
+        """The ready recording that covers ``instant`` and the offset into it (seconds)."""
+        await self.camera(camera_id)
+        row = await self.session.scalar(
+            select(Recording).where(Recording.camera_id == camera_id,
+                                    Recording.state == "ready",
+                                    Recording.started_at <= instant,
+                                    Recording.ended_at > instant)
+            .order_by(Recording.started_at.desc()).limit(1))
+        if row is None:
+            raise NotFound("no recording covers that instant", field="at",
+                           code="not_recorded")
+        return row, (instant - row.started_at).total_seconds()
+
+    async def download_url(self, row: Recording, base_url: str, secret: str) -> tuple[str, int]:
+        """A short-lived URL: presigned on S3, else signed for this API's file route."""
+        expires = int(time.time()) + DOWNLOAD_TTL
+        presigned = await self.storage.presigned_url(self.tenant.bucket, row.object_key,
+                                                     DOWNLOAD_TTL)
+        if presigned:
+            return presigned, expires
+        signature = sign_download(secret, self.tenant.bucket, row.object_key, expires)
+        return (f"{base_url}/api/v1/recordings/{row.id}/file?expires={expires}"
+                f"&signature={signature}", expires)
+
+    async def delete(self, recording_id: str) -> None:
+        row = await self.get(recording_id)
+        for key in (row.object_key, row.thumbnail_key):
+            if key:
+                await self.storage.delete(self.tenant.bucket, key)  # missing is fine
+        await self.session.delete(row)
+        if self.audit is not None:
+            self.audit.record("recordings.delete", "recording", row.id,
+                              detail={"camera_id": row.camera_id,
+                                      "started_at": row.started_at.isoformat()})
+        await self.session.commit()
+        if row.state == "ready" and row.size_bytes:
+            async with self.dbs.control_session() as control:
+                await change_storage(control, self.tenant.id, -row.size_bytes)
+                await control.commit()

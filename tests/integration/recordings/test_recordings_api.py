@@ -1,0 +1,127 @@
+"""The recordings API: time filters, timelines with gaps, playback at an instant, signed
+downloads, deletion (object, then row), and tenant isolation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from argus.platform.recordings.models import Recording
+from argus.tenants.models import Tenant
+from tests.integration.conftest import bearer, login
+
+T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+async def _record(state, tenant, camera_id: str, start: datetime, seconds: float,
+                  state_: str = "ready") -> Recording:
+    row = await state["tenant_service"].get(tenant.slug)
+    recording = Recording(camera_id=camera_id, started_at=start,
+                          ended_at=start + timedelta(seconds=seconds), duration_s=seconds,
+                          size_bytes=1000, object_key=f"recordings/x/{uuid.uuid4()}.mp4",
+                          source=str(uuid.uuid4()), state=state_)
+    await state["storage"].put(row.bucket, recording.object_key, b"\x00" * 1000)
+    async with state["dbs"].tenant_sessions(row.db_cluster, row.schema)() as session:
+        session.add(recording)
+        await session.commit()
+    return recording
+
+
+async def test_timeline_playback_download_delete(client_for, tenant_a, tenant_b, state):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    viewer = (await login(client, tenant_a, "viewer"))["access_token"]
+    b_admin = (await login(client, tenant_b))["access_token"]
+    camera_id = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                                   json={"name": "Rec"})).json()["camera"]["id"]
+    # Two contiguous minutes, a 30 s outage, one more minute; and a failed chunk.
+    first = await _record(state, tenant_a, camera_id, T0, 60)
+    await _record(state, tenant_a, camera_id, T0 + timedelta(seconds=60.4), 59.6)
+    third = await _record(state, tenant_a, camera_id, T0 + timedelta(seconds=150), 60)
+    await _record(state, tenant_a, camera_id, T0 + timedelta(seconds=240), 0, "failed")
+
+    timeline = (await client.get(
+        f"/api/v1/cameras/{camera_id}/timeline", headers=bearer(tenant_a, viewer),
+        params={"from": _iso(T0 - timedelta(minutes=1)),
+                "to": _iso(T0 + timedelta(minutes=5))})).json()
+    assert [(s["start"], s["end"]) for s in timeline["spans"]] == [
+        (_iso(T0), _iso(T0 + timedelta(seconds=120))),
+        (_iso(T0 + timedelta(seconds=150)), _iso(T0 + timedelta(seconds=210)))]
+    assert [(g["start"], g["end"]) for g in timeline["gaps"]] == [
+        (_iso(T0 - timedelta(minutes=1)), _iso(T0)),
+        (_iso(T0 + timedelta(seconds=120)), _iso(T0 + timedelta(seconds=150))),
+        (_iso(T0 + timedelta(seconds=210)), _iso(T0 + timedelta(minutes=5)))]
+    assert len(timeline["recordings"]) == 4
+
+    listed = (await client.get("/api/v1/recordings", headers=bearer(tenant_a, viewer), params={
+        "camera_id": camera_id, "from": _iso(T0 + timedelta(seconds=100)),
+        "to": _iso(T0 + timedelta(seconds=200)), "state": "ready", "limit": 1})).json()
+    assert len(listed["items"]) == 1 and listed["items"][0]["id"] == third.id
+    more = (await client.get("/api/v1/recordings", headers=bearer(tenant_a, viewer), params={
+        "camera_id": camera_id, "from": _iso(T0 + timedelta(seconds=100)),
+        "to": _iso(T0 + timedelta(seconds=200)), "state": "ready", "limit": 1,
+        "cursor": listed["next_cursor"]})).json()
+    assert len(more["items"]) == 1 and more["next_cursor"] is None
+    bad = await client.get("/api/v1/recordings", headers=bearer(tenant_a, viewer),
+                           params={"tier": "lukewarm"})
+    assert bad.status_code == 422 and bad.json()["field"] == "tier"
+
+    played = (await client.get(f"/api/v1/cameras/{camera_id}/playback",
+                               headers=bearer(tenant_a, viewer),
+                               params={"at": _iso(T0 + timedelta(seconds=170))})).json()
+    assert played["recording"]["id"] == third.id and played["offset_s"] == 20.0
+    outage = await client.get(f"/api/v1/cameras/{camera_id}/playback",
+                              headers=bearer(tenant_a, viewer),
+                              params={"at": _iso(T0 + timedelta(seconds=130))})
+    assert outage.status_code == 404 and outage.json()["code"] == "not_recorded"
+
+    # The directory backend's download link works without credentials, and only as signed.
+    link = (await client.get(f"/api/v1/recordings/{first.id}/download",
+                             headers=bearer(tenant_a, viewer))).json()["url"]
+    parts = urlsplit(link)
+    got = await client.get(f"{parts.path}?{parts.query}", headers={"Host": tenant_a.host})
+    assert got.status_code == 200 and got.content == b"\x00" * 1000
+    assert got.headers["content-type"] == "video/mp4"
+    tampered = parts.query.replace("signature=", "signature=0")
+    assert (await client.get(f"{parts.path}?{tampered}", headers={"Host": tenant_a.host})
+            ).status_code == 404
+    assert (await client.get(f"{parts.path}?{parts.query}", headers={"Host": tenant_b.host})
+            ).status_code == 404  # another tenant's host
+    expired = parts.query.replace("expires=", "expires=1")
+    assert (await client.get(f"{parts.path}?{expired}", headers={"Host": tenant_a.host})
+            ).status_code == 404
+
+    # Tenant B sees, downloads and deletes none of it.
+    for method, path in (("GET", f"/api/v1/recordings/{first.id}"),
+                         ("GET", f"/api/v1/recordings/{first.id}/download"),
+                         ("DELETE", f"/api/v1/recordings/{first.id}"),
+                         ("GET", f"/api/v1/cameras/{camera_id}/timeline?from={_iso(T0)}"
+                                 f"&to={_iso(T0 + timedelta(hours=1))}")):
+        assert (await client.request(method, path, headers=bearer(tenant_b, b_admin))
+                ).status_code == 404, path
+    assert (await client.get("/api/v1/recordings", headers=bearer(tenant_b, b_admin))
+            ).json()["items"] == []
+
+    # A viewer cannot delete; an admin can: the object goes, then the row.
+    assert (await client.delete(f"/api/v1/recordings/{first.id}",
+                                headers=bearer(tenant_a, viewer))).status_code == 403
+    async with state["dbs"].control_session() as session:
+        before = await session.scalar(select(Tenant.storage_bytes).where(
+            Tenant.id == tenant_a.id))
+    assert (await client.delete(f"/api/v1/recordings/{first.id}",
+                                headers=bearer(tenant_a, admin))).status_code == 204
+    bucket = (await state["tenant_service"].get(tenant_a.slug)).bucket
+    assert first.object_key not in await state["storage"].list_keys(bucket, "recordings/")
+    assert (await client.get(f"/api/v1/recordings/{first.id}", headers=bearer(tenant_a, admin))
+            ).status_code == 404
+    async with state["dbs"].control_session() as session:
+        after = await session.scalar(select(Tenant.storage_bytes).where(
+            Tenant.id == tenant_a.id))
+    assert after == before - 1000
