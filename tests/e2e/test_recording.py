@@ -1,0 +1,116 @@
+"""Continuous recording end to end: real nginx-rtmp records 1-minute chunks, the node agent
+finalizes them into the tenant's bucket, and the timeline has a gap only where the camera was
+really gone (a publisher killed and restarted inside the grace period)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import time
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.e2e.stack import LiveStack, next_event, wait_for
+from tests.integration.conftest import bearer, login
+
+
+@pytest.fixture
+async def stack(tmp_path, tmp_root, state):
+    live = LiveStack(tmp_path, tmp_root)
+    try:
+        yield await live.start(state)
+    finally:
+        live.close()
+
+
+def _publisher(stack: LiveStack, key: str, name: str) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+         "testsrc2=size=320x240:rate=25", "-c:v", "libx264", "-preset", "ultrafast",
+         "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-f", "flv",
+         f"rtmp://127.0.0.1:{stack.rtmp_port}/live/{key}"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=(stack.tmp / f"{name}.log").open("w"))
+    stack.publishers.append(proc)
+    return proc
+
+
+def _at(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+async def test_chunks_match_the_wall_clock_and_a_reconnect_loses_nothing(
+        stack, client_for, tenant_a, tmp_path):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    created = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                                 json={"name": "Recorded", "record": True})).json()
+    camera_id, key = created["camera"]["id"], created["ingest"]["stream_key"]
+    events = await stack.events(tenant_a, admin)
+    try:
+        first_start = time.time()
+        first = _publisher(stack, key, "first")
+        assert (await next_event(events, "recording-started", 15))["cameraId"] == camera_id
+        await asyncio.sleep(max(0.0, first_start + 75 - time.time()))  # keep the socket alive
+        first.send_signal(signal.SIGKILL)  # the camera dies ...
+        first.wait()
+        killed = time.time()
+        second = _publisher(stack, key, "second")  # ... and is back at once
+        restarted = time.time()
+        await asyncio.sleep(max(0.0, restarted + 75 - time.time()))
+        second.send_signal(signal.SIGINT)
+        second.wait(10)
+        stopped = time.time()
+        completed = await next_event(events, "recording-completed", 30)
+        assert completed["cameraId"] == camera_id
+    finally:
+        await events.close()
+
+    def finalized():
+        items = stack.call(tenant_a, admin, "GET", "/api/v1/recordings",
+                           params={"camera_id": camera_id, "limit": 50}).json()["items"]
+        covered = sum(r["duration_s"] for r in items)
+        return items if len(items) >= 4 and covered > (stopped - first_start) - 6 else None
+
+    rows = sorted(wait_for(finalized, 60, "four finalized chunks"), key=lambda r: r["started_at"])
+    assert all(r["state"] == "ready" and r["video_codec"] == "h264" for r in rows), rows
+    spans = [(_at(r["started_at"]), _at(r["ended_at"])) for r in rows]
+    for (start, end), row in zip(spans, rows, strict=True):
+        assert abs((end - start) - row["duration_s"]) < 0.01
+    # The first chunk starts when the camera did (ffmpeg's own start-up aside).
+    assert 0 <= spans[0][0] - first_start < 2.0
+    # Full chunks last the chunk length (1 minute), the last one ends when the camera stopped.
+    full = [end - start for start, end in spans if end - start > 30]
+    assert len(full) == 2 and all(abs(seconds - 60) <= 2 for seconds in full), spans
+    assert abs(spans[-1][1] - stopped) < 2.0
+    # Gaps: none between chunks of one session; across the reconnect, no longer than the
+    # outage (kill → new publisher's first frames).
+    gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+    big = [g for g in gaps if g > 0.5]
+    assert len(big) <= 1 and all(g >= -0.5 for g in gaps), gaps  # no overlaps either
+    outage = restarted - killed + 1.5  # + the new ffmpeg's start-up
+    assert all(g <= outage for g in big), (gaps, outage)
+    covered = sum(end - start for start, end in spans)
+    assert abs(covered - (stopped - first_start)) <= outage + 2.0
+
+    # The timeline agrees: one gap at most, inside the window; the MP4s play.
+    timeline = stack.call(tenant_a, admin, "GET", f"/api/v1/cameras/{camera_id}/timeline",
+                          params={"from": rows[0]["started_at"],
+                                  "to": rows[-1]["ended_at"]}).json()
+    assert len(timeline["gaps"]) <= 1
+    url = stack.call(tenant_a, admin, "GET",
+                     f"/api/v1/recordings/{rows[0]['id']}/download").json()["url"]
+    mp4 = tmp_path / "chunk.mp4"
+    link = urlsplit(url)  # on the tenant's host, which only Chromium resolves by itself
+    assert link.hostname == tenant_a.host
+    mp4.write_bytes(httpx.get(f"{stack.api}{link.path}?{link.query}",
+                              headers={"Host": tenant_a.host}, timeout=30).content)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                            "-of", "csv=p=0", str(mp4)], capture_output=True, text=True)
+    assert abs(float(probe.stdout) - rows[0]["duration_s"]) < 0.5, probe.stderr
+    # Nothing is left on the node's disk.
+    assert not list((stack.work / "rec").glob("*.flv"))
