@@ -110,6 +110,12 @@ def clean_fields(fields: dict) -> dict:
                 raise Invalid(f"ingest_mode must be one of {', '.join(INGEST_MODES)}",
                               field="ingest_mode")
             out[key] = value
+        elif key == "retention_days":
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                      or not 1 <= value <= 3650):
+                raise Invalid("retention_days must be 1-3650 (or null: the tenant's)",
+                              field="retention_days")
+            out[key] = value
         elif key in ("enabled", "record", "abr"):
             if not isinstance(value, bool):
                 raise Invalid(f"{key} must be true or false", field=key)
@@ -252,7 +258,8 @@ class CameraService:
         if replace:  # PUT: absent optional fields return to their defaults
             defaults = {"vendor": "other", "model": None, "serial_number": None,
                         "location": None, "tags": [], "ingest_mode": "rtmp_push",
-                        "rtsp_url": None, "enabled": True, "record": False, "abr": False}
+                        "rtsp_url": None, "enabled": True, "record": False, "abr": False,
+                        "retention_days": None}
             fields = {**defaults, **fields}
         values = clean_fields(fields)
         changed = {k: v for k, v in values.items() if getattr(camera, k) != v}

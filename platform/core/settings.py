@@ -64,6 +64,9 @@ class StorageSettings:
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    # Storage classes of the WARM and COLD tiers (objects change class in place).
+    s3_warm_class: str = "STANDARD_IA"
+    s3_cold_class: str = "GLACIER_IR"
 
     def __post_init__(self) -> None:
         if self.backend not in ("local", "s3"):
@@ -202,6 +205,8 @@ class Settings:
             s3_region=get("S3_REGION", s_defaults.s3_region),
             s3_access_key_id=get("S3_ACCESS_KEY_ID"),
             s3_secret_access_key=get("S3_SECRET_ACCESS_KEY"),
+            s3_warm_class=get("S3_WARM_CLASS", s_defaults.s3_warm_class),
+            s3_cold_class=get("S3_COLD_CLASS", s_defaults.s3_cold_class),
         )
         http = HttpSettings(
             base_domain=get("BASE_DOMAIN", "localhost"),

@@ -75,6 +75,11 @@ class Storage(ABC):
         """A time-limited GET URL for the object, where the backend has such a thing."""
         return None
 
+    @abstractmethod
+    async def move_to_tier(self, bucket: str, key: str, current: str, tier: str) -> str:
+        """Move an object to a storage tier (``hot``, ``warm``, ``cold``); its key after.
+        Idempotent: an object already moved is found where it went."""
+
     def local_path(self, bucket: str, key: str) -> Path | None:
         """Where the object is on this machine's disk (the directory backend only)."""
         return None
@@ -139,6 +144,20 @@ class LocalStorage(Storage):
     async def get(self, bucket: str, key: str) -> bytes:
         return await anyio.Path(self._path(bucket, key)).read_bytes()
 
+    async def move_to_tier(self, bucket: str, key: str, current: str, tier: str) -> str:
+        """Tiers are directories of the bucket: ``warm/<key>``, ``cold/<key>``."""
+        base = key.split("/", 1)[1] if current in ("warm", "cold") else key
+        target = base if tier == "hot" else f"{tier}/{base}"
+        source, dest = self._path(bucket, key), self._path(bucket, target)
+
+        def move() -> None:
+            if source.exists():
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                source.replace(dest)
+
+        await anyio.to_thread.run_sync(move)
+        return target
+
     async def delete(self, bucket: str, key: str) -> None:
         await anyio.Path(self._path(bucket, key)).unlink(missing_ok=True)
 
@@ -168,6 +187,8 @@ class S3Storage(Storage):
                           retries={"max_attempts": 3, "mode": "standard"}),
         )
         self.region = settings.s3_region
+        self.tier_classes = {"hot": "STANDARD", "warm": settings.s3_warm_class,
+                             "cold": settings.s3_cold_class}
 
     async def _call(self, fn, /, **kwargs):
         return await anyio.to_thread.run_sync(lambda: fn(**kwargs))
@@ -233,6 +254,13 @@ class S3Storage(Storage):
 
     async def delete(self, bucket: str, key: str) -> None:
         await self._call(self.client.delete_object, Bucket=check_bucket(bucket), Key=check_key(key))
+
+    async def move_to_tier(self, bucket: str, key: str, current: str, tier: str) -> str:
+        """The object's storage class changes in place (a copy onto itself)."""
+        await self._call(self.client.copy_object, Bucket=check_bucket(bucket),
+                         Key=check_key(key), CopySource={"Bucket": bucket, "Key": key},
+                         StorageClass=self.tier_classes[tier], MetadataDirective="COPY")
+        return key
 
     async def presigned_url(self, bucket: str, key: str, ttl: int) -> str | None:
         return await self._call(self.client.generate_presigned_url, ClientMethod="get_object",

@@ -1,4 +1,5 @@
-"""``/api/v1/settings/ip-allowlist``: the tenant's CIDR allowlist for its UI and API.
+"""``/api/v1/settings/ip-allowlist``: the tenant's CIDR allowlist for its UI and API;
+``/api/v1/settings/recording``: retention and storage-tier ages.
 
 Kept on the tenant's control row (it is needed before anything else runs); every process
 learns of a change through the tenant-changed channel. A list that would lock out the admin
@@ -7,18 +8,29 @@ making the change is refused.
 
 from __future__ import annotations
 
+import dataclasses
 from ipaddress import ip_address, ip_network
 
+import msgspec
 from litestar import Controller, Request, get, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import Invalid
 from argus.platform.identity.guards import needs
 from argus.platform.identity.schemas import IpAllowlist
+from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy
 from argus.platform.tenancy.dependencies import scope_client_ip
+from argus.platform.tenancy.settings_store import put_setting
 from argus.tenants.context import TenantContext
+
+
+class RecordingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
+    retention_days: int | None = None
+    warm_after_days: int = 7
+    cold_after_days: int = 30
 
 
 class TenantSettingsController(Controller):
@@ -52,3 +64,22 @@ class TenantSettingsController(Controller):
         await request.app.state.tenant_service.set_ip_allowlist(tenant.slug, cidrs)
         await audit.session.commit()
         return IpAllowlist(cidrs)
+
+    @get("/recording", opt=needs("settings:read"),
+         summary="Recording retention and storage-tier ages")
+    async def get_recording(self, db_session: NamedDependency[AsyncSession]) -> RecordingPolicyIO:
+        return RecordingPolicyIO(**dataclasses.asdict(await load_policy(db_session)))
+
+    @put("/recording", opt=needs("settings:write"),
+         summary="Set retention days (null: keep) and the ages for WARM and COLD")
+    async def put_recording(self, data: JSONBody[RecordingPolicyIO],
+                            db_session: NamedDependency[AsyncSession],
+                            tenant: NamedDependency[TenantContext],
+                            audit: NamedDependency[Audit]) -> RecordingPolicyIO:
+        policy = RecordingPolicy(**msgspec.structs.asdict(data))
+        policy.check()
+        value = dataclasses.asdict(policy)
+        await put_setting(db_session, SETTING, value)
+        audit.record("settings.recording", "tenant", tenant.id, detail=value)
+        await db_session.commit()
+        return RecordingPolicyIO(**value)

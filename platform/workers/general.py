@@ -24,6 +24,7 @@ from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.platform.ingest.placement import dead_nodes, rebalance
+from argus.platform.recordings.lifecycle import apply_retention, apply_tiers
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 
@@ -129,6 +130,25 @@ async def reconcile_nodes(ctx: dict) -> int:
     return touched
 
 
+async def _active_tenants(ctx: dict) -> list[TenantContext]:
+    async with ctx["dbs"].control_session() as session:
+        rows = await session.scalars(select(Tenant).where(Tenant.state == "active"))
+        return [TenantContext.from_row(r) for r in rows]
+
+
+async def recording_lifecycle(ctx: dict) -> dict:
+    """Retention, then tiers, tenant by tenant (one failing tenant does not stop the rest)."""
+    totals = {"expired": 0, "tiered": 0, "failed": 0}
+    for tenant in await _active_tenants(ctx):
+        try:
+            totals["expired"] += await apply_retention(ctx, tenant)
+            totals["tiered"] += await apply_tiers(ctx, tenant)
+        except Exception as exc:
+            totals["failed"] += 1
+            log.warning("recordings.lifecycle_failed", tenant=tenant.slug, error=str(exc))
+    return totals
+
+
 async def startup(ctx: dict) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_logging(settings.log_json, settings.log_level)
@@ -145,7 +165,10 @@ def worker_settings(settings: Settings) -> dict:
         "functions": [provision_tenant, delete_tenant, camera_offline_check],
         "cron_jobs": [cron(finish_unfinished_tenants, second=0, unique=True, timeout=300),
                       cron(reconcile_nodes, second=set(range(0, 60, 10)), unique=True,
-                           timeout=60)],
+                           timeout=60),
+                      # hourly: retention promptly, tiers whenever a recording crosses an age
+                      cron(recording_lifecycle, minute=17, second=0, unique=True,
+                           timeout=290)],  # a longer run resumes next hour
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis.url),

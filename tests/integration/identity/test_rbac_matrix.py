@@ -141,6 +141,9 @@ CASES = {
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
                                                             {"ip_allowlist": []}),
+    "GET /api/v1/settings/recording": lambda ctx: _plain("/api/v1/settings/recording"),
+    "PUT /api/v1/settings/recording": lambda ctx: _plain("/api/v1/settings/recording",
+                                                         {"retention_days": 60}),
 }
 
 

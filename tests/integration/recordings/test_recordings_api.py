@@ -125,3 +125,27 @@ async def test_timeline_playback_download_delete(client_for, tenant_a, tenant_b,
         after = await session.scalar(select(Tenant.storage_bytes).where(
             Tenant.id == tenant_a.id))
     assert after == before - 1000
+
+
+async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    assert (await client.get("/api/v1/settings/recording", headers=bearer(tenant_a, admin))
+            ).json() == {"retention_days": None, "warm_after_days": 7, "cold_after_days": 30}
+    for body, field in (({"warm_after_days": 30, "cold_after_days": 30}, "cold_after_days"),
+                        ({"retention_days": 0}, "retention_days"),
+                        ({"retention_days": "ten"}, "retention_days")):
+        response = await client.put("/api/v1/settings/recording",
+                                    headers=bearer(tenant_a, admin), json=body)
+        assert response.status_code in (400, 422) and field in response.text, body
+    saved = await client.put("/api/v1/settings/recording", headers=bearer(tenant_a, admin),
+                             json={"retention_days": 14, "warm_after_days": 3})
+    assert saved.json() == {"retention_days": 14, "warm_after_days": 3, "cold_after_days": 30}
+    assert (await client.get("/api/v1/settings/recording", headers=bearer(tenant_a, admin))
+            ).json() == saved.json()
+    camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                               json={"name": "Keep", "retention_days": 99999})
+    assert camera.status_code == 422 and camera.json()["field"] == "retention_days"
+    camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                               json={"name": "Keep", "retention_days": 365})
+    assert camera.json()["camera"]["retention_days"] == 365
