@@ -42,7 +42,11 @@ from argus.platform.identity.state import Identity
 from argus.platform.ingest.controller import RtmpCallbackController
 from argus.platform.observability import HealthController, RequestLogMiddleware
 from argus.platform.provider import ProviderNodeController, ProviderTenantController
-from argus.platform.recordings.controller import CameraRecordingController, RecordingController
+from argus.platform.recordings.controller import (
+    CameraRecordingController,
+    ClipController,
+    RecordingController,
+)
 from argus.platform.streaming.controller import StreamingController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
 from argus.platform.tenancy.settings_controller import TenantSettingsController
@@ -112,7 +116,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
                         ApiTokensController, AuditLogController, TenantSettingsController,
                         CameraController, StreamingController, RecordingController,
-                        CameraRecordingController, events,
+                        CameraRecordingController, ClipController, events,
                         *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],

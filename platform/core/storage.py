@@ -65,6 +65,10 @@ class Storage(ABC):
     async def get(self, bucket: str, key: str) -> bytes: ...
 
     @abstractmethod
+    async def get_file(self, bucket: str, key: str, path: Path) -> None:
+        """Download an object into a local file (streamed)."""
+
+    @abstractmethod
     async def delete(self, bucket: str, key: str) -> None:
         """Delete one object; a missing object is not an error."""
 
@@ -143,6 +147,10 @@ class LocalStorage(Storage):
 
     async def get(self, bucket: str, key: str) -> bytes:
         return await anyio.Path(self._path(bucket, key)).read_bytes()
+
+    async def get_file(self, bucket: str, key: str, path: Path) -> None:
+        source = self._path(bucket, key)
+        await anyio.to_thread.run_sync(lambda: shutil.copyfile(source, path))
 
     async def move_to_tier(self, bucket: str, key: str, current: str, tier: str) -> str:
         """Tiers are directories of the bucket: ``warm/<key>``, ``cold/<key>``."""
@@ -254,6 +262,10 @@ class S3Storage(Storage):
 
     async def delete(self, bucket: str, key: str) -> None:
         await self._call(self.client.delete_object, Bucket=check_bucket(bucket), Key=check_key(key))
+
+    async def get_file(self, bucket: str, key: str, path: Path) -> None:
+        await self._call(self.client.download_file, Bucket=check_bucket(bucket),
+                         Key=check_key(key), Filename=str(path))
 
     async def move_to_tier(self, bucket: str, key: str, current: str, tier: str) -> str:
         """The object's storage class changes in place (a copy onto itself)."""

@@ -9,16 +9,17 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import NotFound
 from argus.platform.identity.guards import needs, public
-from argus.platform.recordings.models import Recording
+from argus.platform.recordings.clips import request_clip
+from argus.platform.recordings.models import Clip, Recording
 from argus.platform.recordings.service import RecordingService, sign_download
 from argus.tenants.context import TenantContext
 
@@ -99,6 +100,20 @@ Recordings = NamedDependency[RecordingService]
 FromTime = Annotated[datetime | None, QueryParameter(name="from")]
 
 
+def _signed_file(request: Request, tenant: TenantContext, key: str | None, expires: int,
+                 signature: str, filename: str) -> File:
+    """The directory backend's download URLs: the signature stands in for credentials."""
+    expected = key and sign_download(download_secret(request), tenant.bucket, key, expires)
+    if (not key or not signature or expires < time.time()
+            or not hmac.compare_digest(expected, signature)):
+        raise NotFound("this download link is not valid (or has expired)", field="url",
+                       code="bad_link")
+    path = request.app.state.storage.local_path(tenant.bucket, key)
+    if path is None or not path.exists():
+        raise NotFound("the file is gone", field="id")
+    return File(path, filename=filename, media_type="video/mp4")
+
+
 async def _url(request: Request, service: RecordingService, row: Recording
                ) -> tuple[str, datetime]:
     url, expires = await service.download_url(row, str(request.base_url).rstrip("/"),
@@ -157,17 +172,62 @@ class RecordingController(Controller):
                    signature: FromQuery[str] = "") -> File:
         """The directory backend's download URL: the signature stands in for credentials."""
         row = await db_session.get(Recording, recording_id)
-        expected = row and sign_download(download_secret(request), tenant.bucket,
-                                         row.object_key, expires)
-        if (row is None or not signature or expires < time.time()
-                or not hmac.compare_digest(expected, signature)):
-            raise NotFound("this download link is not valid (or has expired)", field="url",
-                           code="bad_link")
-        path = request.app.state.storage.local_path(tenant.bucket, row.object_key)
-        if path is None or not path.exists():
-            raise NotFound("the recording's file is gone", field="id")
-        return File(path, filename=f"{row.camera_id}-{row.started_at:%Y%m%dT%H%M%SZ}.mp4",
-                    media_type="video/mp4")
+        return _signed_file(request, tenant, row and row.object_key, expires, signature,
+                            f"{row.camera_id}-{row.started_at:%Y%m%dT%H%M%SZ}.mp4"
+                            if row else "recording.mp4")
+
+
+class ClipIn(msgspec.Struct, forbid_unknown_fields=True):
+    start: datetime = msgspec.field(name="from")
+    end: datetime = msgspec.field(name="to")
+
+
+class ClipOut(msgspec.Struct):
+    id: str
+    camera_id: str
+    start: datetime = msgspec.field(name="from")
+    end: datetime = msgspec.field(name="to")
+    state: str = "pending"
+    progress: int = 0
+    duration_s: float | None = None
+    size_bytes: int | None = None
+    failure_reason: str | None = None
+    download_url: str | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def of(cls, c: Clip, url: str | None = None) -> ClipOut:
+        return cls(c.id, c.camera_id, c.starts_at, c.ends_at, c.state, c.progress,
+                   c.duration_s, c.size_bytes, c.failure_reason, url, c.created_at)
+
+
+class ClipController(Controller):
+    path = "/clips"
+    tags = ["recordings"]
+    dependencies = {"recording_service": Provide(provide_recording_service)}
+
+    @get("/{clip_id:str}", opt=needs("recordings:read"),
+         summary="A clip export: its state, progress and, when ready, a download URL")
+    async def get_clip(self, request: Request, clip_id: FromPath[str],
+                       recording_service: Recordings) -> Response[ClipOut]:
+        clip = await recording_service.session.get(Clip, clip_id)
+        if clip is None:
+            raise NotFound("clip not found", field="id")
+        url = None
+        if clip.state == "ready" and clip.object_key:
+            url, _ = await recording_service.object_url(
+                clip.object_key, str(request.base_url).rstrip("/"), download_secret(request),
+                f"clips/{clip.id}")
+        return Response(ClipOut.of(clip, url), headers={"Cache-Control": "no-store"})
+
+    @get("/{clip_id:str}/file", opt=public(), include_in_schema=False)
+    async def clip_file(self, request: Request, clip_id: FromPath[str],
+                        db_session: NamedDependency[AsyncSession],
+                        tenant: NamedDependency[TenantContext], expires: FromQuery[int] = 0,
+                        signature: FromQuery[str] = "") -> File:
+        clip = await db_session.get(Clip, clip_id)
+        return _signed_file(request, tenant, clip and clip.object_key, expires, signature,
+                            f"clip-{clip_id}.mp4")
 
 
 class CameraRecordingController(Controller):
@@ -185,6 +245,18 @@ class CameraRecordingController(Controller):
         return Timeline(camera_id, start, end, [SpanOut(s.start, s.end) for s in spans],
                         [SpanOut(g.start, g.end) for g in gaps],
                         [RecordingOut.of(r) for r in rows])
+
+    @post("/{camera_id:str}/clips", opt=needs("recordings:read"), status_code=202,
+          summary="Export a clip (≤ 60 min) across chunks into one MP4; poll /clips/{id}")
+    async def create_clip(self, request: Request, camera_id: FromPath[str],
+                          data: JSONBody[ClipIn], recording_service: Recordings,
+                          tenant: NamedDependency[TenantContext],
+                          audit: NamedDependency[Audit]) -> ClipOut:
+        await recording_service.camera(camera_id)
+        clip = await request_clip(recording_service.session, request.app.state.jobs, tenant,
+                                  audit, camera_id, _utc(data.start, "from"),
+                                  _utc(data.end, "to"))
+        return ClipOut.of(clip)
 
     @get("/{camera_id:str}/playback", opt=needs("recordings:read"),
          summary="The recording that covers an instant, the offset into it, and its URL")

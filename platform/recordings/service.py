@@ -139,15 +139,18 @@ class RecordingService:
         return row, (instant - row.started_at).total_seconds()
 
     async def download_url(self, row: Recording, base_url: str, secret: str) -> tuple[str, int]:
-        """A short-lived URL: presigned on S3, else signed for this API's file route."""
+        return await self.object_url(row.object_key, base_url, secret, f"recordings/{row.id}")
+
+    async def object_url(self, key: str, base_url: str, secret: str, route: str
+                         ) -> tuple[str, int]:
+        """A short-lived URL: presigned on S3, else signed for this API's ``<route>/file``."""
         expires = int(time.time()) + DOWNLOAD_TTL
-        presigned = await self.storage.presigned_url(self.tenant.bucket, row.object_key,
-                                                     DOWNLOAD_TTL)
+        presigned = await self.storage.presigned_url(self.tenant.bucket, key, DOWNLOAD_TTL)
         if presigned:
             return presigned, expires
-        signature = sign_download(secret, self.tenant.bucket, row.object_key, expires)
-        return (f"{base_url}/api/v1/recordings/{row.id}/file?expires={expires}"
-                f"&signature={signature}", expires)
+        signature = sign_download(secret, self.tenant.bucket, key, expires)
+        return (f"{base_url}/api/v1/{route}/file?expires={expires}&signature={signature}",
+                expires)
 
     async def delete(self, recording_id: str) -> None:
         row = await self.get(recording_id)

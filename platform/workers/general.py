@@ -24,6 +24,7 @@ from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.platform.ingest.placement import dead_nodes, rebalance
+from argus.platform.recordings.clips import export_clip as run_clip_export
 from argus.platform.recordings.lifecycle import apply_retention, apply_tiers
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
@@ -149,6 +150,13 @@ async def recording_lifecycle(ctx: dict) -> dict:
     return totals
 
 
+async def export_clip(ctx: dict, tenant_id: str, clip_id: str) -> str:
+    tenant = await _tenant(ctx, tenant_id)
+    if tenant is None:
+        return "gone"
+    return await run_clip_export(ctx, tenant, clip_id)
+
+
 async def startup(ctx: dict) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_logging(settings.log_json, settings.log_level)
@@ -162,7 +170,7 @@ async def shutdown(ctx: dict) -> None:
 
 def worker_settings(settings: Settings) -> dict:
     return {
-        "functions": [provision_tenant, delete_tenant, camera_offline_check],
+        "functions": [provision_tenant, delete_tenant, camera_offline_check, export_clip],
         "cron_jobs": [cron(finish_unfinished_tenants, second=0, unique=True, timeout=300),
                       cron(reconcile_nodes, second=set(range(0, 60, 10)), unique=True,
                            timeout=60),

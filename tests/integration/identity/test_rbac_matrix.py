@@ -17,7 +17,7 @@ from argus.platform.audit.models import AuditLog
 from argus.platform.cameras.models import Camera
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
 from argus.platform.ingest.models import IngestNode
-from argus.platform.recordings.models import Recording
+from argus.platform.recordings.models import Clip, Recording
 from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
 
 PUBLIC = {
@@ -25,6 +25,7 @@ PUBLIC = {
     "POST /api/v1/auth/password-reset", "POST /api/v1/auth/password-reset/confirm",
     "POST /api/v1/auth/invite/accept",
     "GET /api/v1/recordings/{recording_id:str}/file",  # its signature is the credential
+    "GET /api/v1/clips/{clip_id:str}/file",
 }
 
 
@@ -95,6 +96,23 @@ async def _playback_path(ctx):
     return f"/api/v1/cameras/{camera_id}/playback?at={at}", None
 
 
+async def _clip_request(ctx):
+    camera_id, _ = await _recording(ctx)
+    return f"/api/v1/cameras/{camera_id}/clips", {
+        "from": "2026-11-01T12:00:10Z", "to": "2026-11-01T12:00:20Z"}
+
+
+async def _clip_path(ctx):
+    camera_id, _ = await _recording(ctx)
+    clip = Clip(camera_id=camera_id, starts_at=RECORDED, ends_at=RECORDED +
+                timedelta(seconds=10), state="pending")
+    async with ctx["state"]["dbs"].tenant_sessions(
+            "main", f"argus_t_{ctx['tenant'].slug}")() as session:
+        session.add(clip)
+        await session.commit()
+    return f"/api/v1/clips/{clip.id}", None
+
+
 RECORDED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TIMELINE = "?from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z"
 
@@ -115,6 +133,8 @@ CASES = {
     "GET /api/v1/cameras/{camera_id:str}/timeline": lambda ctx: _camera_path(ctx, TIMELINE),
     "GET /api/v1/cameras/{camera_id:str}/playback": _playback_path,
     "GET /api/v1/recordings": lambda ctx: _plain("/api/v1/recordings"),
+    "POST /api/v1/cameras/{camera_id:str}/clips": _clip_request,
+    "GET /api/v1/clips/{clip_id:str}": _clip_path,
     "GET /api/v1/recordings/{recording_id:str}": _recording_path,
     "DELETE /api/v1/recordings/{recording_id:str}": _recording_path,
     "GET /api/v1/recordings/{recording_id:str}/download": lambda ctx: _recording_path(

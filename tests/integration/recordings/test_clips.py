@@ -1,0 +1,79 @@
+"""Clip export across a chunk boundary, with real ffmpeg: the clip lasts what was asked
+(± one keyframe interval), downloads through its URL, and bad windows are refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+from argus.platform.cameras.models import Camera
+from argus.platform.recordings.finalize import Finalizer
+from argus.platform.workers.general import export_clip
+from tests.integration.conftest import bearer, login
+
+T = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def _chunk(rec, slug, camera_id, index: int, ends: datetime) -> None:
+    path = rec / f"{slug}__{camera_id}-{1795000000 + index}.flv"
+    subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=320x240:rate=25:duration=6", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", "-f", "flv",
+                    str(path)], check=True)
+    os.utime(path, (ends.timestamp(), ends.timestamp()))
+
+
+async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    viewer = (await login(client, tenant_a, "viewer"))["access_token"]
+    tenant = await state["resolver"].by_slug(tenant_a.slug)
+    camera_id = str(uuid.uuid4())
+    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        session.add(Camera(id=camera_id, name="Clip", record=True))
+        await session.commit()
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    _chunk(rec, tenant.slug, camera_id, 0, T + timedelta(seconds=6))
+    _chunk(rec, tenant.slug, camera_id, 1, T + timedelta(seconds=12))
+    finalizer = Finalizer(state, rec)
+    for chunk in finalizer.leftovers():
+        assert await finalizer.finalize(chunk) == "done"
+
+    asked = await client.post(f"/api/v1/cameras/{camera_id}/clips",
+                              headers=bearer(tenant_a, viewer),
+                              json={"from": _iso(T + timedelta(seconds=3)),
+                                    "to": _iso(T + timedelta(seconds=9))})
+    assert asked.status_code == 202, asked.text
+    clip = asked.json()
+    assert clip["state"] == "pending" and clip["from"] == _iso(T + timedelta(seconds=3))
+    assert await export_clip(dict(state), tenant.id, clip["id"]) == "ready"
+    assert await export_clip(dict(state), tenant.id, clip["id"]) == "ready"  # idempotent
+    done = (await client.get(f"/api/v1/clips/{clip['id']}", headers=bearer(tenant_a, viewer))
+            ).json()
+    assert done["state"] == "ready" and done["progress"] == 100
+    assert abs(done["duration_s"] - 6.0) <= 1.0
+    link = urlsplit(done["download_url"])
+    got = await client.get(f"{link.path}?{link.query}", headers={"Host": tenant_a.host})
+    assert got.status_code == 200
+    mp4 = tmp_path / "clip.mp4"
+    mp4.write_bytes(got.content)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration",
+                            "-of", "csv=p=0", str(mp4)], capture_output=True, text=True)
+    assert abs(float(probe.stdout) - 6.0) <= 1.0
+
+    for body, status, field in (
+            ({"from": _iso(T + timedelta(seconds=9)), "to": _iso(T)}, 422, "to"),
+            ({"from": _iso(T), "to": _iso(T + timedelta(hours=2))}, 422, "to"),
+            ({"from": _iso(T - timedelta(days=1)),
+              "to": _iso(T - timedelta(days=1, seconds=-60))}, 409, "from")):
+        refused = await client.post(f"/api/v1/cameras/{camera_id}/clips",
+                                    headers=bearer(tenant_a, admin), json=body)
+        assert refused.status_code == status and refused.json()["field"] == field, body
