@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import signal
 from pathlib import Path
@@ -71,8 +72,31 @@ async def _every(seconds: float, action, what: str) -> None:
         await asyncio.sleep(seconds)
 
 
+async def stop_stale_nginx(work_dir: Path) -> None:
+    """An nginx a killed run left behind (it would hold the ports): stop it gracefully."""
+    pid_file = work_dir / "nginx.pid"
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return
+    if b"nginx" not in cmdline or not any(str(p).encode() in cmdline
+                                           for p in (work_dir, work_dir.resolve())):
+        return  # the pid was reused by something else
+    log.warning("ingest.stale_nginx", pid=pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGQUIT)
+    for _ in range(150):
+        if not Path(f"/proc/{pid}").exists():
+            return
+        await asyncio.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
 async def run_node(state, cfg: NodeConfig) -> int:
     settings = state["settings"]
+    await stop_stale_nginx(cfg.work_dir)
     conf = write(cfg, cfg.work_dir / "nginx.conf")
     nginx = nginx_binary()
     check = await asyncio.create_subprocess_exec(

@@ -73,6 +73,7 @@ class LiveStack:
             ARGUS_INGEST_OFFLINE_GRACE=str(GRACE), ARGUS_INGEST_HEARTBEAT_INTERVAL="1",
             ARGUS_INGEST_THUMBNAIL_INTERVAL="2", ARGUS_INGEST_RELAY_BACKOFF_MAX="2")}
         self.hls_secret = self.env["ARGUS_HLS_SECRET"]
+        self.storage_root = Path(self.env["ARGUS_STORAGE_ROOT"])
         self.procs: dict[str, subprocess.Popen] = {}
         self.publishers: list[subprocess.Popen] = []
         self.logs: dict[str, Path] = {}

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.e2e.stack import LiveStack, next_event, wait_for
+from tests.e2e.stack import LiveStack, next_event, stop, wait_for
 from tests.integration.conftest import bearer, login
 
 
@@ -114,3 +114,46 @@ async def test_chunks_match_the_wall_clock_and_a_reconnect_loses_nothing(
     assert abs(float(probe.stdout) - rows[0]["duration_s"]) < 0.5, probe.stderr
     # Nothing is left on the node's disk.
     assert not list((stack.work / "rec").glob("*.flv"))
+
+
+async def test_a_node_killed_while_finalizing_leaves_one_row_and_one_object(
+        stack, client_for, tenant_a, tmp_path):
+    """SIGKILL the node agent (and so nginx's parent) in the middle of finalizing a chunk;
+    started again, it finalizes what is on its disk: one row, one object."""
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                                   json={"name": "Crashy", "record": True})).json()[
+        "camera"]["id"]
+    # A big chunk, as if nginx had just closed it: 90 s of 720p (remuxing takes a moment).
+    chunk = stack.work / "rec" / f"{tenant_a.slug}__{camera_id}-1795000000.flv"
+    subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=1280x720:rate=25:duration=10", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-b:v", "4M", "-g", "25", "-pix_fmt", "yuv420p",
+                    "-f", "flv", str(tmp_path / "ten.flv")], check=True)
+    subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-stream_loop", "8",
+                    "-i", str(tmp_path / "ten.flv"), "-c", "copy", "-f", "flv", str(chunk)],
+                   check=True)
+    node = stack.procs["node"]
+    stop(node)  # a clean stop first, so that the next start finds the chunk at start-up
+    stack.start_node()
+    part = chunk.with_suffix(".mp4.part")
+    wait_for(lambda: part.exists() or not chunk.exists(), 30, "finalizing to begin", 0.005)
+    stack.procs["node"].send_signal(signal.SIGKILL)  # nginx is left behind, as in a crash
+    assert chunk.exists(), "finalizing was over before the kill: make the chunk bigger"
+    stack.procs["node"].wait()
+    stack.start_node()  # stops the orphaned nginx, then finalizes what is on disk
+
+    def finalized():
+        items = stack.call(tenant_a, admin, "GET", "/api/v1/recordings",
+                           params={"camera_id": camera_id}).json()["items"]
+        return items if items and not chunk.exists() else None
+
+    rows = wait_for(finalized, 60, "the chunk finalized after the restart")
+    time.sleep(2)  # a duplicate would show up now
+    rows = stack.call(tenant_a, admin, "GET", "/api/v1/recordings",
+                      params={"camera_id": camera_id}).json()["items"]
+    assert len(rows) == 1 and rows[0]["state"] == "ready" and rows[0]["duration_s"] > 80
+    bucket = stack.storage_root / f"argus-t-{tenant_a.slug}" / "recordings"
+    assert len(list(bucket.rglob(f"{camera_id}/*.mp4"))) == 1
+    assert not list((stack.work / "rec").glob("*.part"))
