@@ -312,7 +312,7 @@ def main() -> int:
         [str(BIN / "argus"), "ingest", "run", "--node", "bench-node", "--work-dir", str(work),
          "--control-url", f"http://127.0.0.1:{api_port}",
          "--rtmp-listen", f"127.0.0.1:{rtmp_port}", "--http-listen", f"127.0.0.1:{http_port}",
-         "--chunk-minutes", "1"], env=env, stdout=logs["node"], stderr=subprocess.STDOUT)
+         "--piece-minutes", "1"], env=env, stdout=logs["node"], stderr=subprocess.STDOUT)
     wait_http(f"http://127.0.0.1:{http_port}/healthz", 30)
     nginx_pid = int((work / "nginx.pid").read_text())
     pids = {"nginx": nginx_pid, **{k: p.pid for k, p in procs.items()}}

@@ -103,7 +103,7 @@ async def main_async(args) -> None:
         tenant = TenantContext.from_row(row)
         camera_id = str(uuid.uuid4())
         async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
-            s.add(Camera(id=camera_id, name="bench", record=True))
+            s.add(Camera(id=camera_id, name="bench", record=True, chunk_minutes=1))
             await s.commit()
         clip = tmp / "ten.flv"
         subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi",

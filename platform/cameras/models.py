@@ -38,6 +38,8 @@ class Camera(TenantBase):
     renditions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Days its recordings are kept; None: the tenant's retention.
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Minutes per recording; None: the tenant's (recordings/assembly.py).
+    chunk_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="offline", index=True)
     status_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -37,6 +37,7 @@ class CameraIn(msgspec.Struct, forbid_unknown_fields=True):
     record: bool = False
     abr: bool = False
     retention_days: int | None = None
+    chunk_minutes: int | None = None
 
 
 class CameraPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -54,6 +55,7 @@ class CameraPatch(msgspec.Struct, forbid_unknown_fields=True):
     record: bool | msgspec.UnsetType = msgspec.UNSET
     abr: bool | msgspec.UnsetType = msgspec.UNSET
     retention_days: int | None | msgspec.UnsetType = msgspec.UNSET
+    chunk_minutes: int | None | msgspec.UnsetType = msgspec.UNSET
 
     def changes(self) -> dict:
         return {f: getattr(self, f) for f in self.__struct_fields__
@@ -85,6 +87,7 @@ class CameraOut(msgspec.Struct):
     record: bool
     abr: bool
     retention_days: int | None
+    chunk_minutes: int | None
     status: str
     status_reason: str | None
     last_seen_at: datetime | None
@@ -97,7 +100,8 @@ class CameraOut(msgspec.Struct):
     def of(cls, c: Camera) -> CameraOut:
         return cls(c.id, c.name, c.vendor, c.model, c.serial_number, c.location, c.tags or [],
                    c.ingest_mode, mask_rtsp_url(c.rtsp_url), c.stream_key_hint, c.enabled,
-                   c.record, c.abr, c.retention_days, c.status, c.status_reason, c.last_seen_at,
+                   c.record, c.abr, c.retention_days, c.chunk_minutes, c.status,
+                   c.status_reason, c.last_seen_at,
                    c.ingest_node_id, LiveFacts(c.video_codec, c.width, c.height, c.fps,
                                                c.bitrate_kbps, c.renditions),
                    c.created_at, c.updated_at)

@@ -110,11 +110,11 @@ def clean_fields(fields: dict) -> dict:
                 raise Invalid(f"ingest_mode must be one of {', '.join(INGEST_MODES)}",
                               field="ingest_mode")
             out[key] = value
-        elif key == "retention_days":
+        elif key in ("retention_days", "chunk_minutes"):
+            top = 3650 if key == "retention_days" else 1440
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                      or not 1 <= value <= 3650):
-                raise Invalid("retention_days must be 1-3650 (or null: the tenant's)",
-                              field="retention_days")
+                                      or not 1 <= value <= top):
+                raise Invalid(f"{key} must be 1-{top} (or null: the tenant's)", field=key)
             out[key] = value
         elif key in ("enabled", "record", "abr"):
             if not isinstance(value, bool):
@@ -259,7 +259,7 @@ class CameraService:
             defaults = {"vendor": "other", "model": None, "serial_number": None,
                         "location": None, "tags": [], "ingest_mode": "rtmp_push",
                         "rtsp_url": None, "enabled": True, "record": False, "abr": False,
-                        "retention_days": None}
+                        "retention_days": None, "chunk_minutes": None}
             fields = {**defaults, **fields}
         values = clean_fields(fields)
         changed = {k: v for k, v in values.items() if getattr(camera, k) != v}

@@ -278,7 +278,7 @@ def _node_config(args: argparse.Namespace, node_secret: str, hls_secret: str):
     return NodeConfig(node_id=args.node, node_secret=node_secret, hls_secret=hls_secret,
                       control_url=args.control_url, work_dir=work_dir,
                       rtmp_listen=args.rtmp_listen, http_listen=args.http_listen,
-                      chunk_minutes=args.chunk_minutes, hls_fragment=args.hls_fragment)
+                      piece_minutes=args.piece_minutes, hls_fragment=args.hls_fragment)
 
 
 async def _check_node(state: dict, node_id: str, node_secret: str, register: dict | None = None):

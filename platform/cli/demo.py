@@ -61,10 +61,12 @@ async def demo_camera(state: dict, rtmp_port: int, http_port: int, node_secret: 
         audit = Audit(session, None, RequestMeta(user_agent="argus-demo"))
         service = CameraService(session, tenant, audit, state["dbs"], settings.ingest.rtmp_url)
         camera = await session.scalar(select(Camera).where(Camera.name == DEMO_CAMERA))
+        if camera is not None and camera.chunk_minutes != 2:  # demos made before chunk lengths
+            await service.update(camera.id, {"record": True, "chunk_minutes": 2})
         if camera is None:
             created = await service.create({"name": DEMO_CAMERA, "vendor": "other",
                                             "location": "Front desk", "tags": ["demo"],
-                                            "record": True})
+                                            "record": True, "chunk_minutes": 2})
             return created.ingest.stream_key
         return (await service.rotate_key(camera.id)).stream_key
 
@@ -137,7 +139,7 @@ def run(args: argparse.Namespace, settings: Settings, key: str, node_secret: str
         node = sup.start("node", [
             argus, "ingest", "run", "--node", DEMO_NODE, "--work-dir", str(work_dir),
             "--control-url", control, "--rtmp-listen", f"127.0.0.1:{rtmp_port}",
-            "--http-listen", f"127.0.0.1:{http_port}", "--chunk-minutes", "2"], env=env)
+            "--http-listen", f"127.0.0.1:{http_port}"], env=env)
         if not _wait_http(f"http://127.0.0.1:{http_port}/healthz", node, 30):
             print(f"argus demo: the ingest node did not start (ports {rtmp_port}/{http_port} "
                   "taken? set ARGUS_DEMO_RTMP_PORT / ARGUS_DEMO_HLS_PORT)", file=sys.stderr)

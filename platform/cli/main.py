@@ -86,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where nginx sends its callbacks")
         p.add_argument("--rtmp-listen", default="1935")
         p.add_argument("--http-listen", default="8080")
-        p.add_argument("--chunk-minutes", type=int, default=60)
+        p.add_argument("--piece-minutes", type=int, default=1,
+                       help="nginx records in pieces of this length; recordings are joined "
+                            "from them to each camera's chunk length")
         p.add_argument("--hls-fragment", type=int, default=1,
                        help="seconds; fragments end on the first keyframe after it")
         if action == "run":

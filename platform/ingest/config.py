@@ -31,7 +31,9 @@ class NodeConfig:
     work_dir: Path  # hls/, rec/, log/, tmp/ live under it
     rtmp_listen: str = "1935"
     http_listen: str = "8080"
-    chunk_minutes: int = 60
+    # nginx records in pieces of this length; recordings are assembled from them to each
+    # camera's chunk length (recordings/assembly.py)
+    piece_minutes: int = 1
     # nginx cuts a fragment at the first keyframe after this many seconds, so fragments are
     # as short as the camera's keyframe interval allows: 1 s cameras start faster and play
     # closer to live; 2 s cameras get 2 s fragments either way.
@@ -70,8 +72,8 @@ def render(cfg: NodeConfig) -> str:
     for name in ("node_secret", "hls_secret"):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", getattr(cfg, name)):
             raise ValueError(f"{name} must be 16-128 characters of A-Z a-z 0-9 _ -")
-    if not 1 <= cfg.chunk_minutes <= 24 * 60:
-        raise ValueError("chunk_minutes must be between 1 and 1440")
+    if not 1 <= cfg.piece_minutes <= 60:
+        raise ValueError("piece_minutes must be between 1 and 60")
     if not 1 <= cfg.hls_fragment <= 10:
         raise ValueError("hls_fragment must be between 1 and 10 seconds")
     work_dir = cfg.work_dir.resolve()
@@ -92,7 +94,7 @@ def render(cfg: NodeConfig) -> str:
         hls_secret=cfg.hls_secret,
         hls_fragment=cfg.hls_fragment,
         hls_playlist_length=cfg.hls_playlist_length,
-        chunk_minutes=cfg.chunk_minutes,
+        piece_minutes=cfg.piece_minutes,
     )
 
 

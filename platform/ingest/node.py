@@ -31,6 +31,7 @@ log = structlog.get_logger("argus.ingest.node")
 RELAY_RECONCILE_SECONDS = 5.0
 FINALIZE_TIMEOUT = 900  # a 60-minute chunk: remux and upload of ~1 GB
 FINALIZE_CONCURRENCY = 4
+SWEEP_SECONDS = 30.0  # recordings whose stream ended without a short last piece
 
 
 class NodeError(Exception):
@@ -45,14 +46,14 @@ async def finalize_recording(ctx: dict, path: str) -> str:
     return await ctx["finalizer"].finalize(path)
 
 
-async def _recover(finalizer: Finalizer, chunks: list[Path]) -> None:
-    """Chunks an earlier run left on disk (a crash, or nobody to call record_done)."""
-    for chunk in chunks:
-        try:
-            outcome = await finalizer.finalize(chunk)
-            log.info("recording.recovered", file=chunk.name, outcome=outcome)
-        except Exception as exc:  # the arq job for it, if any, retries later
-            log.warning("recording.recovery_failed", file=chunk.name, error=str(exc))
+async def _recover(finalizer: Finalizer) -> None:
+    """Pieces an earlier run left on disk (a crash, or nobody to call record_done): nginx has
+    not started yet, so every one is closed and every recording they make is finished."""
+    try:
+        for name, outcome in (await finalizer.sweep(flush=True)).items():
+            log.info("recording.recovered", file=name, outcome=outcome)
+    except Exception as exc:  # the sweep loop tries again
+        log.warning("recording.recovery_failed", error=str(exc))
 
 
 def nginx_binary() -> str:
@@ -108,9 +109,9 @@ async def run_node(state, cfg: NodeConfig) -> int:
     agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
                       local_address(cfg.http_listen), nginx_user(cfg.work_dir))
     agent.abr = AbrSupervisor(agent, local_address(cfg.rtmp_listen))
-    finalizer = Finalizer(state, cfg.work_dir / "rec")
-    leftovers = finalizer.leftovers()  # before nginx starts: every one of them is closed
+    finalizer = Finalizer(state, cfg.work_dir / "rec", cfg.piece_minutes)
     await agent.forget_previous_run()
+    await _recover(finalizer)  # before nginx starts writing again
     proc = await asyncio.create_subprocess_exec(
         nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
         stdin=asyncio.subprocess.DEVNULL)
@@ -135,7 +136,7 @@ async def run_node(state, cfg: NodeConfig) -> int:
         asyncio.create_task(_every(ingest.thumbnail_interval, agent.thumbnails, "thumbnails")),
         asyncio.create_task(_every(RELAY_RECONCILE_SECONDS, relays.reconcile, "relays")),
     ]
-    recovery = asyncio.create_task(_recover(finalizer, leftovers), name="recovery")
+    tasks.append(asyncio.create_task(_every(SWEEP_SECONDS, finalizer.sweep, "recordings")))
     nginx_exit = asyncio.create_task(proc.wait(), name="nginx")
     stopping = asyncio.create_task(stop.wait())
     log.info("ingest.node_started", node=cfg.node_id, rtmp=cfg.rtmp_listen,
@@ -154,9 +155,9 @@ async def run_node(state, cfg: NodeConfig) -> int:
             code = 1
     await relays.stop_all()
     await agent.abr.stop_all()
-    for task in [*tasks, recovery]:
+    for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, recovery, return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
     with contextlib.suppress(Exception):
         await worker.close()
     if proc.returncode is None:

@@ -1,17 +1,19 @@
-"""Finalizing a recorded chunk: what the node agent does with each file nginx closes.
+"""Finalizing recordings: what the node agent does with the pieces nginx records.
 
-nginx writes ``rec/<tenant>__<camera>-<unix time>.flv`` and calls ``record_done`` at every
-chunk boundary and at the end of a stream. For each file: probe it (ffprobe through
-ffmpeg-python), remux it to MP4 without re-encoding (``-c copy``, faststart), take a thumbnail,
-upload both to the tenant's bucket under ``recordings/YYYY/MM/DD/<camera>/<start>.mp4``, insert
-the recording row, meter usage, announce ``recording-completed`` and only then delete the local
-file. A file ffprobe cannot read goes to ``quarantine/<camera>/<file>`` in the bucket with a
-``failed`` row: never deleted silently.
+nginx writes ``rec/<tenant>__<camera>-<unix time>.flv`` and calls ``record_done`` each time it
+closes a piece (every ``--piece-minutes`` and when a stream ends). A closed piece is probed
+once (ffprobe through ffmpeg-python); unreadable, it goes to ``quarantine/<camera>/<file>`` in
+the bucket with a ``failed`` row — never deleted silently. Readable, it waits on disk
+(``assembly.py``) until it and the pieces before it make a recording of the camera's chunk
+length; then they are joined and remuxed to one MP4 without re-encoding (``-c copy``,
+faststart), a thumbnail is taken, both go to the tenant's bucket under
+``recordings/YYYY/MM/DD/<camera>/<start>.mp4``, the recording row is inserted, usage metered,
+``recording-completed`` announced, and only then are the pieces deleted.
 
-Idempotent at every step: the object key comes from the file (its start = modification time
-minus duration), uploads overwrite, the row is unique on its source file name and usage is
-metered only by the insert that created the row. A rerun after a crash anywhere leaves one row
-and one object; a rerun after success only removes what is left on disk.
+Idempotent at every step: a recording is named by its first piece (its ``source``, unique), the
+object key comes from its start (first piece's end on disk minus its duration), uploads
+overwrite, and usage is metered only by the insert that created the row. A rerun after a crash
+anywhere leaves one row and one object; a rerun after success only removes what is left.
 """
 
 from __future__ import annotations
@@ -34,11 +36,14 @@ from sqlalchemy.dialects.mysql import insert
 from argus.billing.usage import meter_recording
 from argus.platform.cameras.models import Camera
 from argus.platform.core.events import events_channel
+from argus.platform.recordings.assembly import Piece, ready_groups
 from argus.platform.recordings.models import Recording
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.recordings")
-CHUNK_RE = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]*)__(?P<camera>[0-9a-f-]{36})-\d+\.flv$")
+CHUNK_RE = re.compile(
+    r"^(?P<slug>[a-z0-9][a-z0-9-]*)__(?P<camera>[0-9a-f-]{36})-\d+\.flv(?P<closed>\.closed)?$")
+DEFAULT_CHUNK_MINUTES = 60
 _locks: dict[str, asyncio.Lock] = {}
 
 
@@ -56,7 +61,8 @@ def probe(path: Path) -> Probe:
         info = ffmpeg.probe(str(path))
     except ffmpeg.Error as exc:
         lines = exc.stderr.decode(errors="replace").strip().splitlines() if exc.stderr else []
-        raise ValueError(f"ffprobe cannot read it: {lines[-1] if lines else 'no output'}") from None
+        raise ValueError(f"ffprobe cannot read it: {lines[-1] if lines else 'no output'}"
+                         ) from None
     video = next((s for s in info.get("streams", []) if s.get("codec_type") == "video"), None)
     duration = float(info.get("format", {}).get("duration") or 0)
     if video is None or duration <= 0:
@@ -64,9 +70,15 @@ def probe(path: Path) -> Probe:
     return Probe(duration, video.get("codec_name"), video.get("width"), video.get("height"))
 
 
-def remux(source: Path, mp4: Path, jpeg: Path, duration: float) -> None:
-    (ffmpeg.input(str(source))
-     .output(str(mp4), c="copy", movflags="+faststart", f="mp4")
+def remux(sources: list[Path], mp4: Path, jpeg: Path, duration: float) -> None:
+    """Join the pieces (concat demuxer) into one faststart MP4, copying the streams."""
+    if len(sources) == 1:
+        stream = ffmpeg.input(str(sources[0]), f="flv")
+    else:
+        listing = mp4.with_suffix(".txt")
+        listing.write_text("".join(f"file '{p}'\n" for p in sources))
+        stream = ffmpeg.input(str(listing), f="concat", safe=0)
+    (stream.output(str(mp4), c="copy", movflags="+faststart", f="mp4")
      .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
      .run(overwrite_output=True, capture_stdout=True, capture_stderr=True))
     (ffmpeg.input(str(mp4), ss=min(1.0, duration / 2))
@@ -90,56 +102,130 @@ def object_key(camera_id: str, started: datetime) -> str:
 
 
 class Finalizer:
-    def __init__(self, state, rec_dir: Path) -> None:
+    def __init__(self, state, rec_dir: Path, piece_minutes: float = 1) -> None:
         self.state = state
         self.rec_dir = rec_dir.resolve()
+        self.piece = timedelta(minutes=piece_minutes)
         self.schema = state["settings"].database.control_schema
 
-    async def finalize(self, path: str | Path) -> str:
-        """One chunk; the outcome: done, already, discarded, quarantined, missing, ignored."""
+    # --- entry points ------------------------------------------------------------------------
+
+    async def finalize(self, path: str | Path, flush: bool = False) -> str:
+        """A piece nginx closed (``record_done``): probe it, then finalize whatever recordings
+        of its camera are ready. The outcome for the piece's own recording: done, waiting,
+        already, discarded, quarantined, missing or ignored."""
         path = Path(path).resolve()
-        if path.parent != self.rec_dir or not CHUNK_RE.match(path.name):
+        match = CHUNK_RE.match(path.name)
+        if path.parent != self.rec_dir or match is None:
             log.warning("recording.ignored", file=path.name)  # never a file outside rec/
             return "ignored"
-        lock = _locks.setdefault(path.name, asyncio.Lock())
-        async with lock:
-            try:
-                return await self._finalize(path)
-            finally:
-                _locks.pop(path.name, None)
+        camera_key = f"{match['slug']}__{match['camera']}"
+        async with _locks.setdefault(camera_key, asyncio.Lock()):
+            outcome = await self._close(path, match["slug"], match["camera"])
+            if outcome not in ("closed", "missing"):
+                return outcome
+            results = await self._assemble(match["slug"], match["camera"], flush)
+            name = path.name.removesuffix(".closed")
+            return results.get(name, "waiting" if outcome == "closed" else "missing")
 
-    async def _finalize(self, path: Path) -> str:
-        match = CHUNK_RE.match(path.name)
-        slug, camera_id = match["slug"], match["camera"]
-        tenant = await self.state["resolver"].by_slug(slug)
-        if tenant is None:
-            return self._discard(path, "tenant gone")
-        maker = self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
-        async with maker() as session:
-            done = await session.scalar(select(Recording.id).where(
-                Recording.source == path.name))
-            camera = await session.get(Camera, camera_id)
-        if done is not None:
-            self._cleanup(path)
-            return "already"
+    async def sweep(self, flush: bool = False) -> dict[str, str]:
+        """Finalize every camera's ready recordings (a loop; at start-up with ``flush``)."""
+        cameras = {(m["slug"], m["camera"]) for p in self.rec_dir.iterdir()
+                   if (m := CHUNK_RE.match(p.name))}
+        results: dict[str, str] = {}
+        for slug, camera_id in sorted(cameras):
+            async with _locks.setdefault(f"{slug}__{camera_id}", asyncio.Lock()):
+                if flush:  # start-up: nothing is being written, every .flv is closed
+                    for path in self.rec_dir.glob(f"{slug}__{camera_id}-*.flv"):
+                        results[path.name] = await self._close(path, slug, camera_id)
+                results.update(await self._assemble(slug, camera_id, flush))
+        return results
+
+    def leftovers(self) -> list[Path]:
+        return sorted(p for p in self.rec_dir.iterdir() if CHUNK_RE.match(p.name))
+
+    # --- steps ------------------------------------------------------------------------------
+
+    async def _tenant(self, slug: str) -> TenantContext | None:
+        return await self.state["resolver"].by_slug(slug)
+
+    async def _close(self, path: Path, slug: str, camera_id: str) -> str:
+        """Probe a piece nginx closed and keep it as ``.closed`` with its facts beside it."""
+        if path.name.endswith(".closed"):
+            return "closed" if path.exists() else "missing"
+        closed = path.with_name(path.name + ".closed")
         if not path.exists():
-            return "missing"
-        if camera is None or not camera.record:
-            return self._discard(path, "recording is off for the camera")
+            return "closed" if closed.exists() else "missing"
+        tenant = await self._tenant(slug)
+        if tenant is None:
+            return self._discard([path], "tenant gone")
         ended = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         try:
             facts = await anyio.to_thread.run_sync(probe, path)
         except ValueError as exc:
             return await self._quarantine(tenant, camera_id, path, ended, str(exc))
-        started = ended - timedelta(seconds=facts.duration)
-        mp4, jpeg = path.with_suffix(".mp4.part"), path.with_suffix(".jpg.part")
+        piece = Piece(closed, ended - timedelta(seconds=facts.duration), ended, facts.duration,
+                      facts.codec, facts.width, facts.height)
+        piece.save()
+        path.replace(closed)
+        return "closed"
+
+    async def _assemble(self, slug: str, camera_id: str, flush: bool) -> dict[str, str]:
+        tenant = await self._tenant(slug)
+        pieces = [p for p in (Piece.load(path) for path in
+                              self.rec_dir.glob(f"{slug}__{camera_id}-*.flv.closed")) if p]
+        if not pieces:
+            return {}
+        if tenant is None:
+            return {p.name: self._discard([p.path, p.sidecar()], "tenant gone") for p in pieces}
+        async with self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+            camera = await s.get(Camera, camera_id)
+            chunk_minutes = await self._chunk_minutes(s, camera)
+        live = any(self.rec_dir.glob(f"{slug}__{camera_id}-*.flv"))
+        groups = ready_groups(pieces, timedelta(minutes=chunk_minutes), self.piece,
+                              datetime.now(UTC), live, flush)
+        results = {}
+        for group in groups:
+            outcome = await self._finalize_group(tenant, camera, camera_id, group)
+            results.update(dict.fromkeys((p.name for p in group), outcome))
+        return results
+
+    @staticmethod
+    async def _chunk_minutes(session, camera: Camera | None) -> int:
+        from argus.platform.recordings.lifecycle import load_policy
+
+        if camera is not None and camera.chunk_minutes:
+            return camera.chunk_minutes
+        return (await load_policy(session)).chunk_minutes
+
+    async def _finalize_group(self, tenant: TenantContext, camera: Camera | None,
+                              camera_id: str, group: list[Piece]) -> str:
+        source = group[0].name
+        work = group[0].path.with_name(source.removesuffix(".flv"))
+        mp4, jpeg = work.with_suffix(".mp4.part"), work.with_suffix(".jpg.part")
+        # the pieces, their facts, and what a crashed run may have left half-made
+        files = [f for p in group for f in (p.path, p.sidecar())] + [
+            mp4, jpeg, mp4.with_suffix(".txt")]
+        maker = self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+        async with maker() as session:
+            done = await session.scalar(select(Recording.id).where(Recording.source == source))
+        if done is not None:
+            self._remove(files)
+            return "already"
+        if camera is None or not camera.record:
+            return self._discard(files, "recording is off for the camera")
+        started, ended = group[0].started, group[-1].ended
+        duration = sum(p.duration for p in group)
         try:
-            await anyio.to_thread.run_sync(remux, path, mp4, jpeg, facts.duration)
+            await anyio.to_thread.run_sync(remux, [p.path for p in group], mp4, jpeg, duration)
         except ffmpeg.Error as exc:
-            self._cleanup_parts(path)
+            self._remove([mp4, jpeg, mp4.with_suffix(".txt")])
             reason = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-            return await self._quarantine(tenant, camera_id, path, ended,
-                                          f"remux failed: {reason[-1] if reason else exc}")
+            for piece in group:
+                await self._quarantine(tenant, camera_id, piece.path, piece.ended,
+                                       f"remux failed: {reason[-1] if reason else exc}")
+                piece.sidecar().unlink(missing_ok=True)
+            return "quarantined"
         key = object_key(camera_id, started)
         thumb_key = key.removesuffix(".mp4") + ".jpg"
         storage = self.state["storage"]
@@ -147,14 +233,14 @@ class Finalizer:
         await storage.put_file(tenant.bucket, thumb_key, jpeg, "image/jpeg")
         size = mp4.stat().st_size
         row = dict(camera_id=camera_id, started_at=started, ended_at=ended,
-                   duration_s=facts.duration, size_bytes=size, video_codec=facts.codec,
-                   width=facts.width, height=facts.height, object_key=key,
+                   duration_s=duration, size_bytes=size, video_codec=group[0].codec,
+                   width=group[0].width, height=group[0].height, object_key=key,
                    thumbnail_key=thumb_key, checksum=await anyio.to_thread.run_sync(sha256, mp4),
                    state="ready")
-        recording_id = await self._insert(tenant, path.name, row)
-        self._cleanup(path)
+        recording_id = await self._insert(tenant, source, row)
+        self._remove(files)
         log.info("recording.finalized", tenant=tenant.slug, camera_id=camera_id,
-                 seconds=round(facts.duration, 2), bytes=size)
+                 pieces=len(group), seconds=round(duration, 2), bytes=size)
         return "done" if recording_id else "already"
 
     async def _insert(self, tenant: TenantContext, source: str, row: dict) -> str | None:
@@ -183,32 +269,25 @@ class Finalizer:
 
     async def _quarantine(self, tenant: TenantContext, camera_id: str, path: Path,
                           ended: datetime, reason: str) -> str:
-        key = f"quarantine/{camera_id}/{path.name}"
+        name = path.name.removesuffix(".closed")
+        key = f"quarantine/{camera_id}/{name}"
         await self.state["storage"].put_file(tenant.bucket, key, path, "video/x-flv")
-        await self._insert(tenant, path.name, dict(
+        await self._insert(tenant, name, dict(
             camera_id=camera_id, started_at=ended, ended_at=ended, duration_s=0.0,
             size_bytes=path.stat().st_size, video_codec=None, width=None, height=None,
             object_key=key, thumbnail_key=None, checksum=None, state="failed",
             failure_reason=reason[:300]))
-        self._cleanup(path)
+        path.unlink(missing_ok=True)
         log.error("recording.quarantined", tenant=tenant.slug, camera_id=camera_id,
                   reason=reason)
         return "quarantined"
 
-    def _discard(self, path: Path, why: str) -> str:
-        self._cleanup(path)
-        log.info("recording.discarded", file=path.name, reason=why)
+    def _discard(self, files: list[Path], why: str) -> str:
+        self._remove(files)
+        log.info("recording.discarded", file=files[0].name, reason=why)
         return "discarded"
 
     @staticmethod
-    def _cleanup_parts(path: Path) -> None:
-        for part in (path.with_suffix(".mp4.part"), path.with_suffix(".jpg.part")):
-            part.unlink(missing_ok=True)
-
-    def _cleanup(self, path: Path) -> None:
-        self._cleanup_parts(path)
-        path.unlink(missing_ok=True)
-
-    def leftovers(self) -> list[Path]:
-        """Chunks on disk (at start-up, before nginx runs, every one of them is closed)."""
-        return sorted(p for p in self.rec_dir.glob("*.flv") if CHUNK_RE.match(p.name))
+    def _remove(files: list[Path]) -> None:
+        for path in files:
+            path.unlink(missing_ok=True)

@@ -36,12 +36,14 @@ class RecordingPolicy:
     retention_days: int | None = None  # None: keep until deleted
     warm_after_days: int = 7
     cold_after_days: int = 30
+    chunk_minutes: int = 60  # minutes per recording (cameras may override)
 
     @classmethod
     def parse(cls, value: dict | None) -> RecordingPolicy:
         value = value or {}
         policy = cls(**{k: value[k] for k in ("retention_days", "warm_after_days",
-                                              "cold_after_days") if k in value})
+                                              "cold_after_days", "chunk_minutes")
+                        if k in value})
         policy.check()
         return policy
 
@@ -51,6 +53,8 @@ class RecordingPolicy:
                           field="retention_days")
         if not 1 <= self.warm_after_days <= 3650:
             raise Invalid("warm_after_days must be 1-3650", field="warm_after_days")
+        if not isinstance(self.chunk_minutes, int) or not 1 <= self.chunk_minutes <= 1440:
+            raise Invalid("chunk_minutes must be 1-1440", field="chunk_minutes")
         if not self.warm_after_days < self.cold_after_days <= 3650:
             raise Invalid("cold_after_days must be after warm_after_days (and ≤ 3650)",
                           field="cold_after_days")

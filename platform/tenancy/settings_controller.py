@@ -31,6 +31,7 @@ class RecordingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
     retention_days: int | None = None
     warm_after_days: int = 7
     cold_after_days: int = 30
+    chunk_minutes: int = 60
 
 
 class TenantSettingsController(Controller):

@@ -99,7 +99,7 @@ class LiveStack:
         self._spawn("node", "ingest", "run", "--node", self.node_id, "--work-dir",
                     str(self.work), "--control-url", self.api,
                     "--rtmp-listen", f"127.0.0.1:{self.rtmp_port}",
-                    "--http-listen", f"127.0.0.1:{self.http_port}", "--chunk-minutes", "1")
+                    "--http-listen", f"127.0.0.1:{self.http_port}", "--piece-minutes", "1")
         wait_for(lambda: answers(f"http://127.0.0.1:{self.http_port}/healthz"), 30, "nginx")
 
     async def start(self, state) -> LiveStack:

@@ -40,7 +40,7 @@ def _config(tmp_path: Path, **extra) -> NodeConfig:
 
 def test_rendered_config_passes_nginx_t(tmp_path):
     cfg = _config(tmp_path, rtmp_listen=f"127.0.0.1:{_port()}",
-                  http_listen=f"127.0.0.1:{_port()}", chunk_minutes=2)
+                  http_listen=f"127.0.0.1:{_port()}", piece_minutes=2)
     path = write(cfg, tmp_path / "nginx.conf")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     text = path.read_text()
@@ -54,7 +54,7 @@ def test_rendered_config_passes_nginx_t(tmp_path):
 
 
 @pytest.mark.parametrize("bad", [{"node_id": "node 1; evil"}, {"hls_secret": "short"},
-                                 {"control_url": "http://x/$(reboot)"}, {"chunk_minutes": 0}])
+                                 {"control_url": "http://x/$(reboot)"}, {"piece_minutes": 0}])
 def test_values_that_would_break_the_config_are_refused(tmp_path, bad):
     cfg = _config(tmp_path)
     with pytest.raises(ValueError):

@@ -131,7 +131,8 @@ async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     assert (await client.get("/api/v1/settings/recording", headers=bearer(tenant_a, admin))
-            ).json() == {"retention_days": None, "warm_after_days": 7, "cold_after_days": 30}
+            ).json() == {"retention_days": None, "warm_after_days": 7, "cold_after_days": 30,
+                         "chunk_minutes": 60}
     for body, field in (({"warm_after_days": 30, "cold_after_days": 30}, "cold_after_days"),
                         ({"retention_days": 0}, "retention_days"),
                         ({"retention_days": "ten"}, "retention_days")):
@@ -140,7 +141,8 @@ async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
         assert response.status_code in (400, 422) and field in response.text, body
     saved = await client.put("/api/v1/settings/recording", headers=bearer(tenant_a, admin),
                              json={"retention_days": 14, "warm_after_days": 3})
-    assert saved.json() == {"retention_days": 14, "warm_after_days": 3, "cold_after_days": 30}
+    assert saved.json() == {"retention_days": 14, "warm_after_days": 3, "cold_after_days": 30,
+                            "chunk_minutes": 60}
     assert (await client.get("/api/v1/settings/recording", headers=bearer(tenant_a, admin))
             ).json() == saved.json()
     camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
