@@ -95,12 +95,14 @@ class LiveStack:
     def start_worker(self) -> None:
         self._spawn("worker", "worker")
 
-    def start_node(self) -> None:
+    def start_node(self, wait: bool = True) -> None:
         self._spawn("node", "ingest", "run", "--node", self.node_id, "--work-dir",
                     str(self.work), "--control-url", self.api,
                     "--rtmp-listen", f"127.0.0.1:{self.rtmp_port}",
                     "--http-listen", f"127.0.0.1:{self.http_port}", "--piece-minutes", "1")
-        wait_for(lambda: answers(f"http://127.0.0.1:{self.http_port}/healthz"), 30, "nginx")
+        if wait:
+            wait_for(lambda: answers(f"http://127.0.0.1:{self.http_port}/healthz"), 60,
+                     "nginx")
 
     async def start(self, state) -> LiveStack:
         # Nodes of earlier tests must not be chosen for this test's cameras.

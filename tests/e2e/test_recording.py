@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -137,12 +138,12 @@ async def test_a_node_killed_while_finalizing_leaves_one_row_and_one_object(
                    check=True)
     node = stack.procs["node"]
     stop(node)  # a clean stop first, so that the next start finds the chunk at start-up
-    stack.start_node()
+    stack.start_node(wait=False)  # it finalizes leftovers before nginx starts
     part = chunk.with_suffix(".mp4.part")
     closed = chunk.with_name(chunk.name + ".closed")
     wait_for(lambda: part.exists() or not (chunk.exists() or closed.exists()), 30,
              "finalizing to begin", 0.005)
-    stack.procs["node"].send_signal(signal.SIGKILL)  # nginx is left behind, as in a crash
+    stack.procs["node"].send_signal(signal.SIGKILL)  # in the middle of start-up recovery
     assert chunk.exists() or closed.exists(), "finalizing was over before the kill"
     stack.procs["node"].wait()
     stack.start_node()  # stops the orphaned nginx, then finalizes what is on disk
@@ -160,3 +161,14 @@ async def test_a_node_killed_while_finalizing_leaves_one_row_and_one_object(
     bucket = stack.storage_root / f"argus-t-{tenant_a.slug}" / "recordings"
     assert len(list(bucket.rglob(f"{camera_id}/*.mp4"))) == 1
     assert not list((stack.work / "rec").glob("*.part"))
+
+    # Killed again while nginx runs: nginx is orphaned and holds the ports; the next start
+    # stops it and runs its own.
+    orphan = int((stack.work / "nginx.pid").read_text())
+    stack.procs["node"].send_signal(signal.SIGKILL)
+    stack.procs["node"].wait()
+    assert Path(f"/proc/{orphan}").exists()
+    stack.start_node()
+    wait_for(lambda: not Path(f"/proc/{orphan}").exists(), 20, "the orphaned nginx to go")
+    wait_for(lambda: (stack.work / "nginx.pid").exists()
+             and int((stack.work / "nginx.pid").read_text()) != orphan, 20, "a new nginx")
