@@ -19,6 +19,7 @@ under the internal name of an ``rtsp_pull`` camera and are answered 200. Anythin
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -40,6 +41,8 @@ from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.ingest")
 UNKNOWN_KEY_BUDGET = (30, 60)  # refused keys per source address per minute
+INTERNAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*__[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                           r"[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def parse_callback(body: bytes) -> dict[str, str]:
@@ -96,7 +99,9 @@ class Callbacks:
         if fields.get("app") != "live":
             raise Forbidden("publish only to the live application", code="bad_app")
         key, addr = fields.get("name", ""), fields.get("addr", "unknown")
-        if addr == "127.0.0.1" and "__" in key:
+        # This node's RTSP relays publish under an internal name; a stream key (32 characters
+        # of base64url, which may hold "__") can never look like one.
+        if addr == "127.0.0.1" and INTERNAL_NAME.match(key):
             return await self._relay(key)
         async with self.dbs.control_session() as session:
             row = await session.get(StreamKey, digest(key)) if key else None

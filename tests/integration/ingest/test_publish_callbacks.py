@@ -193,3 +193,24 @@ async def test_rotating_the_key_drops_the_live_publisher(client_for, tenant_a, n
     # Nothing more to drop after that, and cameras that never published queue nothing.
     await client.post(f"/api/v1/cameras/{camera_id}/stream-key", headers=bearer(tenant_a, admin))
     assert await jobs.zcard(queue) == 1
+
+
+async def test_a_key_with_double_underscores_from_this_host_is_still_a_key(
+        client_for, tenant_a, node, state):
+    """Keys are base64url and may hold "__": from 127.0.0.1 (a camera on the node's own host)
+    such a key must not be mistaken for an RTSP relay's internal name."""
+    from sqlalchemy import update
+
+    from argus.platform.cameras.models import StreamKey
+
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, _ = await _camera(client, tenant_a, admin)
+    key = f"ab__{secrets.token_hex(11)}__z0"  # 32 characters, like a real key
+    async with state["dbs"].control_session() as session:  # as if the key came out so
+        await session.execute(update(StreamKey).where(StreamKey.camera_id == camera_id)
+                              .values(key_hash=digest(key)))
+        await session.commit()
+    response = await _call(client, node, "publish", _publish_body(key, addr="127.0.0.1"))
+    assert response.status_code == 302
+    assert response.headers["location"] == f"{tenant_a.slug}__{camera_id}"
