@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
 from argus.platform.audit.controller import AuditLogController
+from argus.platform.branding.controller import BrandController
 from argus.platform.cameras.controller import CameraController
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
@@ -116,7 +117,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
                         ApiTokensController, AuditLogController, TenantSettingsController,
                         CameraController, StreamingController, RecordingController,
-                        CameraRecordingController, ClipController, events,
+                        CameraRecordingController, ClipController, BrandController, events,
                         *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],

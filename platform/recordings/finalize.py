@@ -159,6 +159,10 @@ class Finalizer:
         tenant = await self._tenant(slug)
         if tenant is None:
             return self._discard([path], "tenant gone")
+        async with self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+            recording = await s.scalar(select(Camera.record).where(Camera.id == camera_id))
+        if not recording:  # nginx records every stream; this one is not wanted (no probe)
+            return self._discard([path], "recording is off for the camera")
         ended = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         try:
             facts = await anyio.to_thread.run_sync(probe, path)

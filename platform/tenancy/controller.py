@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 
-from argus.branding.defaults import DEFAULT_BRAND
+from argus.branding.brands import BrandStore
 from argus.tenants.context import TenantContext
 
 
@@ -23,6 +23,8 @@ class TenantProfileController(Controller):
 
     @get("/", opt={"public": True},
          summary="The public profile of the tenant this host belongs to")
-    async def profile(self, tenant: NamedDependency[TenantContext]) -> TenantProfile:
+    async def profile(self, request: Request,
+                      tenant: NamedDependency[TenantContext]) -> TenantProfile:
+        brand, _ = await BrandStore(request.app.state.dbs).get(tenant.id)
         return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
-                             product_name=DEFAULT_BRAND.product_name)
+                             product_name=brand.product_name)

@@ -162,6 +162,10 @@ CASES = {
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
                                                             {"ip_allowlist": []}),
     "GET /api/v1/settings/recording": lambda ctx: _plain("/api/v1/settings/recording"),
+    "GET /api/v1/branding": lambda ctx: _plain("/api/v1/branding"),
+    "PUT /api/v1/branding": lambda ctx: _plain("/api/v1/branding", {"product_name": "Acme"}),
+    "PATCH /api/v1/branding": lambda ctx: _plain("/api/v1/branding",
+                                                 {"accent_color": "#00aa55"}),
     "PUT /api/v1/settings/recording": lambda ctx: _plain("/api/v1/settings/recording",
                                                          {"retention_days": 60}),
 }

@@ -1,0 +1,1 @@
+"""The tenant's brand over the API (``/api/v1/branding``)."""

@@ -1,0 +1,61 @@
+"""The brand API: defaults until set, validation that names the field (WCAG AA contrast, hex
+colours only), plan rules, PUT versus PATCH, and one tenant's brand invisible to another."""
+
+from __future__ import annotations
+
+from tests.integration.conftest import bearer, login
+
+
+async def test_brand_defaults_changes_and_refusals(client_for, tenant_a, tenant_b,
+                                                   identity_app):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    headers = bearer(tenant_a, admin)
+    brand = (await client.get("/api/v1/branding", headers=headers)).json()
+    assert brand["product_name"] == "Argus" and brand["customized"] == []
+
+    changed = await client.patch("/api/v1/branding", headers=headers, json={
+        "product_name": "<img src=x onerror=alert(1)> Cams", "primary_color": "#0B3D91",
+        "theme": "dark", "support_email": "help@acme.example"})
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["product_name"] == "<img src=x onerror=alert(1)> Cams"  # text; pages escape it
+    assert body["primary_color"] == "#0b3d91" and body["theme"] == "dark"
+    assert body["customized"] == ["primary_color", "product_name", "support_email", "theme"]
+    public = (await client.get("/api/v1/tenant", headers={"Host": tenant_a.host})).json()
+    assert public["product_name"] == "<img src=x onerror=alert(1)> Cams"
+
+    for patch, field, status in (
+            ({"primary_color": "#f2c200"}, "primary_color", 422),  # white text: 1.7:1
+            ({"accent_color": "red; background:url(x)"}, "accent_color", 422),
+            ({"theme": "neon"}, "theme", 422),
+            ({"support_url": "javascript:alert(1)"}, "support_url", 422),
+            ({"logo": "x"}, "logo", 422),
+            ({"powered_by": False}, None, 403)):
+        refused = await client.patch("/api/v1/branding", headers=headers, json=patch)
+        assert refused.status_code == status, (patch, refused.text)
+        if field:
+            assert refused.json()["field"] == field
+    assert "4.5:1" in (await client.patch("/api/v1/branding", headers=headers,
+                                          json={"primary_color": "#f2c200"})).json()["detail"]
+    # A dark text colour makes the light primary acceptable.
+    assert (await client.patch("/api/v1/branding", headers=headers, json={
+        "primary_color": "#f2c200", "primary_text_color": "#111111"})).status_code == 200
+
+    # The plan decides about the "powered by" line.
+    await identity_app.state.tenant_service.update(tenant_a.slug, plan="professional")
+    assert (await client.patch("/api/v1/branding", headers=headers,
+                               json={"powered_by": False})).json()["powered_by"] is False
+
+    # PUT replaces: what it does not name goes back to the defaults.
+    replaced = (await client.put("/api/v1/branding", headers=headers,
+                                 json={"product_name": "Acme Cams"})).json()
+    assert replaced["customized"] == ["product_name"] and replaced["theme"] == "auto"
+    assert replaced["primary_color"] == "#1f4e79" and replaced["powered_by"] is True
+
+    b_admin = (await login(client, tenant_b))["access_token"]
+    other = (await client.get("/api/v1/branding", headers=bearer(tenant_b, b_admin))).json()
+    assert other["product_name"] == "Argus" and other["customized"] == []
+    viewer = (await login(client, tenant_a, "viewer"))["access_token"]
+    assert (await client.patch("/api/v1/branding", headers=bearer(tenant_a, viewer),
+                               json={"theme": "light"})).status_code == 403
