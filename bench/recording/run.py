@@ -101,10 +101,13 @@ async def main_async(args) -> None:
         await migrate_control(state)
         row, _ = await state["tenant_service"].put(TENANT, TenantSpec(name="Bench rec"))
         tenant = TenantContext.from_row(row)
-        camera_id = str(uuid.uuid4())
+        # one camera per chunk, as on a node with many cameras (a camera's pieces are
+        # finalized one at a time)
+        cameras = [str(uuid.uuid4()) for _ in range(args.chunks + 1)]
         async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
-            s.add(Camera(id=camera_id, name="bench", record=True, chunk_minutes=1))
+            s.add_all(Camera(id=c, name="bench", record=True, chunk_minutes=1) for c in cameras)
             await s.commit()
+        camera_id = cameras[-1]
         clip = tmp / "ten.flv"
         subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi",
                         "-i", "testsrc2=size=1280x720:rate=25:duration=10", "-f", "lavfi", "-i",
@@ -118,7 +121,7 @@ async def main_async(args) -> None:
         make_chunk(template, 60, clip)
         size_mb = template.stat().st_size / 1e6
         for i in range(args.chunks):
-            target = rec / f"{TENANT}__{camera_id}-{1795000000 + i}.flv"
+            target = rec / f"{TENANT}__{cameras[i]}-{1795000000 + i}.flv"
             shutil.copyfile(template, target)
             os.utime(target, (1795000000 + 60 * (i + 1),) * 2)
         finalizer = Finalizer(state, rec)
