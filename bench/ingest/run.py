@@ -35,8 +35,9 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import cpu_seconds, drop_schemas  # noqa: E402
 
 from argus.platform.app import build_state, close_state
 from argus.platform.audit.service import Audit, RequestMeta
@@ -53,24 +54,12 @@ CONTROL = "argus_bench_ingest_control"
 TENANT = "bench-ingest"
 FRAGMENT = 2  # the clip's keyframe interval, hence its fragment length (nginx: 1 s minimum)
 HLS_DELAY = 0.7  # nginx-rtmp adds NGX_RTMP_HLS_DELAY (63000 / 90 kHz) to every HLS timestamp
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def cpu_seconds(pid: int, children: bool = False) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if children:
-        ticks += int(fields[13]) + int(fields[14])  # reaped children (thumbnail ffmpegs)
-    return ticks / TICKS
 
 
 def child_pids(parent: int) -> list[int]:
@@ -84,19 +73,8 @@ def child_pids(parent: int) -> list[int]:
     return found
 
 
-async def drop_schemas(settings: Settings) -> None:
-    engine = create_async_engine(settings.database.clusters[settings.database.control_cluster])
-    async with engine.connect() as conn:
-        names = [r[0] for r in await conn.execute(text(
-            "SELECT schema_name FROM information_schema.schemata WHERE "
-            f"schema_name = 'argus_t_bench_ingest' OR schema_name = '{CONTROL}'"))]
-        for name in names:
-            await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-    await engine.dispose()
-
-
 async def prepare(settings: Settings, cameras: int) -> tuple[TenantContext, list[tuple[str, str]]]:
-    await drop_schemas(settings)
+    await drop_schemas(settings, CONTROL, "argus_t_bench_ingest")
     state = build_state(settings)
     try:
         await migrate_control(state)
@@ -332,7 +310,7 @@ def main() -> int:
     finally:
         for name in ("node", "worker", "server"):
             stop(procs[name])
-        asyncio.run(drop_schemas(settings))
+        asyncio.run(drop_schemas(settings, CONTROL, "argus_t_bench_ingest"))
     cores = os.cpu_count()
     print(f"\nbench/ingest — {time.strftime('%Y-%m-%d %H:%M')}, {cores} cores, "
           f"clip 1280x720 25 fps {bitrate:.2f} Mbit/s (H.264 + AAC, 2 s GOP), HLS fragments "

@@ -27,8 +27,8 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
+from common import cpu_seconds, drop_schemas  # noqa: E402
 
 from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
@@ -42,21 +42,12 @@ from argus.tenants.service import TenantSpec
 CONTROL = "argus_bench_rec_control"
 TENANT = "bench-rec"
 CONCURRENCY = 4  # the node agent's FINALIZE_CONCURRENCY
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_self_and_children() -> float:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
         resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def process_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def moto_pid(port: int = 9100) -> int | None:
@@ -68,17 +59,6 @@ def moto_pid(port: int = 9100) -> int | None:
         if b"moto_server" in raw and str(port).encode() in raw:
             return int(cmd.parent.name)
     return None
-
-
-async def drop_schemas(settings: Settings) -> None:
-    engine = create_async_engine(settings.database.clusters[settings.database.control_cluster])
-    async with engine.connect() as conn:
-        names = [r[0] for r in await conn.execute(text(
-            "SELECT schema_name FROM information_schema.schemata WHERE "
-            f"schema_name = 'argus_t_bench_rec' OR schema_name = '{CONTROL}'"))]
-        for name in names:
-            await conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-    await engine.dispose()
 
 
 def make_chunk(path: Path, seconds: int, clip: Path) -> None:
@@ -95,7 +75,7 @@ async def main_async(args) -> None:
                        "ARGUS_S3_ACCESS_KEY_ID": "bench", "ARGUS_S3_SECRET_ACCESS_KEY": "bench",
                        "ARGUS_BUCKET_PREFIX": f"bench{uuid.uuid4().hex[:6]}-"})
     settings = Settings.from_env()
-    await drop_schemas(settings)
+    await drop_schemas(settings, CONTROL, "argus_t_bench_rec")
     state = build_state(settings)
     try:
         await migrate_control(state)
@@ -127,7 +107,7 @@ async def main_async(args) -> None:
         finalizer = Finalizer(state, rec)
         chunks = finalizer.leftovers()
         moto = moto_pid()
-        moto_before = process_cpu(moto) if moto else 0.0
+        moto_before = cpu_seconds(moto) if moto else 0.0
         cpu_before, started = cpu_self_and_children(), time.monotonic()
         queue: asyncio.Queue = asyncio.Queue()
         for chunk in chunks:
@@ -140,7 +120,7 @@ async def main_async(args) -> None:
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         wall = time.monotonic() - started
         cpu = cpu_self_and_children() - cpu_before
-        moto_cpu = (process_cpu(moto) - moto_before) if moto else None
+        moto_cpu = (cpu_seconds(moto) - moto_before) if moto else None
 
         long_chunk = rec / f"{TENANT}__{camera_id}-1796000000.flv"
         make_chunk(long_chunk, args.long_minutes * 60, clip)
@@ -152,7 +132,7 @@ async def main_async(args) -> None:
     finally:
         await state["tenant_service"].delete(TENANT)
         await close_state(state)
-        await drop_schemas(settings)
+        await drop_schemas(settings, CONTROL, "argus_t_bench_rec")
         shutil.rmtree(tmp, ignore_errors=True)
 
     per_chunk = cpu / args.chunks

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from argus.platform.cameras.models import Camera
 from argus.platform.ingest.callbacks import split_internal_name
 from argus.platform.ingest.models import CameraPlacement
+from argus.platform.ingest.supervised import Supervised
 
 log = structlog.get_logger("argus.ingest.abr")
 LADDER = ((1080, 5000), (720, 2800), (480, 1200))  # height, video kbit/s
@@ -63,7 +64,7 @@ def command(source: str, out_dir: Path, rungs: list[tuple[int, int]], fps: float
     return argv
 
 
-class Transcoder:
+class Transcoder(Supervised):
     def __init__(self, supervisor: AbrSupervisor, name: str, facts) -> None:
         self.supervisor = supervisor
         self.name = name
@@ -89,17 +90,7 @@ class Transcoder:
             await asyncio.sleep(min(30, 2 ** min(failures, 5)))
 
     async def stop(self) -> None:
-        self.task.cancel()
-        if self.proc is not None and self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 5)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await super().stop()
         await self.supervisor.set_renditions(self.name, None)
 
 

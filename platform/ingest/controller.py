@@ -21,15 +21,15 @@ async def node_guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     node_id = connection.query_params.get("node", "")
     secret = connection.query_params.get("secret", "")
     state = connection.app.state
-    cache: dict = state.setdefault("ingest_nodes", {})
-    entry = cache.get((node_id, secret))
-    if entry is None or time.monotonic() - entry[1] > NODE_CACHE_SECONDS:
+    cache: dict = state.setdefault("ingest_nodes", {})  # (node, secret) -> verified at
+    verified = cache.get((node_id, secret))
+    if verified is None or time.monotonic() - verified > NODE_CACHE_SECONDS:
         async with state.dbs.control_session() as session:
             node = await session.get(IngestNode, node_id) if node_id else None
         if node is None or not secret or not same_digest(node.secret_hash, secret):
             raise Forbidden("not a registered ingest node", code="bad_node")
-        entry = cache[(node_id, secret)] = (node.rtmp_url, time.monotonic())
-    connection.scope["argus_node"] = (node_id, entry[0])  # type: ignore[typeddict-unknown-key]
+        cache[(node_id, secret)] = time.monotonic()
+    connection.scope["argus_node"] = node_id  # type: ignore[typeddict-unknown-key]
 
 
 def _callbacks(request: Request) -> Callbacks:
@@ -44,7 +44,7 @@ class RtmpCallbackController(Controller):
     @post("/publish", status_code=200)
     async def publish(self, request: Request) -> Response:
         fields = parse_callback(await request.body())
-        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
         admitted = await _callbacks(request).publish(fields, node_id)
         if admitted.name == fields.get("name"):  # an RTSP relay, already under its name
             return Response(None, status_code=200)
@@ -52,12 +52,12 @@ class RtmpCallbackController(Controller):
 
     @post("/internal_publish", status_code=200)
     async def internal_publish(self, request: Request) -> None:
-        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
         await _callbacks(request).went_live(parse_callback(await request.body()), node_id)
 
     @post("/internal_publish_done", status_code=200)
     async def internal_publish_done(self, request: Request) -> None:
-        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
         await _callbacks(request).went_down(parse_callback(await request.body()), node_id)
 
     @post("/publish_done", status_code=200)
@@ -71,5 +71,5 @@ class RtmpCallbackController(Controller):
     @post("/record_done", status_code=200)
     async def record_done(self, request: Request) -> None:
         """A chunk is closed: its node finalizes it (the body also carries the key: not logged)."""
-        node_id, _ = request.scope["argus_node"]  # type: ignore[typeddict-item]
+        node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
         await _callbacks(request).chunk_closed(parse_callback(await request.body()), node_id)

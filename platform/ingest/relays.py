@@ -15,7 +15,6 @@ RTSP URLs carry credentials: they are never logged, and reasons are masked.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import time
 from collections import defaultdict
@@ -28,6 +27,7 @@ from argus.platform.cameras.models import Camera
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.live import set_status
 from argus.platform.ingest.models import CameraPlacement
+from argus.platform.ingest.supervised import Supervised
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 
@@ -48,7 +48,7 @@ class PullCamera:
     rtsp_url: str
 
 
-class Relay:
+class Relay(Supervised):
     def __init__(self, supervisor: RelaySupervisor, camera: PullCamera) -> None:
         self.supervisor = supervisor
         self.camera = camera
@@ -91,19 +91,6 @@ class Relay:
             if failures == GIVE_UP:
                 await self._status("error", reason=f"RTSP source unreachable: {reason}")
             await asyncio.sleep(min(backoff_max, 2 ** (failures - 1)))
-
-    async def stop(self) -> None:
-        self.task.cancel()
-        if self.proc is not None and self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.terminate()
-            try:
-                await asyncio.wait_for(self.proc.wait(), 5)
-            except TimeoutError:
-                self.proc.kill()
-                await self.proc.wait()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
 
 
 class RelaySupervisor:

@@ -78,7 +78,7 @@ class Playback(msgspec.Struct):
     expires_at: datetime
 
 
-def _utc(value: datetime | None, field: str) -> datetime | None:
+def _utc(value: datetime | None) -> datetime | None:
     """Query datetimes without a zone are taken as UTC."""
     if value is None:
         return None
@@ -139,7 +139,7 @@ class RecordingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> RecordingPage:
         rows, next_cursor = await recording_service.list(
-            camera_id=camera_id, start=_utc(start, "from"), end=_utc(end, "to"), tier=tier,
+            camera_id=camera_id, start=_utc(start), end=_utc(end), tier=tier,
             state=state_filter, cursor=cursor, limit=limit)
         return RecordingPage([RecordingOut.of(r) for r in rows], next_cursor)
 
@@ -240,7 +240,7 @@ class CameraRecordingController(Controller):
     async def timeline(self, camera_id: FromPath[str], recording_service: Recordings,
                        start: Annotated[datetime, QueryParameter(name="from")],
                        end: Annotated[datetime, QueryParameter(name="to")]) -> Timeline:
-        start, end = _utc(start, "from"), _utc(end, "to")
+        start, end = _utc(start), _utc(end)
         spans, gaps, rows = await recording_service.timeline(camera_id, start, end)
         return Timeline(camera_id, start, end, [SpanOut(s.start, s.end) for s in spans],
                         [SpanOut(g.start, g.end) for g in gaps],
@@ -254,8 +254,8 @@ class CameraRecordingController(Controller):
                           audit: NamedDependency[Audit]) -> ClipOut:
         await recording_service.camera(camera_id)
         clip = await request_clip(recording_service.session, request.app.state.jobs, tenant,
-                                  audit, camera_id, _utc(data.start, "from"),
-                                  _utc(data.end, "to"))
+                                  audit, camera_id, _utc(data.start),
+                                  _utc(data.end))
         return ClipOut.of(clip)
 
     @get("/{camera_id:str}/playback", opt=needs("recordings:read"),
@@ -263,6 +263,6 @@ class CameraRecordingController(Controller):
     async def playback(self, request: Request, camera_id: FromPath[str],
                        recording_service: Recordings,
                        at: Annotated[datetime, QueryParameter()]) -> Playback:
-        row, offset = await recording_service.at(camera_id, _utc(at, "at"))
+        row, offset = await recording_service.at(camera_id, _utc(at))
         url, expires = await _url(request, recording_service, row)
         return Playback(RecordingOut.of(row), round(offset, 3), url, expires)

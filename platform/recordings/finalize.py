@@ -37,6 +37,7 @@ from argus.billing.usage import meter_recording
 from argus.platform.cameras.models import Camera
 from argus.platform.core.events import events_channel
 from argus.platform.recordings.assembly import Piece, ready_groups
+from argus.platform.recordings.lifecycle import load_policy
 from argus.platform.recordings.models import Recording
 from argus.tenants.context import TenantContext
 
@@ -196,8 +197,6 @@ class Finalizer:
 
     @staticmethod
     async def _chunk_minutes(session, camera: Camera | None) -> int:
-        from argus.platform.recordings.lifecycle import load_policy
-
         if camera is not None and camera.chunk_minutes:
             return camera.chunk_minutes
         return (await load_policy(session)).chunk_minutes

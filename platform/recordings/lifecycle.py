@@ -24,6 +24,7 @@ from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid
 from argus.platform.recordings.models import Recording
+from argus.platform.tenancy.settings_store import get_setting
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.recordings")
@@ -61,8 +62,6 @@ class RecordingPolicy:
 
 
 async def load_policy(session) -> RecordingPolicy:
-    from argus.platform.tenancy.settings_store import get_setting
-
     return RecordingPolicy.parse(await get_setting(session, SETTING))
 
 
@@ -76,7 +75,7 @@ async def apply_retention(state, tenant: TenantContext) -> int:
             select(Camera.id, Camera.retention_days)
             .where(Camera.retention_days.is_not(None)))).all())
     deleted = 0
-    rules = [(camera_id, days) for camera_id, days in overrides.items()]
+    rules: list[tuple[str | None, int]] = list(overrides.items())
     if policy.retention_days is not None:
         rules.append((None, policy.retention_days))
     for camera_id, days in rules:

@@ -5,12 +5,23 @@ from __future__ import annotations
 import pytest
 
 from argus.platform.app import close_state, create_app
+from tests.e2e.stack import LiveStack
 from tests.integration.conftest import (  # noqa: F401  (fixtures)
     admin_session,
     client_for,
     tenant_a,
     tenant_b,
 )
+
+
+@pytest.fixture
+async def stack(tmp_path, tmp_root, state):
+    """The platform's own processes on free ports (``tests/e2e/stack.py``)."""
+    live = LiveStack(tmp_path, tmp_root)
+    try:
+        yield await live.start(state)
+    finally:
+        live.close()
 
 
 @pytest.fixture

@@ -26,15 +26,6 @@ from tests.integration.conftest import bearer, login
 RTSP_CAMERA = Path(__file__).with_name("rtsp_camera.py")
 
 
-@pytest.fixture
-async def stack(tmp_path, tmp_root, state):
-    live = LiveStack(tmp_path, tmp_root)
-    try:
-        yield await live.start(state)
-    finally:
-        live.close()
-
-
 async def _camera(client, tenant, admin, **fields) -> tuple[str, str | None]:
     response = await client.post("/api/v1/cameras", headers=bearer(tenant, admin),
                                  json={"name": "Synthetic", **fields})

@@ -13,31 +13,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 
-from tests.e2e.stack import LiveStack, next_event, stop, wait_for
+from tests.e2e.stack import next_event, stop, wait_for
 from tests.integration.conftest import bearer, login
-
-
-@pytest.fixture
-async def stack(tmp_path, tmp_root, state):
-    live = LiveStack(tmp_path, tmp_root)
-    try:
-        yield await live.start(state)
-    finally:
-        live.close()
-
-
-def _publisher(stack: LiveStack, key: str, name: str) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-         "testsrc2=size=320x240:rate=25", "-c:v", "libx264", "-preset", "ultrafast",
-         "-tune", "zerolatency", "-g", "25", "-pix_fmt", "yuv420p", "-f", "flv",
-         f"rtmp://127.0.0.1:{stack.rtmp_port}/live/{key}"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=(stack.tmp / f"{name}.log").open("w"))
-    stack.publishers.append(proc)
-    return proc
 
 
 def _at(text: str) -> float:
@@ -55,13 +33,13 @@ async def test_chunks_match_the_wall_clock_and_a_reconnect_loses_nothing(
     events = await stack.events(tenant_a, admin)
     try:
         first_start = time.time()
-        first = _publisher(stack, key, "first")
+        first = stack.publish(key, name="first")
         assert (await next_event(events, "recording-started", 15))["cameraId"] == camera_id
         await asyncio.sleep(max(0.0, first_start + 75 - time.time()))  # keep the socket alive
         first.send_signal(signal.SIGKILL)  # the camera dies ...
         first.wait()
         killed = time.time()
-        second = _publisher(stack, key, "second")  # ... and is back at once
+        second = stack.publish(key, name="second")  # ... and is back at once
         restarted = time.time()
         await asyncio.sleep(max(0.0, restarted + 75 - time.time()))
         second.send_signal(signal.SIGINT)
