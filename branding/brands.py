@@ -16,10 +16,12 @@ from sqlalchemy import JSON, String
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from argus.branding.assets import KINDS, BrandImage, object_key
 from argus.branding.colors import check_text_on, parse_hex
 from argus.branding.defaults import DEFAULT_BRAND
 from argus.platform.core.db import ControlBase, Databases, UTCDateTime, utcnow
 from argus.platform.core.errors import Forbidden, Invalid
+from argus.platform.core.storage import Storage
 
 THEMES = ("light", "dark", "auto")
 PLANS_WITHOUT_POWERED_BY = ("professional", "enterprise")
@@ -123,14 +125,40 @@ class BrandStore:
                      ) -> tuple[BrandSettings, dict]:
         changes = clean(fields, plan)
         _, stored = await self.get(tenant_id)
-        stored = {} if replace_all else stored
+        # Images have their own endpoints: replacing the settings keeps them.
+        kept = {k: stored[k] for k in KINDS if k in stored}
+        stored = kept if replace_all else stored
         stored = {k: v for k, v in {**stored, **changes}.items() if v is not None}
         brand = merged(stored)
         check_text_on(brand.primary_color, brand.primary_text_color, "primary_color")
+        await self._save(tenant_id, stored)
+        return brand, stored
+
+    async def _save(self, tenant_id: str, stored: dict) -> None:
         stmt = insert(BrandRow).values(tenant_id=tenant_id, settings=stored,
                                        updated_at=utcnow())
         async with self.dbs.control_session() as session:
             await session.execute(stmt.on_duplicate_key_update(
                 settings=stmt.inserted.settings, updated_at=stmt.inserted.updated_at))
             await session.commit()
-        return brand, stored
+
+    async def set_image(self, tenant_id: str, bucket: str, storage: Storage, kind: str,
+                        image: BrandImage | None) -> dict:
+        """Store (or, with None, remove) the tenant's logo or favicon; the stored settings.
+
+        The new object is written before the row points at it and the old one is deleted
+        after, so a crash leaves at worst an unreferenced object, never a broken image.
+        """
+        _, stored = await self.get(tenant_id)
+        old = stored.get(kind)
+        if image is not None:
+            key = object_key(kind, image)
+            await storage.put(bucket, key, image.data, content_type=image.content_type)
+            stored[kind] = {"key": key, "content_type": image.content_type,
+                            "version": image.version}
+        else:
+            stored.pop(kind, None)
+        await self._save(tenant_id, stored)
+        if old and old.get("key") != (stored.get(kind) or {}).get("key"):
+            await storage.delete(bucket, old["key"])
+        return stored

@@ -1,6 +1,10 @@
 """``GET/PUT/PATCH /api/v1/branding``: the tenant's brand (``settings:read`` /
 ``settings:write``). The answer is the brand as shown (defaults filled in) and which fields the
-tenant set; a field set to null goes back to the provider's default."""
+tenant set; a field set to null goes back to the provider's default.
+
+``PUT/DELETE /api/v1/branding/logo`` and ``/favicon`` take the image as a multipart ``file``
+field (browsers: with the ``X-CSRF-Token`` header) or as the raw body; ``GET`` on them is public
+(the sign-in page shows the logo) and falls back to the provider's default image."""
 
 from __future__ import annotations
 
@@ -8,13 +12,16 @@ from dataclasses import asdict
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, get, patch, put
+from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
+from argus.branding.assets import check_image
 from argus.branding.brands import BrandSettings, BrandStore
+from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
 from argus.platform.audit.service import Audit
-from argus.platform.identity.guards import needs
+from argus.platform.core.errors import Invalid
+from argus.platform.identity.guards import needs, public
 from argus.tenants.context import TenantContext
 
 
@@ -28,11 +35,39 @@ class BrandOut(msgspec.Struct):
     support_url: str | None
     email_sender_name: str | None
     powered_by: bool
+    logo_url: str
+    favicon_url: str
     customized: list[str]
 
     @classmethod
     def of(cls, brand: BrandSettings, stored: dict) -> BrandOut:
-        return cls(**asdict(brand), customized=sorted(stored))
+        return cls(**asdict(brand), logo_url=image_url("logo", stored),
+                   favicon_url=image_url("favicon", stored), customized=sorted(stored))
+
+
+IMAGE_HEADERS = {
+    # Even a sanitized SVG opened on its own may run nothing and load nothing.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "X-Content-Type-Options": "nosniff",
+}
+DEFAULT_IMAGES = {"logo": DEFAULT_LOGO_SVG, "favicon": DEFAULT_FAVICON_SVG}
+
+
+def image_url(kind: str, stored: dict) -> str:
+    version = (stored.get(kind) or {}).get("version", "default")
+    return f"/api/v1/branding/{kind}?v={version}"
+
+
+async def read_upload(request: Request) -> bytes:
+    """The uploaded file: a multipart ``file`` field, or the raw request body."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise Invalid("send the image as the multipart field 'file'", field="file")
+        return await upload.read()
+    return await request.body()
 
 
 class BrandController(Controller):
@@ -56,6 +91,63 @@ class BrandController(Controller):
                           tenant: NamedDependency[TenantContext],
                           audit: NamedDependency[Audit]) -> BrandOut:
         return await self._save(request, data, tenant, audit, replace_all=False)
+
+    @get("/logo", opt=public(), summary="The tenant's logo (the provider's default if unset)")
+    async def logo(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response:
+        return await self._image(request, tenant, "logo")
+
+    @get("/favicon", opt=public(), summary="The tenant's favicon")
+    async def favicon(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response:
+        return await self._image(request, tenant, "favicon")
+
+    @put("/logo", opt=needs("settings:write"),
+         summary="Upload the logo (PNG, JPEG, WebP or sanitized SVG, at most 1 MB)")
+    async def put_logo(self, request: Request, tenant: NamedDependency[TenantContext],
+                       audit: NamedDependency[Audit]) -> BrandOut:
+        return await self._set_image(request, tenant, audit, "logo", await read_upload(request))
+
+    @put("/favicon", opt=needs("settings:write"), summary="Upload the favicon")
+    async def put_favicon(self, request: Request, tenant: NamedDependency[TenantContext],
+                          audit: NamedDependency[Audit]) -> BrandOut:
+        return await self._set_image(request, tenant, audit, "favicon",
+                                     await read_upload(request))
+
+    @delete("/logo", opt=needs("settings:write"), status_code=200,
+            summary="Back to the provider's logo")
+    async def delete_logo(self, request: Request, tenant: NamedDependency[TenantContext],
+                          audit: NamedDependency[Audit]) -> BrandOut:
+        return await self._set_image(request, tenant, audit, "logo", None)
+
+    @delete("/favicon", opt=needs("settings:write"), status_code=200,
+            summary="Back to the provider's favicon")
+    async def delete_favicon(self, request: Request, tenant: NamedDependency[TenantContext],
+                             audit: NamedDependency[Audit]) -> BrandOut:
+        return await self._set_image(request, tenant, audit, "favicon", None)
+
+    @staticmethod
+    async def _image(request: Request, tenant: TenantContext, kind: str) -> Response:
+        _, stored = await BrandStore(request.app.state.dbs).get(tenant.id)
+        meta = stored.get(kind)
+        cache = "public, max-age=31536000, immutable" if request.query_params.get("v") \
+            else "public, max-age=300"
+        if meta is None:
+            return Response(DEFAULT_IMAGES[kind], media_type="image/svg+xml",
+                            headers={**IMAGE_HEADERS, "Cache-Control": "public, max-age=300"})
+        data = await request.app.state.storage.get(tenant.bucket, meta["key"])
+        return Response(data, media_type=meta["content_type"],
+                        headers={**IMAGE_HEADERS, "Cache-Control": cache})
+
+    @staticmethod
+    async def _set_image(request: Request, tenant: TenantContext, audit: Audit, kind: str,
+                         data: bytes | None) -> BrandOut:
+        image = check_image(data) if data is not None else None
+        store = BrandStore(request.app.state.dbs)
+        await store.set_image(tenant.id, tenant.bucket, request.app.state.storage, kind, image)
+        audit.record(f"branding.{kind}", "tenant", tenant.id,
+                     detail={"content_type": image.content_type if image else None,
+                             "bytes": len(image.data) if image else 0})
+        await audit.session.commit()
+        return BrandOut.of(*await store.get(tenant.id))
 
     @staticmethod
     async def _save(request: Request, data: dict, tenant: TenantContext, audit: Audit,

@@ -148,5 +148,12 @@ async def test_a_node_killed_while_finalizing_leaves_one_row_and_one_object(
     assert Path(f"/proc/{orphan}").exists()
     stack.start_node()
     wait_for(lambda: not Path(f"/proc/{orphan}").exists(), 20, "the orphaned nginx to go")
-    wait_for(lambda: (stack.work / "nginx.pid").exists()
-             and int((stack.work / "nginx.pid").read_text()) != orphan, 20, "a new nginx")
+
+    def new_nginx():  # nginx creates its pid file, then writes it: missing or empty is "not yet"
+        try:
+            text = (stack.work / "nginx.pid").read_text().strip()
+        except FileNotFoundError:
+            return False
+        return text.isdigit() and int(text) != orphan
+
+    wait_for(new_nginx, 20, "a new nginx")

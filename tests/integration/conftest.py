@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
+from PIL import Image
 
 from argus.platform.app import close_state, create_app
 from argus.platform.cli.commands import ensure_user
@@ -131,3 +133,10 @@ async def admin_session(client_for, tenant_a) -> AsyncIterator[tuple]:
     client = client_for()
     tokens = await login(client, tenant_a)
     yield client, tenant_a, tokens["access_token"]
+
+
+def png_bytes(size: tuple[int, int] = (8, 8), color: str = "#cc3300") -> bytes:
+    """A real, small PNG (a logo upload)."""
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()

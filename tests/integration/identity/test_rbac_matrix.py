@@ -18,7 +18,14 @@ from argus.platform.cameras.models import Camera
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
 from argus.platform.ingest.models import IngestNode
 from argus.platform.recordings.models import Clip, Recording
-from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login, make_api_token
+from tests.integration.conftest import (
+    PASSWORD,
+    bearer,
+    fresh_ip,
+    login,
+    make_api_token,
+    png_bytes,
+)
 
 PUBLIC = {
     "GET /api/v1/tenant", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
@@ -26,6 +33,7 @@ PUBLIC = {
     "POST /api/v1/auth/invite/accept",
     "GET /api/v1/recordings/{recording_id:str}/file",  # its signature is the credential
     "GET /api/v1/clips/{clip_id:str}/file",
+    "GET /api/v1/branding/logo", "GET /api/v1/branding/favicon",  # the sign-in page shows them
 }
 
 
@@ -168,6 +176,10 @@ CASES = {
                                                  {"accent_color": "#00aa55"}),
     "PUT /api/v1/settings/recording": lambda ctx: _plain("/api/v1/settings/recording",
                                                          {"retention_days": 60}),
+    "PUT /api/v1/branding/logo": lambda ctx: _plain("/api/v1/branding/logo", png_bytes()),
+    "PUT /api/v1/branding/favicon": lambda ctx: _plain("/api/v1/branding/favicon", png_bytes()),
+    "DELETE /api/v1/branding/logo": lambda ctx: _plain("/api/v1/branding/logo"),
+    "DELETE /api/v1/branding/favicon": lambda ctx: _plain("/api/v1/branding/favicon"),
 }
 
 
@@ -267,7 +279,8 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
                "caller_admin_view": admin, "caller_user_id": user_ids[caller]}
         path, body = await CASES[key](ctx)
         before = await _audit_count(state, tenant_a)
-        response = await client.request(method, path, json=body,
+        payload = {"content": body} if isinstance(body, bytes) else {"json": body}
+        response = await client.request(method, path, **payload,
                                         headers=bearer(tenant_a, credential))
         after = await _audit_count(state, tenant_a)
         expected_rows = 1 if (allowed and method != "GET") else 0
