@@ -18,8 +18,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from argus.branding.domains import DomainChecker, DomainService
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.branding.controller import BrandController
+from argus.platform.branding.domains_controller import DomainController, TlsAskController
 from argus.platform.cameras.controller import CameraController
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
@@ -76,6 +78,8 @@ def build_state(settings: Settings) -> dict[str, Any]:
         "storage": storage,
         "resolver": resolver,
         "tenant_service": TenantService(settings, dbs, storage, notify),
+        "domains": DomainService(dbs, DomainChecker(settings.domains), notify,
+                                 settings.http.base_domain),
     }
 
 
@@ -117,7 +121,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
                         ApiTokensController, AuditLogController, TenantSettingsController,
                         CameraController, StreamingController, RecordingController,
-                        CameraRecordingController, ClipController, BrandController, events,
+                        CameraRecordingController, ClipController, BrandController,
+                        DomainController, events,
                         *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],
@@ -130,6 +135,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                                                                   sync_to_thread=False)})
     return Litestar(
         route_handlers=[HealthController, tenant_api, provider_api, RtmpCallbackController,
+                        TlsAskController,
                         *extra_route_handlers],
         state=State(build_state(settings)),
         lifespan=[_lifespan],

@@ -53,5 +53,9 @@ class TenantDomain(ControlBase):
     state: Mapped[str] = mapped_column(String(16), default="verified")
     source: Mapped[str] = mapped_column(String(16), default="provider")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    token: Mapped[str | None] = mapped_column(String(64), default=None)
+    reason: Mapped[str | None] = mapped_column(String(300), default=None)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")

@@ -161,6 +161,23 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class DomainSettings:
+    """Custom-domain verification.
+
+    ``nameservers``: ``ip`` or ``ip:port`` entries to ask for ``_argus-challenge`` TXT records
+    and for the address of the HTTP check (empty: the system's resolver). ``http_port``: where
+    the HTTP check connects. Private, loopback and link-local addresses are never fetched unless
+    ``allow_private`` (a test or an on-premises install), so the check cannot probe the
+    provider's own network.
+    """
+
+    nameservers: tuple[str, ...] = ()
+    http_port: int = 80
+    allow_private: bool = False
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
@@ -169,6 +186,7 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     mail: MailSettings = field(default_factory=MailSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
+    domains: DomainSettings = field(default_factory=DomainSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -249,9 +267,16 @@ class Settings:
             smtp_host=get("SMTP_HOST", MailSettings.smtp_host),
             smtp_port=num("SMTP_PORT", MailSettings.smtp_port),
         )
+        domains = DomainSettings(
+            nameservers=csv("DNS_NAMESERVERS"),
+            http_port=num("DOMAIN_CHECK_HTTP_PORT", DomainSettings.http_port),
+            allow_private=flag("DOMAIN_CHECK_ALLOW_PRIVATE", False),
+            timeout=num("DOMAIN_CHECK_TIMEOUT", DomainSettings.timeout, float),
+        )
         return cls(
             auth=auth,
             mail=mail,
+            domains=domains,
             ingest=IngestSettings(rtmp_url=get("INGEST_RTMP_URL", IngestSettings.rtmp_url),
                                   hls_secret=get("HLS_SECRET", ""),
                                   hls_url_ttl=num("HLS_URL_TTL", IngestSettings.hls_url_ttl),

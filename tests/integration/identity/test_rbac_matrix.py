@@ -18,6 +18,7 @@ from argus.platform.cameras.models import Camera
 from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
 from argus.platform.ingest.models import IngestNode
 from argus.platform.recordings.models import Clip, Recording
+from argus.tenants.models import TenantDomain
 from tests.integration.conftest import (
     PASSWORD,
     bearer,
@@ -180,7 +181,26 @@ CASES = {
     "PUT /api/v1/branding/favicon": lambda ctx: _plain("/api/v1/branding/favicon", png_bytes()),
     "DELETE /api/v1/branding/logo": lambda ctx: _plain("/api/v1/branding/logo"),
     "DELETE /api/v1/branding/favicon": lambda ctx: _plain("/api/v1/branding/favicon"),
+    "GET /api/v1/domains": lambda ctx: _plain("/api/v1/domains"),
+    "POST /api/v1/domains": lambda ctx: _plain("/api/v1/domains",
+                                               {"domain": f"{uuid.uuid4().hex[:8]}.example.test"}),
+    "GET /api/v1/domains/{domain:str}": lambda ctx: _domain_path(ctx),
+    # A provider-set domain is verified already: no lookup leaves the machine.
+    "POST /api/v1/domains/{domain:str}/verify": lambda ctx: _domain_path(ctx, "/verify"),
+    "DELETE /api/v1/domains/{domain:str}": lambda ctx: _domain_path(ctx, tenant_added=True),
 }
+
+
+async def _domain_path(ctx, suffix: str = "", tenant_added: bool = False):
+    domain = f"{uuid.uuid4().hex[:8]}.example.test"
+    if tenant_added:
+        await ctx["state"]["domains"].add(ctx["tenant"].id, domain)
+    else:
+        async with ctx["state"]["dbs"].control_session() as session:
+            session.add(TenantDomain(domain=domain, tenant_id=ctx["tenant"].id,
+                                     state="verified", source="provider"))
+            await session.commit()
+    return f"/api/v1/domains/{domain}{suffix}", None
 
 
 async def _plain(path, body=None):
