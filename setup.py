@@ -17,4 +17,5 @@ for name, folder in FOLDERS.items():
     packages += [f"{name}.{sub}" for sub in subpackages]
 
 setup(packages=packages, package_dir=FOLDERS,
-      package_data={"argus.platform.ingest": ["templates/*.j2"]})
+      package_data={"argus.platform.ingest": ["templates/*.j2"],
+                    "argus.platform.web": ["templates/*.html", "static/*", "package*.json"]})

@@ -53,6 +53,8 @@ from argus.platform.recordings.controller import (
 from argus.platform.streaming.controller import StreamingController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
 from argus.platform.tenancy.settings_controller import TenantSettingsController
+from argus.platform.web import web_handlers
+from argus.platform.web.routes import template_config
 from argus.tenants.resolution import TenantResolver, publish_tenant_changed
 from argus.tenants.service import TenantService
 
@@ -136,7 +138,9 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
     return Litestar(
         route_handlers=[HealthController, tenant_api, provider_api, RtmpCallbackController,
                         TlsAskController,
+                        *web_handlers({**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES}),
                         *extra_route_handlers],
+        template_config=template_config(),
         state=State(build_state(settings)),
         lifespan=[_lifespan],
         middleware=[RequestLogMiddleware()],

@@ -24,7 +24,10 @@ APT_PACKAGES=(mariadb-server mariadb-client redis-server nginx libnginx-mod-rtmp
               # a real RTSP camera for the RTSP-pull tests (GStreamer's RTSP server, Debian's python3)
               python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-rtsp gstreamer1.0-plugins-base
               gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-              gstreamer1.0-libav)
+              gstreamer1.0-libav
+              # the browser the UI tests drive (Playwright with Debian's Chromium)
+              chromium fonts-dejavu-core)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
@@ -55,6 +58,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     cat "$VAR/pip-install.log" >&2; exit 1
   fi
   echo "$want" > "$stamp"
+fi
+
+# --- front-end packages (served by the app from /vendor; no CDN at run time) ----------------
+WEB="$ROOT/platform/web"
+web_want="$(sha256sum "$WEB/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$WEB/node_modules/.argus-installed" 2>/dev/null)" != "$web_want" ]; then
+  say "installing front-end packages (npm ci)"
+  (cd "$WEB" && npm ci --no-audit --no-fund --loglevel=error >"$VAR/npm-install.log" 2>&1) \
+    || { cat "$VAR/npm-install.log" >&2; exit 1; }
+  echo "$web_want" > "$WEB/node_modules/.argus-installed"
 fi
 
 # --- MariaDB -----------------------------------------------------------------------------------

@@ -1,0 +1,382 @@
+/* Argus pages: calls to /api/v1 with the session cookie and CSRF header, live events,
+   video (hls.js for live, MP4 for recordings). Everything a tenant or user typed is put into
+   the page with textContent, never as HTML. */
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+function csrf() {
+  const m = document.cookie.match(/(?:^|;\s*)argus_csrf=([^;]+)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+async function api(method, path, body, raw) {
+  const headers = { "X-CSRF-Token": csrf() };
+  let payload;
+  if (raw) payload = raw;
+  else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+  const res = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (res.status === 401 && !path.startsWith("/api/v1/auth/")) {
+    location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
+  }
+  return { ok: res.ok, status: res.status, data };
+}
+
+function showError(form, result) {
+  const box = $(".error", form);
+  if (!box) return;
+  const d = result.data || {};
+  box.textContent = (d.field ? d.field + ": " : "") + (d.detail || "Something went wrong (" + result.status + ")");
+  box.hidden = false;
+}
+
+function clearError(form) { const box = $(".error", form); if (box) box.hidden = true; }
+
+function flash(text) {
+  const box = $(".flash");
+  if (!box) return;
+  box.textContent = text;
+  box.hidden = false;
+  setTimeout(() => { box.hidden = true; }, 5000);
+}
+
+function formValues(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name || el.type === "submit" || el.type === "file") continue;
+    if (el.type === "checkbox") {
+      if (el.name === "scopes") { (out.scopes = out.scopes || []); if (el.checked) out.scopes.push(el.value); }
+      else out[el.name] = el.checked;
+    } else out[el.name] = el.value;
+  }
+  return out;
+}
+
+function fill(root, data) {
+  for (const el of $$("[data-field]", root)) {
+    const v = data[el.dataset.field];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) { el.replaceChildren(...v.map((t) => { const li = document.createElement("li"); li.textContent = t; return li; })); }
+    else if (el.tagName === "A") { el.href = v; el.textContent = v; }
+    else if (el.tagName === "TEXTAREA") el.value = v;
+    else el.textContent = v;
+  }
+}
+
+function cell(text) { const td = document.createElement("td"); td.textContent = text == null ? "" : String(text); return td; }
+function button(label, handler) {
+  const b = document.createElement("button"); b.type = "button"; b.textContent = label;
+  b.addEventListener("click", handler); return b;
+}
+function row(...cells) { const tr = document.createElement("tr"); tr.append(...cells); return tr; }
+
+/* --- forms ------------------------------------------------------------------------------ */
+
+const forms = {
+  async login(form) {
+    const v = formValues(form);
+    const r = await api("POST", "/api/v1/auth/login", { email: v.email, password: v.password, cookie: true });
+    if (!r.ok) return showError(form, r);
+    location.href = form.dataset.next || "/";
+  },
+  async forgot(form) {
+    const r = await api("POST", "/api/v1/auth/password-reset", { email: formValues(form).email });
+    if (!r.ok) return showError(form, r);
+    flash("If the address belongs to an account, a reset link is on its way.");
+  },
+  async reset(form) {
+    const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+    const r = await api("POST", "/api/v1/auth/password-reset/confirm", { token, password: formValues(form).password });
+    if (!r.ok) return showError(form, r);
+    location.href = "/login";
+  },
+  async invite(form) {
+    const token = new URLSearchParams(location.hash.slice(1)).get("token") || "";
+    const v = formValues(form);
+    const r = await api("POST", "/api/v1/auth/invite/accept", { token, password: v.password, name: v.name || null });
+    if (!r.ok) return showError(form, r);
+    location.href = "/login";
+  },
+  async "camera-create"(form) {
+    const v = formValues(form);
+    const body = { name: v.name, vendor: v.vendor, location: v.location || null, ingest_mode: v.ingest_mode, record: v.record };
+    if (v.ingest_mode === "rtsp_pull") body.rtsp_url = v.rtsp_url;
+    const r = await api("POST", "/api/v1/cameras", body);
+    if (!r.ok) return showError(form, r);
+    const created = $(".created");
+    const ingest = r.data.ingest || {};
+    fill(created, { rtmp_url: ingest.rtmp_url || "", stream_key: ingest.stream_key || "(pulled over RTSP)",
+                    setup_hints: ingest.setup_hints || [], link: "/cameras/" + r.data.camera.id });
+    $("[data-field=link]", created).textContent = "Open " + r.data.camera.name;
+    created.hidden = false;
+    form.reset();
+  },
+  async "camera-edit"(form) {
+    const v = formValues(form);
+    const r = await api("PATCH", "/api/v1/cameras/" + form.dataset.camera,
+                        { name: v.name, location: v.location || null, enabled: v.enabled, record: v.record });
+    if (!r.ok) return showError(form, r);
+    flash("Saved.");
+    $(".camera-title").textContent = r.data.name;
+  },
+  async share(form) {
+    const v = formValues(form);
+    const expires = new Date(Date.now() + Number(v.hours) * 3600 * 1000).toISOString();
+    const r = await api("POST", "/api/v1/cameras/" + form.dataset.camera + "/shares", { expires_at: expires, live_only: v.live_only });
+    if (!r.ok) return showError(form, r);
+    const box = $(".share-result");
+    fill(box, { url: r.data.url, embed: r.data.embed_html });
+    box.hidden = false;
+  },
+  async "user-invite"(form) {
+    const r = await api("POST", "/api/v1/users", formValues(form));
+    if (!r.ok) return showError(form, r);
+    flash("Invitation sent."); form.reset(); lists.users();
+  },
+  async "token-create"(form) {
+    const v = formValues(form);
+    const r = await api("POST", "/api/v1/api-tokens", { name: v.name, scopes: v.scopes || [] });
+    if (!r.ok) return showError(form, r);
+    const box = $(".secret"); fill(box, { secret: r.data.secret }); box.hidden = false;
+    form.reset(); lists.tokens();
+  },
+  async brand(form) {
+    const v = formValues(form);
+    for (const k of ["support_email", "support_url", "email_sender_name"]) if (!v[k]) v[k] = null;
+    const r = await api("PATCH", "/api/v1/branding", v);
+    if (!r.ok) return showError(form, r);
+    location.reload();
+  },
+  async logo(form) {
+    const data = new FormData(form);
+    const r = await api("PUT", "/api/v1/branding/logo", undefined, data);
+    if (!r.ok) return showError(form, r);
+    location.reload();
+  },
+  async "domain-add"(form) {
+    const r = await api("POST", "/api/v1/domains", formValues(form));
+    if (!r.ok) return showError(form, r);
+    form.reset(); lists.domains();
+  },
+  async clip(form) {
+    const v = formValues(form);
+    const at = (t) => form.dataset.day + "T" + (t.length === 5 ? t + ":00" : t) + "Z";
+    const r = await api("POST", "/api/v1/cameras/" + form.dataset.camera + "/clips", { from: at(v.from), to: at(v.to) });
+    if (!r.ok) return showError(form, r);
+    const status = $(".clip-status");
+    const poll = async () => {
+      const c = await api("GET", "/api/v1/clips/" + r.data.id);
+      if (!c.ok) { status.textContent = "The clip could not be read."; return; }
+      if (c.data.state === "ready" && c.data.url) {
+        status.replaceChildren("Clip ready: ");
+        const a = document.createElement("a"); a.href = c.data.url; a.textContent = "download"; status.append(a);
+      } else if (c.data.state === "failed") status.textContent = "The export failed: " + (c.data.reason || "");
+      else { status.textContent = "Exporting… " + (c.data.progress || 0) + "%"; setTimeout(poll, 1500); }
+    };
+    poll();
+  },
+};
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-form]");
+  if (!form || !forms[form.dataset.form]) return;
+  event.preventDefault();
+  clearError(form);
+  forms[form.dataset.form](form);
+});
+
+/* --- buttons ---------------------------------------------------------------------------- */
+
+const actions = {
+  async logout() { await api("POST", "/api/v1/auth/logout", {}); location.href = "/login"; },
+  async bulk(btn) {
+    const ids = $$("input[name=selected]:checked").map((el) => el.value);
+    if (!ids.length) return flash("Select cameras first.");
+    const op = btn.dataset.op;
+    const r = await api("POST", "/api/v1/cameras/bulk", { items: ids.map((id) => ({ op, id })) });
+    if (!r.ok) return flash((r.data && r.data.detail) || "Failed");
+    flash(r.data.succeeded + " changed, " + r.data.failed + " failed.");
+    setTimeout(() => location.reload(), 600);
+  },
+  async "rotate-key"(btn) {
+    if (!confirm("The current key stops working now. Continue?")) return;
+    const r = await api("POST", "/api/v1/cameras/" + btn.dataset.camera + "/stream-key");
+    if (!r.ok) return flash((r.data && r.data.detail) || "Failed");
+    const box = $(".revealed"); fill(box, r.data); box.hidden = false;
+  },
+  async "play-recording"(btn) { playAt(btn.dataset.at); },
+  async download(btn) {
+    const r = await api("GET", "/api/v1/recordings/" + btn.dataset.recording + "/download");
+    if (r.ok) location.href = r.data.url; else flash((r.data && r.data.detail) || "Failed");
+  },
+};
+
+document.addEventListener("click", (event) => {
+  const btn = event.target.closest("[data-action]");
+  if (!btn || !actions[btn.dataset.action]) return;
+  actions[btn.dataset.action](btn);
+});
+
+/* --- live status ------------------------------------------------------------------------ */
+
+function setStatus(cameraId, status) {
+  for (const el of $$('[data-camera="' + CSS.escape(cameraId) + '"]')) {
+    el.dataset.status = status;
+    const badge = el.classList.contains("status-badge") ? el : $(".status-badge", el);
+    if (badge) badge.textContent = status;
+    const thumb = $(".thumb", el);
+    if (thumb && status === "online" && !$("img", thumb)) {
+      const img = document.createElement("img"); img.alt = ""; img.dataset.thumb = "";
+      img.src = "/api/v1/cameras/" + cameraId + "/thumbnail?t=" + Date.now();
+      img.addEventListener("error", () => img.remove());
+      thumb.append(img);
+    }
+  }
+  document.dispatchEvent(new CustomEvent("argus:camera-status", { detail: { cameraId, status } }));
+}
+
+function connectEvents() {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  const socket = new WebSocket(scheme + location.host + "/api/v1/events");
+  socket.addEventListener("message", (msg) => {
+    let event; try { event = JSON.parse(msg.data); } catch (e) { return; }
+    if (event.type === "camera-status") setStatus(event.cameraId, event.status);
+    if (event.type === "dashboard-update" && event.cameras) {
+      for (const [status, n] of Object.entries(event.cameras)) {
+        const dd = $('[data-count="' + status + '"]'); if (dd) dd.textContent = n;
+      }
+    }
+  });
+  socket.addEventListener("close", () => setTimeout(connectEvents, 2000));
+  document.body.dataset.events = "connecting";
+  socket.addEventListener("open", () => { document.body.dataset.events = "open"; });
+}
+
+/* Thumbnails of live tiles refresh every 10 s. */
+function refreshThumbs() {
+  for (const img of $$("img[data-thumb]")) {
+    const tile = img.closest("[data-status]");
+    if (tile && tile.dataset.status === "online") img.src = img.src.split("?")[0] + "?t=" + Date.now();
+  }
+}
+
+/* --- video ------------------------------------------------------------------------------ */
+
+let liveHls = null;
+async function startLive(video) {
+  const note = $("[data-player-note]");
+  const r = await api("GET", "/api/v1/streaming/hls/" + video.dataset.liveVideo);
+  if (!r.ok) { if (note) note.textContent = (r.data && r.data.detail) || "Not live"; return; }
+  if (note) note.textContent = "";
+  playHls(video, r.data.abr_url || r.data.url);
+}
+
+function playHls(video, url) {
+  if (liveHls) { liveHls.destroy(); liveHls = null; }
+  if (window.Hls && Hls.isSupported()) {
+    liveHls = new Hls({ liveSyncDurationCount: 2 });
+    liveHls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) setTimeout(() => playHls(video, url), 2000); });
+    liveHls.loadSource(url);
+    liveHls.attachMedia(video);
+  } else video.src = url;
+  video.play().catch(() => {});
+}
+
+async function playAt(at) {
+  const video = $("[data-playback]");
+  const timeline = $("[data-timeline]");
+  const note = $("[data-player-note]");
+  const r = await api("GET", "/api/v1/cameras/" + timeline.dataset.camera + "/playback?at=" + encodeURIComponent(at));
+  if (!r.ok) { note.textContent = (r.data && r.data.detail) || "Nothing recorded then"; return; }
+  note.textContent = "Playing from " + r.data.recording.started_at;
+  video.src = r.data.url;
+  video.addEventListener("loadedmetadata", () => { video.currentTime = r.data.offset_s; video.play().catch(() => {}); }, { once: true });
+}
+
+function setupTimeline(timeline) {
+  for (const span of $$(".span", timeline)) {
+    span.style.left = span.dataset.left + "%";
+    span.style.width = span.dataset.width + "%";
+    span.addEventListener("click", (e) => {
+      e.stopPropagation();
+      const rect = timeline.getBoundingClientRect();
+      const start = new Date(timeline.dataset.dayStart).getTime();
+      const at = new Date(start + (e.clientX - rect.left) / rect.width * 86400000);
+      const first = new Date(span.dataset.at);
+      playAt((at < first ? first : at).toISOString());
+    });
+  }
+}
+
+/* --- lists (admin pages) ---------------------------------------------------------------- */
+
+const lists = {
+  async users() {
+    const body = $("[data-list=users] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/users?limit=200"); if (!r.ok) return;
+    body.replaceChildren(...r.data.items.map((u) => {
+      const role = document.createElement("select");
+      role.setAttribute("aria-label", "Role of " + u.name);
+      for (const name of ["viewer", "operator", "admin", "api_only"]) { const o = new Option(name, name, false, u.role === name); role.add(o); }
+      role.addEventListener("change", async () => { const x = await api("PATCH", "/api/v1/users/" + u.id, { role: role.value }); flash(x.ok ? "Role changed." : (x.data && x.data.detail) || "Failed"); });
+      const td = document.createElement("td"); td.append(role);
+      const remove = button("Remove", async () => { if (confirm("Remove " + u.email + "?")) { await api("DELETE", "/api/v1/users/" + u.id); lists.users(); } });
+      const act = document.createElement("td"); act.append(remove);
+      return row(cell(u.name), cell(u.email), td, cell(u.state), act);
+    }));
+  },
+  async tokens() {
+    const body = $("[data-list=tokens] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/api-tokens"); if (!r.ok) return;
+    body.replaceChildren(...r.data.items.map((t) => {
+      const act = document.createElement("td");
+      act.append(button("Revoke", async () => { await api("DELETE", "/api/v1/api-tokens/" + t.id); lists.tokens(); }));
+      return row(cell(t.name), cell(t.scopes.join(", ")), cell(t.last_used_at || "never"), cell(t.expires_at || "never"), act);
+    }));
+  },
+  async audit(cursor) {
+    const body = $("[data-list=audit] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/audit-logs?limit=100" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "")); if (!r.ok) return;
+    if (!cursor) body.replaceChildren();
+    body.append(...r.data.items.map((a) => row(cell(a.occurred_at), cell(a.actor_label || a.actor_type), cell(a.action),
+                                             cell([a.resource_type, a.resource_id].filter(Boolean).join(" ")), cell(a.result))));
+    const more = $("[data-action=more-audit]");
+    if (more) { more.hidden = !r.data.next_cursor; more.onclick = () => lists.audit(r.data.next_cursor); }
+  },
+  async domains() {
+    const body = $("[data-list=domains] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/domains"); if (!r.ok) return;
+    body.replaceChildren(...r.data.items.map((d) => {
+      const how = d.verification ? "TXT " + d.verification.dns.name + " = " + d.verification.dns.value : "set by the provider";
+      const act = document.createElement("td");
+      if (d.state !== "verified") act.append(button("Verify now", async () => { await api("POST", "/api/v1/domains/" + d.domain + "/verify"); lists.domains(); }));
+      if (d.source === "tenant") act.append(button("Remove", async () => { await api("DELETE", "/api/v1/domains/" + d.domain); lists.domains(); }));
+      return row(cell(d.domain), cell(d.state + (d.reason ? " (" + d.reason + ")" : "")), cell(how), act);
+    }));
+  },
+};
+
+async function loadBrandForm(form) {
+  const r = await api("GET", "/api/v1/branding"); if (!r.ok) return;
+  for (const el of form.elements) if (el.name && r.data[el.name] != null) el.value = r.data[el.name];
+}
+
+/* --- start ------------------------------------------------------------------------------ */
+
+document.addEventListener("DOMContentLoaded", () => {
+  if ($("[data-live-events]")) { connectEvents(); setInterval(refreshThumbs, 10000); }
+  for (const img of $$("img[data-thumb]")) img.addEventListener("error", () => img.remove());
+  const live = $("[data-live-video]");
+  if (live) {
+    startLive(live);
+    document.addEventListener("argus:camera-status", (e) => {
+      if (e.detail.cameraId === live.dataset.liveVideo && e.detail.status === "online") startLive(live);
+    });
+  }
+  const timeline = $("[data-timeline]"); if (timeline) setupTimeline(timeline);
+  for (const name of Object.keys(lists)) lists[name]();
+  const brand = $("form[data-form=brand]"); if (brand) loadBrandForm(brand);
+});
