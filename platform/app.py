@@ -50,6 +50,7 @@ from argus.platform.recordings.controller import (
     ClipController,
     RecordingController,
 )
+from argus.platform.sharing.controller import CameraShareController, ShareController
 from argus.platform.streaming.controller import StreamingController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
 from argus.platform.tenancy.settings_controller import TenantSettingsController
@@ -124,7 +125,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         ApiTokensController, AuditLogController, TenantSettingsController,
                         CameraController, StreamingController, RecordingController,
                         CameraRecordingController, ClipController, BrandController,
-                        DomainController, events,
+                        DomainController, CameraShareController, ShareController, events,
                         *extra_tenant_handlers],
         dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware()],

@@ -28,6 +28,32 @@ class HlsUrl(msgspec.Struct):
     renditions: list[str] | None = None
 
 
+async def live_url(state, tenant: TenantContext, camera: Camera) -> HlsUrl:
+    """A signed, expiring HLS URL for a live camera on its node (409 ``not_live`` otherwise).
+
+    Used by the API and by share links, whose token stands in for a session.
+    """
+    settings = state.settings.ingest
+    if not camera.enabled or camera.status != "online" or not camera.ingest_node_id:
+        raise Conflict("the camera is not live", field="camera_id", code="not_live")
+    if not settings.hls_secret:
+        raise ServiceUnavailable("playback is not configured (ARGUS_HLS_SECRET)",
+                                 code="streaming_unconfigured")
+    async with state.dbs.control_session() as session:
+        node = await session.get(IngestNode, camera.ingest_node_id)
+    if node is None:
+        raise Conflict("the camera's ingest node is gone", field="camera_id",
+                       code="not_live")
+    base = node.hls_url.rstrip("/")
+    stream = internal_name(tenant.slug, camera.id)
+    path, expires = signed_hls(settings.hls_secret, stream, ttl=settings.hls_url_ttl)
+    abr_url = None
+    if camera.abr and camera.renditions:
+        abr_url = base + path.rsplit("/", 1)[0] + "/abr.m3u8"
+    return HlsUrl(camera.id, base + path, datetime.fromtimestamp(expires, UTC), abr_url,
+                  camera.renditions if abr_url else None)
+
+
 class StreamingController(Controller):
     path = "/streaming"
     tags = ["streaming"]
@@ -37,25 +63,7 @@ class StreamingController(Controller):
     async def hls(self, request: Request, camera_id: FromPath[str],
                   db_session: NamedDependency[AsyncSession],
                   tenant: NamedDependency[TenantContext]) -> HlsUrl:
-        settings = request.app.state.settings.ingest
         camera = await db_session.get(Camera, camera_id)
         if camera is None:
             raise NotFound("camera not found", field="camera_id")
-        if not camera.enabled or camera.status != "online" or not camera.ingest_node_id:
-            raise Conflict("the camera is not live", field="camera_id", code="not_live")
-        if not settings.hls_secret:
-            raise ServiceUnavailable("playback is not configured (ARGUS_HLS_SECRET)",
-                                     code="streaming_unconfigured")
-        async with request.app.state.dbs.control_session() as session:
-            node = await session.get(IngestNode, camera.ingest_node_id)
-        if node is None:
-            raise Conflict("the camera's ingest node is gone", field="camera_id",
-                           code="not_live")
-        base = node.hls_url.rstrip("/")
-        stream = internal_name(tenant.slug, camera.id)
-        path, expires = signed_hls(settings.hls_secret, stream, ttl=settings.hls_url_ttl)
-        abr_url = None
-        if camera.abr and camera.renditions:
-            abr_url = base + path.rsplit("/", 1)[0] + "/abr.m3u8"
-        return HlsUrl(camera.id, base + path, datetime.fromtimestamp(expires, UTC), abr_url,
-                      camera.renditions if abr_url else None)
+        return await live_url(request.app.state, tenant, camera)

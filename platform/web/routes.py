@@ -23,10 +23,11 @@ from argus.platform.branding.controller import image_url
 from argus.platform.cameras.controller import provide_camera_service
 from argus.platform.cameras.models import STATUSES, Camera
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, CameraService
-from argus.platform.core.errors import ArgusError
+from argus.platform.core.errors import ArgusError, NotFound
 from argus.platform.identity.guards import needs, public, require_permission
 from argus.platform.identity.principal import Principal
 from argus.platform.recordings.service import RecordingService
+from argus.platform.sharing.service import LinkExpired, ShareService
 from argus.platform.web.middleware import PageAuthMiddleware
 from argus.platform.web.theme import theme_css
 from argus.tenants.context import TenantContext
@@ -76,12 +77,18 @@ async def brand_context(request: Request, tenant: TenantContext | None) -> dict[
 
 
 def page(request: Request, name: str, ctx: dict[str, Any], status_code: int = 200,
-         headers: dict[str, str] | None = None) -> Template:
+         framable: bool = False) -> Template:
+    """A page with the security headers; ``framable`` pages (embeds) may be framed anywhere."""
     user = request.scope.get("user")
     context = {**ctx, "user": user if isinstance(user, Principal) else None,
                "path": request.url.path}
+    headers = dict(PAGE_HEADERS)
+    if framable:
+        del headers["X-Frame-Options"]
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'none'", "frame-ancestors *")
     return Template(template_name=name, context=context, status_code=status_code,
-                    headers={**PAGE_HEADERS, **(headers or {})})
+                    headers=headers)
 
 
 async def render(request: Request, tenant: TenantContext | None, name: str,
@@ -126,6 +133,29 @@ class Pages(Controller):
     @get("/invite", opt=public())
     async def invite(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:
         return await render(request, tenant, "token_form.html", purpose="invite")
+
+    @get("/v/{token:str}", opt=public())
+    async def shared(self, request: Request, tenant: NamedDependency[TenantContext],
+                     token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Template:
+        return await self._share_page(request, tenant, token, db_session, embed=False)
+
+    @get("/embed/{token:str}", opt=public())
+    async def embed(self, request: Request, tenant: NamedDependency[TenantContext],
+                    token: FromPath[str], db_session: NamedDependency[AsyncSession]) -> Template:
+        return await self._share_page(request, tenant, token, db_session, embed=True)
+
+    @staticmethod
+    async def _share_page(request: Request, tenant: TenantContext, token: str,
+                          session: AsyncSession, embed: bool) -> Template:
+        try:
+            share, camera = await ShareService(session).open(token)
+        except (LinkExpired, NotFound) as exc:
+            return page(request, "expired.html", {
+                **await brand_context(request, tenant), "embed": embed,
+                "expired": isinstance(exc, LinkExpired)}, exc.status_code, framable=embed)
+        return page(request, "share.html", {
+            **await brand_context(request, tenant), "camera": camera, "share": share,
+            "token": token, "embed": embed}, framable=embed)
 
     # --- signed in ----------------------------------------------------------------------------
 

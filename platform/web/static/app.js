@@ -311,6 +311,43 @@ function setupTimeline(timeline) {
   }
 }
 
+/* --- share pages (no sign-in: the token in the URL is the credential) ------------------- */
+
+async function startShare(main) {
+  const token = main.dataset.share;
+  const video = $("[data-share-video]");
+  const note = $("[data-player-note]");
+  const live = async () => {
+    const r = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/live");
+    if (!r.ok) { note.textContent = r.status === 410 ? "This link has expired." : "The camera is not live right now."; if (r.status === 409) setTimeout(live, 5000); return; }
+    note.textContent = "";
+    playHls(video, r.data.abr_url || r.data.url);
+  };
+  actions["share-live"] = live;
+  await live();
+  const timeline = $("[data-share-timeline]");
+  if (!timeline || main.dataset.liveOnly === "true") return;
+  const r = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/timeline");
+  if (!r.ok) return;
+  const dayStart = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z").getTime();
+  for (const s of r.data.spans) {
+    const b = document.createElement("button");
+    b.type = "button"; b.className = "span"; b.dataset.testid = "span";
+    const from = new Date(s.start).getTime(), to = new Date(s.end).getTime();
+    b.style.left = ((from - dayStart) / 864000) + "%";
+    b.style.width = Math.max((to - from) / 864000, 0.2) + "%";
+    b.setAttribute("aria-label", "Play from " + s.start);
+    b.addEventListener("click", async () => {
+      const p = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/playback?at=" + encodeURIComponent(s.start));
+      if (!p.ok) { note.textContent = (p.data && p.data.detail) || "Not available"; return; }
+      if (liveHls) { liveHls.destroy(); liveHls = null; }
+      video.src = p.data.url;
+      video.play().catch(() => {});
+    });
+    timeline.append(b);
+  }
+}
+
 /* --- lists (admin pages) ---------------------------------------------------------------- */
 
 const lists = {
@@ -377,6 +414,7 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   const timeline = $("[data-timeline]"); if (timeline) setupTimeline(timeline);
+  const shared = $("[data-share]"); if (shared) startShare(shared);
   for (const name of Object.keys(lists)) lists[name]();
   const brand = $("form[data-form=brand]"); if (brand) loadBrandForm(brand);
 });

@@ -35,6 +35,9 @@ PUBLIC = {
     "GET /api/v1/recordings/{recording_id:str}/file",  # its signature is the credential
     "GET /api/v1/clips/{clip_id:str}/file",
     "GET /api/v1/branding/logo", "GET /api/v1/branding/favicon",  # the sign-in page shows them
+    # A share link's token is the credential.
+    "GET /api/v1/shares/{token:str}/live", "GET /api/v1/shares/{token:str}/timeline",
+    "GET /api/v1/shares/{token:str}/playback",
 }
 
 
@@ -188,7 +191,18 @@ CASES = {
     # A provider-set domain is verified already: no lookup leaves the machine.
     "POST /api/v1/domains/{domain:str}/verify": lambda ctx: _domain_path(ctx, "/verify"),
     "DELETE /api/v1/domains/{domain:str}": lambda ctx: _domain_path(ctx, tenant_added=True),
+    "POST /api/v1/cameras/{camera_id:str}/shares": lambda ctx: _camera_path(
+        ctx, "/shares", {"live_only": True}),
+    "GET /api/v1/cameras/{camera_id:str}/shares": lambda ctx: _camera_path(ctx, "/shares"),
+    "DELETE /api/v1/shares/{share_id:str}": lambda ctx: _share_path(ctx),
 }
+
+
+async def _share_path(ctx):
+    camera_id = await _fresh_camera(ctx)
+    response = await ctx["client"].post(f"/api/v1/cameras/{camera_id}/shares",
+                                        headers=bearer(ctx["tenant"], ctx["admin"]), json={})
+    return f"/api/v1/shares/{response.json()['share']['id']}", None
 
 
 async def _domain_path(ctx, suffix: str = "", tenant_added: bool = False):

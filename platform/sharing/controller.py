@@ -1,0 +1,145 @@
+"""Share links over the API.
+
+Admins and operators (``cameras:write``) create and revoke them; ``cameras:read`` lists them.
+The public routes under ``/api/v1/shares/{token}`` take the token as their credential: the
+live URL for any active share, the timeline and playback only for shares that are not
+live-only (403 ``live_only``); an expired or revoked link answers 410.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.audit.service import Audit
+from argus.platform.core.errors import Invalid
+from argus.platform.identity.dependencies import base_url
+from argus.platform.identity.guards import needs, public
+from argus.platform.identity.principal import Principal
+from argus.platform.recordings.controller import Playback, RecordingOut, SpanOut, _url
+from argus.platform.recordings.service import RecordingService
+from argus.platform.sharing.models import Share
+from argus.platform.sharing.service import ShareService
+from argus.platform.streaming.controller import HlsUrl, live_url
+from argus.tenants.context import TenantContext
+
+
+class ShareIn(msgspec.Struct, forbid_unknown_fields=True):
+    expires_at: datetime | None = None
+    live_only: bool = True
+
+
+class ShareOut(msgspec.Struct):
+    id: str
+    camera_id: str
+    live_only: bool
+    expires_at: datetime
+    revoked_at: datetime | None
+    created_at: datetime
+    active: bool
+
+    @classmethod
+    def of(cls, s: Share) -> ShareOut:
+        now = datetime.now(UTC)
+        return cls(s.id, s.camera_id, s.live_only, s.expires_at, s.revoked_at, s.created_at,
+                   s.active(now))
+
+
+class ShareCreated(msgspec.Struct):
+    share: ShareOut
+    token: str  # shown this once
+    url: str
+    embed_url: str
+    embed_html: str
+
+
+class ShareList(msgspec.Struct):
+    items: list[ShareOut]
+
+
+class ShareTimeline(msgspec.Struct):
+    camera_id: str
+    spans: list[SpanOut]
+
+
+class CameraShareController(Controller):
+    path = "/cameras/{camera_id:str}/shares"
+    tags = ["shares"]
+
+    @post("/", opt=needs("cameras:write"),
+          summary="Create a share link (viewer page and embed) for a camera")
+    async def create_share(self, request: Request, camera_id: FromPath[str],
+                           data: JSONBody[ShareIn], db_session: NamedDependency[AsyncSession],
+                           audit: NamedDependency[Audit]) -> Response[ShareCreated]:
+        principal: Principal = request.scope["user"]  # type: ignore[assignment]
+        share, token = await ShareService(db_session, audit).create(
+            camera_id, data.expires_at, data.live_only, principal.user_id)
+        base = base_url(request)
+        embed = f"{base}/embed/{token}"
+        html = (f'<iframe src="{embed}" width="640" height="360" frameborder="0" '
+                'allow="autoplay; fullscreen" allowfullscreen></iframe>')
+        return Response(ShareCreated(ShareOut.of(share), token, f"{base}/v/{token}", embed,
+                                     html), status_code=201, headers={"Cache-Control": "no-store"})
+
+    @get("/", opt=needs("cameras:read"), summary="A camera's share links (newest first)")
+    async def list_shares(self, camera_id: FromPath[str],
+                          db_session: NamedDependency[AsyncSession]) -> ShareList:
+        return ShareList([ShareOut.of(s) for s in await ShareService(db_session).list(camera_id)])
+
+
+class ShareController(Controller):
+    path = "/shares"
+    tags = ["shares"]
+
+    @delete("/{share_id:str}", opt=needs("cameras:write"), summary="Revoke a share link")
+    async def revoke_share(self, share_id: FromPath[str],
+                           db_session: NamedDependency[AsyncSession],
+                           audit: NamedDependency[Audit]) -> None:
+        await ShareService(db_session, audit).revoke(share_id)
+
+    @get("/{token:str}/live", opt=public(), summary="The live HLS URL of a shared camera")
+    async def shared_live(self, request: Request, token: FromPath[str],
+                          db_session: NamedDependency[AsyncSession],
+                          tenant: NamedDependency[TenantContext]) -> HlsUrl:
+        _, camera = await ShareService(db_session).open(token)
+        return await live_url(request.app.state, tenant, camera)
+
+    @get("/{token:str}/timeline", opt=public(),
+         summary="Recorded spans of a shared camera on a day (not for live-only links)")
+    async def shared_timeline(self, request: Request, token: FromPath[str],
+                              db_session: NamedDependency[AsyncSession],
+                              tenant: NamedDependency[TenantContext],
+                              day: FromQuery[str | None] = None) -> ShareTimeline:
+        _, camera = await ShareService(db_session).open_recordings(token)
+        start = _day_start(day)
+        service = RecordingService(db_session, tenant, None, request.app.state.dbs,
+                                   request.app.state.storage)
+        spans, _, _ = await service.timeline(camera.id, start, start + timedelta(days=1))
+        return ShareTimeline(camera.id, [SpanOut(s.start, s.end) for s in spans])
+
+    @get("/{token:str}/playback", opt=public(),
+         summary="Play a shared camera's recording at an instant (not for live-only links)")
+    async def shared_playback(self, request: Request, token: FromPath[str],
+                              db_session: NamedDependency[AsyncSession],
+                              tenant: NamedDependency[TenantContext],
+                              at: Annotated[datetime, QueryParameter()]) -> Playback:
+        _, camera = await ShareService(db_session).open_recordings(token)
+        service = RecordingService(db_session, tenant, None, request.app.state.dbs,
+                                   request.app.state.storage)
+        row, offset = await service.at(camera.id, at if at.tzinfo else at.replace(tzinfo=UTC))
+        url, expires = await _url(request, service, row)
+        return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
+
+
+def _day_start(day: str | None) -> datetime:
+    try:
+        chosen = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    except ValueError:
+        raise Invalid("day must be YYYY-MM-DD", field="day") from None
+    return datetime.combine(chosen, time(0), UTC)
