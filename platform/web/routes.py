@@ -46,6 +46,7 @@ PAGE_HEADERS = {
                                 "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
                                 "media-src 'self' blob: http: https:; "
                                 "connect-src 'self' ws: wss: http: https:; "
+                                "worker-src 'self' blob:; "
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
 }
 

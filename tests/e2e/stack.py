@@ -63,7 +63,8 @@ def answers(url: str) -> bool:
 
 
 class LiveStack:
-    def __init__(self, tmp_path: Path, tmp_root: Path, work_dir: Path | None = None) -> None:
+    def __init__(self, tmp_path: Path, tmp_root: Path, work_dir: Path | None = None,
+                 **extra_env: str) -> None:
         self.tmp = tmp_path
         self.api_port, self.rtmp_port, self.http_port = free_port(), free_port(), free_port()
         self.node_id = new_slug("node")
@@ -71,7 +72,8 @@ class LiveStack:
         self.env = {**os.environ, **settings_env(
             tmp_root, ARGUS_NODE_SECRET=secrets.token_urlsafe(24), ARGUS_LOG_LEVEL="info",
             ARGUS_INGEST_OFFLINE_GRACE=str(GRACE), ARGUS_INGEST_HEARTBEAT_INTERVAL="1",
-            ARGUS_INGEST_THUMBNAIL_INTERVAL="2", ARGUS_INGEST_RELAY_BACKOFF_MAX="2")}
+            ARGUS_INGEST_THUMBNAIL_INTERVAL="2", ARGUS_INGEST_RELAY_BACKOFF_MAX="2",
+            **extra_env)}
         self.hls_secret = self.env["ARGUS_HLS_SECRET"]
         self.storage_root = Path(self.env["ARGUS_STORAGE_ROOT"])
         self.procs: dict[str, subprocess.Popen] = {}

@@ -305,8 +305,9 @@ function setupTimeline(timeline) {
       const rect = timeline.getBoundingClientRect();
       const start = new Date(timeline.dataset.dayStart).getTime();
       const at = new Date(start + (e.clientX - rect.left) / rect.width * 86400000);
-      const first = new Date(span.dataset.at);
-      playAt((at < first ? first : at).toISOString());
+      // A short span is drawn wider than it lasts: play the part of it the click is nearest.
+      const first = new Date(span.dataset.at), last = new Date(new Date(span.dataset.end).getTime() - 1000);
+      playAt((at < first ? first : at > last ? (last < first ? first : last) : at).toISOString());
     });
   }
 }

@@ -1,0 +1,121 @@
+"""The web app in Debian's Chromium against the running platform (``argus serve``, worker,
+``argus ingest run`` with real nginx-rtmp and ffmpeg): what a tenant admin and an end viewer
+do, the way they do it. Screenshots land in ``tests/artifacts/``."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from argus.platform.recordings.models import Recording
+from tests.integration.conftest import PASSWORD
+
+PLAYING = """sel => { const v = document.querySelector(sel);
+    return v && v.videoWidth > 0 && v.currentTime > %s; }"""
+
+
+async def sign_in(page, base: str, email: str, path: str = "/") -> None:
+    await page.goto(base + path)
+    assert "/login" in page.url  # not signed in yet: the page sends us to sign in
+    await page.fill("#email", email)
+    await page.fill("#password", PASSWORD)
+    await page.click("form[data-form=login] button[type=submit]")
+    await page.wait_for_url(base + path)
+
+
+async def add_recording(state, tenant, camera_id: str, tmp: Path) -> datetime:
+    """A ready 12-second recording from an hour ago (the ingest path has its own tests)."""
+    mp4 = tmp / "rec.mp4"
+    subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc2=size=640x360:rate=25:duration=12", "-c:v", "libx264", "-preset",
+                    "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(mp4)],
+                   check=True)
+    start = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    if start.date() != datetime.now(UTC).date():  # keep it on today's timeline
+        start = datetime.now(UTC).replace(hour=0, minute=0, second=5, microsecond=0)
+    key = f"recordings/{start:%Y/%m/%d}/{camera_id}/{start:%Y%m%dT%H%M%SZ}.mp4"
+    await state["storage"].put_file(f"argus-t-{tenant.slug}", key, mp4, "video/mp4")
+    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    async with maker() as session:
+        session.add(Recording(camera_id=camera_id, started_at=start,
+                              ended_at=start + timedelta(seconds=12), duration_s=12.0,
+                              size_bytes=mp4.stat().st_size, object_key=key, state="ready",
+                              source=f"ui-test-{uuid.uuid4().hex}", video_codec="h264",
+                              width=640, height=360))
+        await session.commit()
+    return start
+
+
+async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
+        stack, tenant_a, state, chromium, artifacts, tmp_path):
+    base = f"http://{tenant_a.host}:{stack.api_port}"
+    browser = await chromium()
+    admin = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+    admin.on("console", lambda m: print("admin console:", m.type, m.text))
+    await sign_in(admin, base, tenant_a.emails["admin"], "/cameras")
+
+    name = "Loading dock " + "x" * 46  # 60 characters must not break the layout
+    await admin.fill("#c-name", name)
+    await admin.select_option("#c-vendor", "hikvision")
+    await admin.click("form[data-form=camera-create] button[type=submit]")
+    await admin.wait_for_selector("[data-testid=created]", state="visible", timeout=10_000)
+    key = (await admin.text_content("[data-testid=stream-key]")).strip()
+    assert len(key) > 20
+    assert await admin.locator(".created ol li").count() >= 2  # vendor set-up hints
+
+    await admin.goto(base + "/")
+    await admin.wait_for_selector("body[data-events=open]", timeout=10_000)
+    tile = admin.locator("li.tile", has_text=name)
+    assert await tile.get_attribute("data-status") == "offline"
+    stack.publish(key)
+    # The tile turns online over the events socket, without a reload.
+    await admin.wait_for_selector("li.tile[data-status=online]", timeout=30_000)
+    assert await admin.text_content("[data-count=online]") == "1"
+    await admin.screenshot(path=str(artifacts / "dashboard-live.png"), full_page=True)
+
+    await tile.locator("a").click()
+    await admin.wait_for_function(PLAYING % 1, arg="video[data-live-video]", timeout=40_000)
+    await admin.screenshot(path=str(artifacts / "live-view.png"))
+
+    # A share link plays in a fresh context with no session; live-only reaches no recordings.
+    await admin.click("form[data-form=share] button[type=submit]")
+    await admin.wait_for_selector("[data-testid=share-url]", state="visible", timeout=10_000)
+    share_url = (await admin.text_content("[data-testid=share-url]")).strip()
+    viewer = await (await browser.new_context()).new_page()
+    await viewer.goto(share_url)
+    assert "/login" not in viewer.url
+    await viewer.wait_for_function(PLAYING % 1, arg="video[data-share-video]", timeout=40_000)
+    assert await viewer.locator("nav").count() == 0  # no admin chrome
+    token = share_url.rsplit("/", 1)[1]
+    refused = await viewer.evaluate(
+        "t => fetch('/api/v1/shares/' + t + '/timeline').then(r => r.status)", token)
+    assert refused == 403
+
+    # Recordings: the day's timeline shows the span; playing it advances.
+    camera_id = admin.url.rsplit("/", 1)[1]
+    await add_recording(state, tenant_a, camera_id, tmp_path)
+    await admin.goto(f"{base}/cameras/{camera_id}/recordings")
+    span = admin.locator("[data-testid=span]")
+    assert await span.count() == 1
+    await span.first.click()
+    await admin.wait_for_function(PLAYING % 2, arg="video[data-playback]", timeout=30_000)
+    await admin.screenshot(path=str(artifacts / "recordings.png"), full_page=True)
+
+    # The link expires: the same URL shows the branded expired page.
+    await stack_expire_shares(state, tenant_a)
+    await viewer.goto(share_url)
+    assert await viewer.is_visible("[data-testid=link-expired]")
+
+
+async def stack_expire_shares(state, tenant) -> None:
+    from sqlalchemy import update
+
+    from argus.platform.sharing.models import Share
+
+    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    async with maker() as session:
+        await session.execute(update(Share).values(
+            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        await session.commit()
