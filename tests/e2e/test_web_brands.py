@@ -1,0 +1,167 @@
+"""Brands, custom domains, escaping and roles in Chromium against ``argus serve``.
+
+Two tenants on two hosts render two brands (name, colours, logo; screenshots in
+``tests/artifacts/``); a custom domain mapped with ``--host-resolver-rules`` serves its tenant
+only once verified (a real DNS server on 127.0.0.1 holds the TXT record); names with markup
+render as text and no script runs; a viewer sees no admin controls and gets 403s.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.dns_server import LocalDns
+from tests.e2e.stack import LiveStack
+from tests.e2e.test_web_ui import sign_in
+from tests.integration.conftest import png_bytes
+from tests.unit.test_brand_images import EVIL_SVG
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def dns_server():
+    server = LocalDns()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+async def server(tmp_path, tmp_root, state, dns_server):
+    """Only the control plane: these pages need no ingest node."""
+    stack = LiveStack(tmp_path, tmp_root, ARGUS_DNS_NAMESERVERS=dns_server.address,
+                      ARGUS_DOMAIN_CHECK_ALLOW_PRIVATE="1", ARGUS_DOMAIN_CHECK_TIMEOUT="2")
+    stack.start_server()
+    yield stack
+    stack.close()
+
+
+def api(server, tenant, token=None):
+    headers = {"Host": tenant.host}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(base_url=server.api, headers=headers, timeout=10)
+
+
+def admin_token(server, tenant, role="admin") -> str:
+    from tests.integration.conftest import PASSWORD
+
+    response = api(server, tenant).post("/api/v1/auth/login", json={
+        "email": tenant.emails[role], "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+def watch_dialogs(page) -> list[str]:
+    seen: list[str] = []
+
+    async def dismiss(dialog):
+        seen.append(dialog.message)
+        await dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    return seen
+
+
+async def test_two_tenants_two_brands_and_a_verified_custom_domain(
+        server, tenant_a, tenant_b, state, chromium, artifacts, dns_server):
+    a = api(server, tenant_a, admin_token(server, tenant_a))
+    b = api(server, tenant_b, admin_token(server, tenant_b))
+    assert a.patch("/api/v1/branding", json={
+        "product_name": "Acme Cams", "primary_color": "#0b3d91",
+        "accent_color": "#ffb000"}).status_code == 200
+    assert a.put("/api/v1/branding/logo", content=png_bytes((64, 32), "#e02020")).is_success
+    assert b.patch("/api/v1/branding", json={
+        "product_name": "Globex Vision", "primary_color": "#14532d",
+        "theme": "dark"}).status_code == 200
+    assert b.put("/api/v1/branding/logo", content=EVIL_SVG).is_success  # sanitized
+
+    domain = f"cams.{tenant_a.slug}.test"
+    browser = await chromium(f"--host-resolver-rules=MAP {domain} 127.0.0.1")
+    page = await browser.new_page()
+    dialogs = watch_dialogs(page)
+    seen = {}
+    for tenant, name, rgb in ((tenant_a, "Acme Cams", "rgb(11, 61, 145)"),
+                              (tenant_b, "Globex Vision", "rgb(20, 83, 45)")):
+        await page.goto(f"http://{tenant.host}:{server.api_port}/login")
+        assert await page.text_content("[data-testid=product-name]") == name
+        assert await page.title() == f"Sign in · {name}"
+        background = await page.eval_on_selector(
+            ".topbar", "el => getComputedStyle(el).backgroundColor")
+        assert background == rgb
+        logo = await page.eval_on_selector(".topbar .logo", "el => [el.src, el.naturalWidth]")
+        assert logo[1] > 0
+        seen[name] = logo[0]
+        await page.screenshot(path=str(artifacts / f"brand-{name.split()[0].lower()}.png"))
+    assert seen["Acme Cams"] != seen["Globex Vision"]
+    await page.goto(f"http://{tenant_b.host}:{server.api_port}" + seen["Globex Vision"].split(
+        str(server.api_port), 1)[1])  # the sanitized SVG opened on its own runs nothing
+    assert dialogs == []
+
+    # The custom domain: nothing there until verified, then tenant A in A's brand.
+    added = a.post("/api/v1/domains", json={"domain": domain}).json()
+    custom = f"http://{domain}:{server.api_port}/login"
+    response = await page.goto(custom)
+    assert response.status == 404
+    dns_server.records[(f"_argus-challenge.{domain}", "TXT")] = [
+        added["verification"]["token"]]
+    assert a.post(f"/api/v1/domains/{domain}/verify").json()["state"] == "verified"
+    response = await page.goto(custom)
+    assert response.status == 200
+    assert await page.text_content("[data-testid=product-name]") == "Acme Cams"
+    await page.screenshot(path=str(artifacts / "brand-custom-domain.png"))
+
+
+async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls(
+        server, tenant_a, state, chromium, artifacts):
+    token = admin_token(server, tenant_a)
+    a = api(server, tenant_a, token)
+    camera_id = a.post("/api/v1/cameras", json={"name": XSS}).json()["camera"]["id"]
+    assert a.post("/api/v1/users", json={"email": f"x@{tenant_a.slug}.example", "name": XSS,
+                                         "role": "viewer"}).status_code == 201
+    await state["tenant_service"].update(tenant_a.slug, name=XSS)
+    # The theme takes hex colours only: CSS cannot be smuggled into it.
+    refused = a.patch("/api/v1/branding", json={"primary_color": "#000;}body{display:none"})
+    assert refused.status_code == 422 and refused.json()["field"] == "primary_color"
+
+    browser = await chromium()
+    base = f"http://{tenant_a.host}:{server.api_port}"
+    admin = await (await browser.new_context()).new_page()
+    dialogs = watch_dialogs(admin)
+    await sign_in(admin, base, tenant_a.emails["admin"])
+    for path in ("/", "/cameras", f"/cameras/{camera_id}", "/users"):
+        await admin.goto(base + path)
+        await admin.wait_for_load_state("networkidle")
+        assert await admin.locator(f"text={XSS}").count() >= 1, path  # shown, as text
+        assert await admin.locator("img[src=x]").count() == 0, path
+    assert await admin.text_content("[data-testid=tenant-name]") == XSS
+    theme = await admin.evaluate("() => fetch('/theme.css').then(r => r.text())")
+    assert theme.count("{") == 1 and "display" not in theme
+    assert dialogs == []
+
+    # A phone-sized viewer: no admin navigation, no camera controls, 403 from admin endpoints.
+    viewer_context = await browser.new_context(viewport={"width": 390, "height": 844})
+    viewer = await viewer_context.new_page()
+    await sign_in(viewer, base, tenant_a.emails["viewer"])
+    assert await viewer.locator("nav a[data-admin]").count() == 0
+    await viewer.goto(f"{base}/cameras/{camera_id}")
+    for control in ("[data-action=rotate-key]", "form[data-form=camera-edit]",
+                    "form[data-form=share]"):
+        assert await viewer.locator(control).count() == 0, control
+    await viewer.goto(f"{base}/cameras")
+    assert await viewer.locator("form[data-form=camera-create]").count() == 0
+    assert await viewer.locator("[data-action=bulk]").count() == 0
+    width = await viewer.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390 + 1, "the page must not scroll sideways on a phone"
+    for path, method in (("/api/v1/users", "GET"), ("/api/v1/cameras", "POST"),
+                         (f"/api/v1/cameras/{camera_id}/stream-key", "POST"),
+                         ("/api/v1/branding", "PATCH")):
+        status = await viewer.evaluate("""([path, method]) => fetch(path, {method,
+            headers: {'Content-Type': 'application/json', 'X-CSRF-Token':
+            (document.cookie.match(/argus_csrf=([^;]+)/) || [])[1] || ''},
+            body: method === 'GET' ? undefined : '{}'}).then(r => r.status)""", [path, method])
+        assert status == 403, (path, method, status)
+    response = await viewer.goto(f"{base}/settings")
+    assert response.status == 403
+    await viewer.screenshot(path=str(artifacts / "viewer-phone.png"), full_page=True)
