@@ -18,6 +18,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from redis.asyncio import Redis
 
+from argus.branding.brands import BrandStore
 from argus.branding.domains import DomainChecker, DomainService
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.branding.controller import BrandController
@@ -66,6 +67,10 @@ def build_state(settings: Settings) -> dict[str, Any]:
     redis = Redis.from_url(settings.redis.url, decode_responses=True)
     storage = storage_from_settings(settings.storage)
     resolver = TenantResolver(settings.http, dbs)
+    brands = BrandStore(dbs)
+
+    async def brand_of(tenant_id: str):
+        return (await brands.get(tenant_id))[0]
 
     async def notify(slug: str) -> None:
         resolver.invalidate()  # this process at once; the others through Redis
@@ -74,7 +79,7 @@ def build_state(settings: Settings) -> dict[str, Any]:
     return {
         "identity": Identity(settings, redis),
         "jobs": Jobs(settings),
-        "mailer": Mailer(settings.mail),
+        "mailer": Mailer(settings.mail, brand_of=brand_of),
         "settings": settings,
         "dbs": dbs,
         "redis": redis,

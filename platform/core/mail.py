@@ -2,18 +2,24 @@
 
 ``log`` writes each message to the log (and keeps the last ones in ``outbox`` so a developer,
 or a test, can follow a link); ``smtp`` hands it to an SMTP server (a local sink in dev).
+``send_branded`` writes a tenant's mail (invites, password resets, alerts) in the tenant's
+brand: its product name in the subject and signature, its sender name, its support contacts.
+Mail is plain text: no tenant-supplied HTML is ever sent.
 """
 
 from __future__ import annotations
 
 import smtplib
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 
 import anyio
 import structlog
 
+from argus.branding.brands import PROVIDER_DEFAULT, BrandSettings
 from argus.platform.core.settings import MailSettings
 
 log = structlog.get_logger("argus.mail")
@@ -24,12 +30,25 @@ class Mail:
     to: str
     subject: str
     body: str
+    sender_name: str | None = None
 
 
 class Mailer:
-    def __init__(self, settings: MailSettings) -> None:
+    def __init__(self, settings: MailSettings,
+                 brand_of: Callable[[str], Awaitable[BrandSettings]] | None = None) -> None:
         self.settings = settings
+        self.brand_of = brand_of
         self.outbox: deque[Mail] = deque(maxlen=100)
+
+    async def send_branded(self, tenant_id: str, to: str, subject: str, body: str) -> None:
+        """``{product}`` in the subject or body becomes the tenant's product name."""
+        brand = await self.brand_of(tenant_id) if self.brand_of else PROVIDER_DEFAULT
+        product = brand.product_name
+        contacts = [c for c in (brand.support_email, brand.support_url) if c]
+        signature = f"\n\n— {product}" + (f"\nHelp: {', '.join(contacts)}" if contacts else "")
+        await self.send(Mail(to, subject.replace("{product}", product),
+                             body.replace("{product}", product) + signature,
+                             sender_name=brand.email_sender_name or product))
 
     async def send(self, mail: Mail) -> None:
         self.outbox.append(mail)
@@ -41,8 +60,10 @@ class Mailer:
 
     def _smtp(self, mail: Mail) -> None:
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.settings.sender, mail.to, \
-            mail.subject
+        sender = self.settings.sender
+        if mail.sender_name:  # the brand's name, with the platform's own address
+            sender = formataddr((mail.sender_name, parseaddr(sender)[1]))
+        message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
         message.set_content(mail.body)
         with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
             smtp.send_message(message)

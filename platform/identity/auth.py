@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.service import Audit
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid, QuotaExceeded, Unauthorized
-from argus.platform.core.mail import Mail, Mailer
+from argus.platform.core.mail import Mailer
 from argus.platform.identity.models import OneTimeToken, RefreshToken, User
 from argus.platform.identity.passwords import check_policy
 from argus.platform.identity.permissions import LOGIN_ROLES
@@ -193,9 +193,10 @@ class AuthService:
                           actor=("user", user.id, user.email))
         await self.session.commit()
         if self.mailer:
-            await self.mailer.send(Mail(user.email, f"Reset your {self.tenant.name} password",
-                                        f"Set a new password: {base_url}/reset#token={token}\n"
-                                        "The link works once, within an hour."))
+            await self.mailer.send_branded(
+                self.tenant.id, user.email, "Reset your {product} password",
+                f"Set a new password: {base_url}/reset#token={token}\n"
+                "The link works once, within an hour.")
 
     async def _consume(self, presented: object, purpose: str) -> User:
         parts = split_opaque(presented)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.service import Audit
 from argus.platform.core.db import like_pattern, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound
-from argus.platform.core.mail import Mail, Mailer
+from argus.platform.core.mail import Mailer
 from argus.platform.core.pagination import decode_cursor, encode_cursor
 from argus.platform.identity.auth import AuthService, count_active_admins, normalize_email
 from argus.platform.identity.models import User
@@ -90,10 +90,10 @@ class UserService:
         self.audit.record("users.create", "user", user.id, detail={"role": user.role})
         await self.session.commit()
         if link and self.mailer and base_url:
-            await self.mailer.send(Mail(
-                user.email, f"You are invited to {self.auth.tenant.name}",
+            await self.mailer.send_branded(
+                self.auth.tenant.id, user.email, "You are invited to {product}",
                 f"Accept the invitation and choose a password: {base_url}/invite#token={link}\n"
-                "The link works once, within 7 days."))
+                "The link works once, within 7 days.")
         return user
 
     async def _guard_last_admin(self, user: User, new_role: str | None,

@@ -59,3 +59,24 @@ async def test_brand_defaults_changes_and_refusals(client_for, tenant_a, tenant_
     viewer = (await login(client, tenant_a, "viewer"))["access_token"]
     assert (await client.patch("/api/v1/branding", headers=bearer(tenant_a, viewer),
                                json={"theme": "light"})).status_code == 403
+
+
+async def test_invites_and_resets_are_mailed_in_the_brand(client_for, tenant_a, identity_app):
+    client = client_for()
+    headers = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    await client.patch("/api/v1/branding", headers=headers, json={
+        "product_name": "Acme Cams", "email_sender_name": "Acme Security",
+        "support_email": "help@acme.example"})
+    outbox = identity_app.state.mailer.outbox
+    email = f"new-{tenant_a.slug}@x.example"
+    created = await client.post("/api/v1/users", headers=headers,
+                                json={"email": email, "name": "New", "role": "viewer"})
+    assert created.status_code == 201, created.text
+    invite = next(m for m in reversed(outbox) if m.to == email)
+    assert invite.subject == "You are invited to Acme Cams"
+    assert invite.sender_name == "Acme Security"
+    assert invite.body.endswith("— Acme Cams\nHelp: help@acme.example")
+    await client.post("/api/v1/auth/password-reset", headers={"Host": tenant_a.host},
+                      json={"email": tenant_a.emails["operator"]})
+    reset = next(m for m in reversed(outbox) if m.to == tenant_a.emails["operator"])
+    assert reset.subject == "Reset your Acme Cams password" and "/reset#token=" in reset.body
