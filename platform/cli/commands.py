@@ -24,6 +24,7 @@ from argus.tenants.service import TenantSpec
 
 DEMO_PROVIDER_KEY = "argus_pk_000000000000_demo-provider-key-for-local-use-only-000000"
 DEMO_ADMIN_EMAIL = "admin@demo.localhost"
+SECOND_ADMIN_EMAIL = "admin@globex.localhost"
 DEMO_ADMIN_PASSWORD = "demo-admin-password"  # dev only; ARGUS_DEMO_ADMIN_PASSWORD overrides
 
 
@@ -361,7 +362,7 @@ async def provider_keys_create(args: argparse.Namespace) -> int:
 
 async def _demo_setup(settings: Settings, ports: tuple[int, int] | None,
                       node_secret: str) -> tuple[str, str | None]:
-    from argus.platform.cli.demo import demo_camera
+    from argus.platform.cli.demo import brand_demo_tenant, demo_camera
 
     async with _state(settings) as state:
         await migrate_control(state)
@@ -376,6 +377,12 @@ async def _demo_setup(settings: Settings, ports: tuple[int, int] | None,
                                os.environ.get("ARGUS_DEMO_PROVIDER_KEY") or DEMO_PROVIDER_KEY)
         await ensure_user(state, "demo", DEMO_ADMIN_EMAIL, "Demo Admin", "admin",
                           demo_admin_password())
+        # A second tenant with another brand: the same platform, white-labelled twice.
+        await service.put("globex", TenantSpec(name="Globex Corporation"))
+        await ensure_user(state, "globex", SECOND_ADMIN_EMAIL, "Globex Admin", "admin",
+                          demo_admin_password())
+        for slug in ("demo", "globex"):
+            await brand_demo_tenant(state, slug)
         stream_key = await demo_camera(state, *ports, node_secret) if ports else None
     return key, stream_key
 
@@ -403,6 +410,11 @@ def demo(args: argparse.Namespace) -> int:
     tenant_url = f"http://demo.{base}{port}"
     print(f"""
 Argus is {'set up' if args.no_serve else 'running'}.
+
+  Admin app (open in a browser)   {tenant_url}/
+    sign in as {DEMO_ADMIN_EMAIL} / {demo_admin_password()}   (dev only)
+  Second tenant, another brand    http://globex.{base}{port}/
+    sign in as {SECOND_ADMIN_EMAIL} / {demo_admin_password()}
 
   Demo tenant API      {tenant_url}/api/v1/tenant
   Cameras              {tenant_url}/api/v1/cameras   (the synthetic camera is live within seconds)

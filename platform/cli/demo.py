@@ -71,6 +71,36 @@ async def demo_camera(state: dict, rtmp_port: int, http_port: int, node_secret: 
         return (await service.rotate_key(camera.id)).stream_key
 
 
+# The two demo tenants' brands: a newcomer sees white-labelling at work on two hosts.
+DEMO_BRANDS = {
+    "demo": ({"product_name": "Lookout Cams", "primary_color": "#0b3d91",
+              "accent_color": "#ffb000", "theme": "light",
+              "support_email": "support@demo.localhost", "email_sender_name": "Lookout"},
+             b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 32" width="96" height="32">'
+             b'<rect width="96" height="32" rx="6" fill="#0b3d91"/><circle cx="16" cy="16" r="9" '
+             b'fill="#ffb000"/><text x="32" y="21" font-family="sans-serif" font-size="13" '
+             b'font-weight="bold" fill="#ffffff">Lookout</text></svg>'),
+    "globex": ({"product_name": "Globex Vision", "primary_color": "#14532d",
+                "accent_color": "#86efac", "theme": "dark",
+                "support_email": "help@globex.localhost"},
+               b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" width="32" '
+               b'height="32"><circle cx="16" cy="16" r="15" fill="#86efac"/><path d="M8 16h16M16 '
+               b'8v16" stroke="#14532d" stroke-width="4"/></svg>'),
+}
+
+
+async def brand_demo_tenant(state: dict, slug: str) -> None:
+    """Give a demo tenant its brand and logo (the same values at every start)."""
+    from argus.branding.assets import check_image
+    from argus.branding.brands import BrandStore
+
+    tenant = await state["tenant_service"].get(slug)
+    fields, logo = DEMO_BRANDS[slug]
+    store = BrandStore(state["dbs"])
+    await store.update(tenant.id, tenant.plan, fields, replace_all=True)
+    await store.set_image(tenant.id, tenant.bucket, state["storage"], "logo", check_image(logo))
+
+
 class Supervisor:
     def __init__(self) -> None:
         self.procs: dict[str, subprocess.Popen] = {}

@@ -58,6 +58,15 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         assert tenants.status_code == 200
         assert "demo" in [t["slug"] for t in tenants.json()["items"]]
 
+        # The admin app's URL is printed, and the two demo tenants show two brands.
+        assert f"http://demo.localhost:{port}/" in printed
+        assert f"http://globex.localhost:{port}/" in printed
+        for host, product in (("demo.localhost", "Lookout Cams"),
+                              ("globex.localhost", "Globex Vision")):
+            page = httpx.get(f"http://127.0.0.1:{port}/login", headers={"Host": host},
+                             timeout=5)
+            assert page.status_code == 200 and f"Sign in to {product}" in page.text
+
         # The demo admin's printed credentials sign in.
         email, password = re.search(r"Demo admin \(dev only\): (\S+) / (\S+)", printed).groups()
         signed_in = httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
