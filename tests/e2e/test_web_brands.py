@@ -56,11 +56,11 @@ def admin_token(server, tenant, role="admin") -> str:
 def watch_dialogs(page) -> list[str]:
     seen: list[str] = []
 
-    async def dismiss(dialog):
-        seen.append(dialog.message)
-        await dialog.dismiss()
+    async def answer(dialog):  # confirmations are accepted; every dialog is recorded
+        seen.append(f"{dialog.type}: {dialog.message}")
+        await (dialog.accept() if dialog.type == "confirm" else dialog.dismiss())
 
-    page.on("dialog", dismiss)
+    page.on("dialog", answer)
     return seen
 
 
@@ -165,3 +165,90 @@ async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls
     response = await viewer.goto(f"{base}/settings")
     assert response.status == 403
     await viewer.screenshot(path=str(artifacts / "viewer-phone.png"), full_page=True)
+
+
+async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, artifacts):
+    """Invite someone (the mail's link sets their password), create an API token (shown once),
+    upload a logo through the form, add a domain, change the brand colour, disable cameras in
+    bulk, rotate a stream key; and an expired access cookie renews itself."""
+    import re
+
+    token = admin_token(server, tenant_a)
+    a = api(server, tenant_a, token)
+    ids = [a.post("/api/v1/cameras", json={"name": f"Bulk {i}"}).json()["camera"]["id"]
+           for i in range(2)]
+    browser = await chromium()
+    base = f"http://{tenant_a.host}:{server.api_port}"
+    context = await browser.new_context()
+    page = await context.new_page()
+    dialogs = watch_dialogs(page)
+    await sign_in(page, base, tenant_a.emails["admin"], "/users")
+
+    newcomer = f"new-{tenant_a.slug}@x.example"
+    await page.fill("#u-name", "New Person")
+    await page.fill("#u-email", newcomer)
+    await page.select_option("#u-role", "operator")
+    await page.click("form[data-form=user-invite] button[type=submit]")
+    await page.wait_for_selector(f"[data-list=users] td:text-is('{newcomer}')")
+    mail_log = server.logs["server"].read_text()
+    link = re.search(r"(/invite#token=[A-Za-z0-9._~-]+)", mail_log).group(1)
+    invited = await (await browser.new_context()).new_page()
+    await invited.goto(base + link)
+    await invited.fill("#password", "a-long-new-password-1")
+    await invited.click("form[data-form=invite] button[type=submit]")
+    await invited.wait_for_url(base + "/login")
+    await invited.fill("#email", newcomer)
+    await invited.fill("#password", "a-long-new-password-1")
+    await invited.click("form[data-form=login] button[type=submit]")
+    await invited.wait_for_url(base + "/")
+
+    await page.goto(base + "/tokens")
+    await page.fill("#t-name", "ci")
+    await page.check("input[name=scopes][value='cameras:read']")
+    await page.click("form[data-form=token-create] button[type=submit]")
+    await page.wait_for_selector("[data-testid=token-secret]", state="visible")
+    secret = (await page.text_content("[data-testid=token-secret]")).strip()
+    listed = httpx.get(f"{server.api}/api/v1/cameras", headers={
+        "Host": tenant_a.host, "Authorization": f"Bearer {secret}"})
+    assert listed.status_code == 200
+
+    await page.goto(base + "/settings")
+    logo = artifacts / "upload-logo.png"
+    logo.write_bytes(png_bytes((48, 24), "#00a0e0"))
+    await page.set_input_files("#b-logo", str(logo))
+    await page.click("form[data-form=logo] button[type=submit]")
+    await page.wait_for_load_state("load")
+    await page.wait_for_function("() => document.querySelector('.topbar .logo')"
+                                 ".src.includes('v=') && !document.querySelector("
+                                 "'.topbar .logo').src.includes('default')")
+    await page.fill("#d-domain", f"www.{tenant_a.slug}.test")
+    await page.click("form[data-form=domain-add] button[type=submit]")
+    await page.wait_for_selector("[data-list=domains] td:text-is('pending')")
+    await page.eval_on_selector("#b-primary", "el => { el.value = '#7a1f1f'; }")
+    await page.click("form[data-form=brand] button[type=submit]")
+    await page.wait_for_function("() => getComputedStyle(document.querySelector('.topbar'))"
+                                 ".backgroundColor === 'rgb(122, 31, 31)'")
+
+    await page.goto(base + "/cameras")
+    for camera_id in ids:
+        await page.check(f"input[name=selected][value='{camera_id}']")
+    await page.click("[data-action=bulk][data-op=disable]")
+    await page.wait_for_function("() => document.querySelector('.flash').textContent"
+                                 ".startsWith('2 changed')")
+    for camera_id in ids:
+        assert a.get(f"/api/v1/cameras/{camera_id}").json()["enabled"] is False
+
+    dialogs_before = len(dialogs)
+    await page.goto(f"{base}/cameras/{ids[0]}")
+    await page.click("[data-action=rotate-key]")
+    await page.wait_for_selector(".revealed", state="visible")
+    assert len((await page.text_content(".revealed [data-field=stream_key]")).strip()) > 20
+    assert dialogs[dialogs_before:] == [
+        "confirm: The current key stops working now. Continue?"]  # it asked first
+
+    # An expired access cookie: the page renews the session instead of signing out.
+    await context.clear_cookies(name="argus_access")
+    await page.goto(base + "/cameras")
+    await page.wait_for_url(base + "/cameras")
+    assert await page.locator("form[data-form=camera-create]").count() == 1
+    await page.screenshot(path=str(artifacts / "admin-cameras.png"), full_page=True)

@@ -11,7 +11,15 @@ function csrf() {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-async function api(method, path, body, raw) {
+/* The access cookie is short-lived; the refresh cookie (sent to /api/v1/auth only) renews it. */
+async function refreshSession() {
+  if (!csrf()) return false;
+  const res = await fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() }, body: "{}" });
+  return res.ok;
+}
+
+async function api(method, path, body, raw, retried) {
   const headers = { "X-CSRF-Token": csrf() };
   let payload;
   if (raw) payload = raw;
@@ -19,7 +27,8 @@ async function api(method, path, body, raw) {
   const res = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
   let data = null;
   try { data = await res.json(); } catch (e) { data = null; }
-  if (res.status === 401 && !path.startsWith("/api/v1/auth/")) {
+  if (res.status === 401 && !path.startsWith("/api/v1/auth/") && !path.startsWith("/api/v1/shares/")) {
+    if (!retried && await refreshSession()) return api(method, path, body, raw, true);
     location.href = "/login?next=" + encodeURIComponent(location.pathname + location.search);
   }
   return { ok: res.ok, status: res.status, data };
@@ -250,7 +259,7 @@ function connectEvents() {
       }
     }
   });
-  socket.addEventListener("close", () => setTimeout(connectEvents, 2000));
+  socket.addEventListener("close", () => setTimeout(async () => { await refreshSession(); connectEvents(); }, 2000));
   document.body.dataset.events = "connecting";
   socket.addEventListener("open", () => { document.body.dataset.events = "open"; });
 }
@@ -404,7 +413,9 @@ async function loadBrandForm(form) {
 
 /* --- start ------------------------------------------------------------------------------ */
 
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
+  const signIn = $("form[data-form=login]");
+  if (signIn && await refreshSession()) { location.replace(signIn.dataset.next || "/"); return; }
   if ($("[data-live-events]")) { connectEvents(); setInterval(refreshThumbs, 10000); }
   for (const img of $$("img[data-thumb]")) img.addEventListener("error", () => img.remove());
   const live = $("[data-live-video]");
