@@ -4,7 +4,8 @@
 publishing a TXT record ``_argus-challenge.<domain>`` with the token, or serving the token at
 ``http://<domain>/.well-known/argus-challenge/<token>``. ``verify`` tries both (DNS first) and
 leaves the domain ``verified`` or ``failed`` with a reason; a failed domain can be verified
-again. Only verified domains resolve to the tenant (``tenants.resolution``), and a domain
+again. A cron rechecks pending domains every few minutes for 72 hours, then fails them.
+Only verified domains resolve to the tenant (``tenants.resolution``), and a domain
 belongs to one tenant at most (it is the table's primary key).
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import dns.asyncresolver
 import dns.exception
@@ -25,13 +27,14 @@ from sqlalchemy.exc import IntegrityError
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Conflict, Forbidden, Invalid, NotFound
 from argus.platform.core.settings import DomainSettings
-from argus.tenants.models import TenantDomain
+from argus.tenants.models import Tenant, TenantDomain
 from argus.tenants.slugs import validate_domain
 
 log = structlog.get_logger("argus.domains")
 CHALLENGE_LABEL = "_argus-challenge"
 WELL_KNOWN = "/.well-known/argus-challenge/"
 MAX_PER_TENANT = 20
+PENDING_FOR = timedelta(hours=72)  # how long the periodic recheck keeps trying
 
 
 class DomainCheckFailed(Exception):
@@ -162,7 +165,10 @@ class DomainService:
                 return await self.add(tenant_id, domain)
             return row, True
 
-    async def verify(self, tenant_id: str, domain: str, slug: str) -> TenantDomain:
+    async def verify(self, tenant_id: str, domain: str, slug: str,
+                     quiet: bool = False) -> TenantDomain:
+        """Try both proofs now. ``quiet`` (the periodic recheck): a failed attempt leaves the
+        domain ``pending`` rather than ``failed``, since the tenant may not be done yet."""
         row = await self.get(tenant_id, domain)
         if row.state == "verified":
             return row
@@ -179,7 +185,8 @@ class DomainService:
             row = await session.get(TenantDomain, row.domain, populate_existing=True)
             row.checked_at = utcnow()
             if reasons:
-                row.state, row.reason = "failed", "; ".join(reasons)[:300]
+                row.state = "pending" if quiet else "failed"
+                row.reason = "; ".join(reasons)[:300]
             else:
                 row.state, row.reason, row.verified_at = "verified", None, utcnow()
             await session.commit()
@@ -199,6 +206,34 @@ class DomainService:
                 await session.delete(row)
                 await session.commit()
         await self.notify(slug)
+
+    async def recheck_pending(self, give_up_after: timedelta = PENDING_FOR) -> dict[str, int]:
+        """Verify domains still pending (the TXT record may have appeared since); a domain
+        pending longer than ``give_up_after`` fails with a reason instead."""
+        now = utcnow()
+        async with self.dbs.control_session() as session:
+            rows = (await session.execute(
+                select(TenantDomain, Tenant.slug).join(Tenant, Tenant.id == TenantDomain.tenant_id)
+                .where(TenantDomain.state == "pending", TenantDomain.source == "tenant")
+                .order_by(TenantDomain.created_at).limit(500))).all()
+        counts = {"verified": 0, "failed": 0, "pending": 0}
+        for row, slug in rows:
+            if now - row.created_at > give_up_after:
+                async with self.dbs.control_session() as session:
+                    stale = await session.get(TenantDomain, row.domain)
+                    if stale is not None and stale.state == "pending":
+                        stale.state, stale.checked_at = "failed", now
+                        stale.reason = ("not verified within 72 hours: publish the record, "
+                                        "then verify again")
+                        await session.commit()
+                counts["failed"] += 1
+                continue
+            try:
+                checked = await self.verify(row.tenant_id, row.domain, slug, quiet=True)
+            except NotFound:  # removed meanwhile
+                continue
+            counts[checked.state] += 1
+        return counts
 
     async def allowed_for_tls(self, domain: str) -> bool:
         """Whether a certificate may be issued for ``domain`` (verified domains only)."""

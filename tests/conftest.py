@@ -87,6 +87,16 @@ def settings_env(tmp_root: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def dns_server():
+    """A real DNS server on 127.0.0.1 whose records a test sets (``tests/dns_server.py``)."""
+    from tests.dns_server import LocalDns
+
+    server = LocalDns()
+    yield server
+    server.close()
+
+
 @pytest.fixture(scope="session")
 def tmp_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("argus")

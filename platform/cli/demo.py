@@ -95,6 +95,8 @@ async def brand_demo_tenant(state: dict, slug: str) -> None:
     from argus.branding.brands import BrandStore
 
     tenant = await state["tenant_service"].get(slug)
+    if not await state["storage"].bucket_exists(tenant.bucket):  # another storage root
+        await state["storage"].create_bucket(tenant.bucket)
     fields, logo = DEMO_BRANDS[slug]
     store = BrandStore(state["dbs"])
     await store.update(tenant.id, tenant.plan, fields, replace_all=True)

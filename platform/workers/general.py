@@ -150,6 +150,12 @@ async def recording_lifecycle(ctx: dict) -> dict:
     return totals
 
 
+async def verify_pending_domains(ctx: dict) -> dict:
+    """Custom domains whose TXT record or well-known file may have appeared since they were
+    added are verified without the tenant asking again."""
+    return await ctx["domains"].recheck_pending()
+
+
 async def export_clip(ctx: dict, tenant_id: str, clip_id: str) -> str:
     tenant = await _tenant(ctx, tenant_id)
     if tenant is None:
@@ -176,7 +182,9 @@ def worker_settings(settings: Settings) -> dict:
                            timeout=60),
                       # hourly: retention promptly, tiers whenever a recording crosses an age
                       cron(recording_lifecycle, minute=17, second=0, unique=True,
-                           timeout=290)],  # a longer run resumes next hour
+                           timeout=290),  # a longer run resumes next hour
+                      cron(verify_pending_domains, minute=set(range(2, 60, 5)), second=30,
+                           unique=True, timeout=120)],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis.url),

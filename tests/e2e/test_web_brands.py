@@ -11,20 +11,12 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.dns_server import LocalDns
 from tests.e2e.stack import LiveStack
 from tests.e2e.test_web_ui import sign_in
 from tests.integration.conftest import png_bytes
 from tests.unit.test_brand_images import EVIL_SVG
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def dns_server():
-    server = LocalDns()
-    yield server
-    server.close()
 
 
 @pytest.fixture

@@ -102,11 +102,34 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
     await span.first.click()
     await admin.wait_for_function(PLAYING % 2, arg="video[data-playback]", timeout=30_000)
     await admin.screenshot(path=str(artifacts / "recordings.png"), full_page=True)
+    # Export a clip of part of it: the worker cuts it, the page offers the download.
+    started = await add_recording_start(admin)
+    await admin.fill("#clip-from", (started + timedelta(seconds=2)).strftime("%H:%M:%S"))
+    await admin.fill("#clip-to", (started + timedelta(seconds=8)).strftime("%H:%M:%S"))
+    await admin.click("form[data-form=clip] button[type=submit]")
+    await admin.wait_for_selector(".clip-status a", timeout=60_000)
+    clip_url = await admin.get_attribute(".clip-status a", "href")
+    clip = await admin.evaluate("u => fetch(u).then(r => r.arrayBuffer()).then(b => b.byteLength)",
+                                clip_url)
+    assert clip > 10_000
+
+    # Rename the camera on its page.
+    await admin.goto(f"{base}/cameras/{camera_id}")
+    await admin.fill("#e-name", "Loading dock (north)")
+    await admin.click("form[data-form=camera-edit] button[type=submit]")
+    await admin.wait_for_function(
+        "() => document.querySelector('.camera-title').textContent === 'Loading dock (north)'")
 
     # The link expires: the same URL shows the branded expired page.
     await stack_expire_shares(state, tenant_a)
     await viewer.goto(share_url)
     assert await viewer.is_visible("[data-testid=link-expired]")
+
+
+async def add_recording_start(page) -> datetime:
+    """The start of the first recording in the page's table (UTC)."""
+    at = await page.get_attribute("[data-action=play-recording]", "data-at")
+    return datetime.fromisoformat(at)
 
 
 async def stack_expire_shares(state, tenant) -> None:

@@ -179,10 +179,10 @@ const forms = {
     const poll = async () => {
       const c = await api("GET", "/api/v1/clips/" + r.data.id);
       if (!c.ok) { status.textContent = "The clip could not be read."; return; }
-      if (c.data.state === "ready" && c.data.url) {
+      if (c.data.state === "ready" && c.data.download_url) {
         status.replaceChildren("Clip ready: ");
-        const a = document.createElement("a"); a.href = c.data.url; a.textContent = "download"; status.append(a);
-      } else if (c.data.state === "failed") status.textContent = "The export failed: " + (c.data.reason || "");
+        const a = document.createElement("a"); a.href = c.data.download_url; a.textContent = "download"; status.append(a);
+      } else if (c.data.state === "failed") status.textContent = "The export failed: " + (c.data.failure_reason || "");
       else { status.textContent = "Exporting… " + (c.data.progress || 0) + "%"; setTimeout(poll, 1500); }
     };
     poll();

@@ -12,15 +12,7 @@ import pytest
 from argus.platform.app import close_state, create_app
 from argus.platform.core.settings import Settings
 from tests.conftest import settings_env
-from tests.dns_server import LocalDns
 from tests.integration.conftest import bearer, login
-
-
-@pytest.fixture
-def dns_server():
-    server = LocalDns()
-    yield server
-    server.close()
 
 
 @pytest.fixture
@@ -145,3 +137,36 @@ async def test_private_addresses_are_not_fetched_by_default(control, tmp_root, d
     checker = DomainChecker(DomainSettings(nameservers=(dns_server.address,), timeout=2))
     with pytest.raises(DomainCheckFailed, match="non-public"):
         await checker.check_http("internal.example.test", "token")
+
+
+async def test_pending_domains_are_rechecked_then_given_up(client, domain_app, tenant_a,
+                                                          dns_server):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from argus.platform.core.db import utcnow
+    from argus.platform.workers.general import verify_pending_domains
+    from argus.tenants.models import TenantDomain
+
+    admin = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    names = [f"{n}.{tenant_a.slug}.test" for n in ("soon", "never", "old")]
+    tokens = {}
+    for name in names:
+        tokens[name] = (await client.post("/api/v1/domains", headers=admin, json={
+            "domain": name})).json()["verification"]["token"]
+    dns_server.records[(f"_argus-challenge.{names[0]}", "TXT")] = [tokens[names[0]]]
+    state = domain_app.state
+    async with state.dbs.control_session() as session:
+        await session.execute(update(TenantDomain).where(TenantDomain.domain == names[2])
+                              .values(created_at=utcnow() - timedelta(hours=73)))
+        await session.commit()
+
+    counts = await verify_pending_domains({"domains": state.domains})
+    assert counts["verified"] >= 1 and counts["failed"] >= 1
+    states = {d["domain"]: d for d in (await client.get("/api/v1/domains",
+                                                        headers=admin)).json()["items"]}
+    assert states[names[0]]["state"] == "verified"
+    assert states[names[1]]["state"] == "pending" and "TXT" in states[names[1]]["reason"]
+    assert states[names[2]]["state"] == "failed" and "72 hours" in states[names[2]]["reason"]
+    assert (await client.get("/api/v1/tenant", headers={"Host": names[0]})).status_code == 200
