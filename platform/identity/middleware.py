@@ -15,7 +15,7 @@ for a caller who is not allowed in at all:
 from __future__ import annotations
 
 import hmac
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
@@ -138,6 +138,14 @@ class TenantAuthMiddleware(ASGIMiddleware):
         if not token:
             raise Unauthorized("authentication required")
         principal = self._from_jwt(token, tenant, identity, via_cookie=True)
+        if scope["type"] == ScopeType.WEBSOCKET:
+            # Browsers send cookies on WebSocket handshakes from any page of the same site
+            # (other tenants' subdomains are the same site): only our own pages may use them.
+            origin = _header(scope, b"origin") or ""
+            if urlsplit(origin).netloc.lower() != (_header(scope, b"host") or "").lower():
+                raise Forbidden("a session cookie is accepted from this host's pages only",
+                                code="bad_origin")
+            return principal, token, None
         if scope.get("method", "GET") in SAFE_METHODS:
             return principal, token, None
         expected = cookies.get(CSRF_COOKIE, "")

@@ -3,6 +3,7 @@ permission it needs (the API's guard enforces it), and templates show controls b
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -49,6 +50,15 @@ PAGE_HEADERS = {
                                 "worker-src 'self' blob:; "
                                 "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
 }
+
+
+_LOCAL_PATH = re.compile(r"/(?![/\\])[^\\\s]*")
+
+
+def local_path(target: str) -> str:
+    """``target`` if it is a path on this host, else ``/``: ``//evil`` and ``/\\evil`` are
+    other hosts to a browser, so sign-in never redirects off the tenant's host."""
+    return target if _LOCAL_PATH.fullmatch(target) else "/"
 
 
 def template_config() -> TemplateConfig:
@@ -124,8 +134,7 @@ class Pages(Controller):
     @get("/login", opt=public())
     async def login(self, request: Request, tenant: NamedDependency[TenantContext],
                     next: FromQuery[str] = "/") -> Template:
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
-        return await render(request, tenant, "login.html", next=target)
+        return await render(request, tenant, "login.html", next=local_path(next))
 
     @get("/reset", opt=public())
     async def reset(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:

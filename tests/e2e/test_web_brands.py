@@ -244,3 +244,34 @@ async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, a
     await page.wait_for_url(base + "/cameras")
     assert await page.locator("form[data-form=camera-create]").count() == 1
     await page.screenshot(path=str(artifacts / "admin-cameras.png"), full_page=True)
+
+
+async def test_a_session_cookie_opens_the_events_socket_only_from_its_own_pages(
+        server, tenant_a, tenant_b):
+    """Other tenants' pages are on the same site (subdomains): the Origin must be the host."""
+    import json
+
+    import websockets
+
+    from tests.integration.conftest import PASSWORD
+
+    login = api(server, tenant_a).post("/api/v1/auth/login", json={
+        "email": tenant_a.emails["admin"], "password": PASSWORD, "cookie": True})
+    cookie = f"argus_access={login.cookies['argus_access']}"
+
+    async def connect(origin: str):
+        return await websockets.connect(
+            f"ws://{tenant_a.host}/api/v1/events", host="127.0.0.1", port=server.api_port,
+            origin=origin, additional_headers={"Cookie": cookie})
+
+    own = await connect(f"http://{tenant_a.host}")
+    try:
+        hello = json.loads(await own.recv())
+        assert hello == {"type": "subscribed", "tenant": tenant_a.slug}
+    finally:
+        await own.close()
+    for origin in (f"http://{tenant_b.host}", "http://evil.example"):
+        with pytest.raises((websockets.exceptions.InvalidStatus,
+                            websockets.exceptions.ConnectionClosed)):
+            refused = await connect(origin)
+            await refused.recv()

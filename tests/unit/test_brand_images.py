@@ -76,3 +76,4 @@ def test_svg_scripts_handlers_and_external_references_are_stripped():
 def test_svg_that_cannot_be_trusted_is_refused(data):
     with pytest.raises(Invalid):
         check_image(data)
+
