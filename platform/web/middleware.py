@@ -1,5 +1,6 @@
 """Sign-in for pages: the API's checks (tenant, allowlist, session cookie, revocations), but a
-page asked for without a valid session redirects to ``/login?next=<path>``."""
+page asked for without a valid session redirects to ``/login?next=<path>``. The tenant's brand
+is read here once per page (``scope["argus_brand"]``), so error pages wear it too."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from urllib.parse import quote
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from argus.platform.core.errors import Unauthorized
+from argus.branding.brands import BrandStore
+from argus.platform.core.errors import ArgusError, Unauthorized
 from argus.platform.identity.middleware import TenantAuthMiddleware
+from argus.platform.tenancy.dependencies import request_tenant
+
+BRAND_KEY = "argus_brand"  # (BrandSettings, stored fields) of the page's tenant
 
 
 def _redirect_target(scope: Scope) -> str:
@@ -26,6 +31,12 @@ class PageAuthMiddleware(TenantAuthMiddleware):
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        try:
+            tenant = await request_tenant(scope)
+        except ArgusError:
+            tenant = None  # raised again below, and answered with an error page
+        if tenant is not None:
+            scope[BRAND_KEY] = await BrandStore(scope["app"].state.dbs).get(tenant.id)  # type: ignore[literal-required]
         try:
             await super().handle(scope, receive, tracking_send, next_app)
         except Unauthorized:

@@ -29,7 +29,7 @@ from argus.platform.identity.guards import needs, public, require_permission
 from argus.platform.identity.principal import Principal
 from argus.platform.recordings.service import RecordingService
 from argus.platform.sharing.service import LinkExpired, ShareService
-from argus.platform.web.middleware import PageAuthMiddleware
+from argus.platform.web.middleware import BRAND_KEY, PageAuthMiddleware
 from argus.platform.web.theme import theme_css
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
@@ -78,13 +78,17 @@ def human_bytes(size: int | None) -> str:
     return f"{value:.1f} TB"
 
 
-async def brand_context(request: Request, tenant: TenantContext | None) -> dict[str, Any]:
-    if tenant is None:
-        brand, stored = PROVIDER_DEFAULT, {}
-    else:
-        brand, stored = await BrandStore(request.app.state.dbs).get(tenant.id)
+def _brand_fields(brand, stored: dict, tenant: TenantContext | None) -> dict[str, Any]:
     return {"brand": brand, "logo_url": image_url("logo", stored),
             "favicon_url": image_url("favicon", stored), "tenant": tenant}
+
+
+async def brand_context(request: Request, tenant: TenantContext | None) -> dict[str, Any]:
+    if tenant is None:
+        return _brand_fields(PROVIDER_DEFAULT, {}, None)
+    known = request.scope.get(BRAND_KEY)  # read by the page middleware
+    brand, stored = known or await BrandStore(request.app.state.dbs).get(tenant.id)
+    return _brand_fields(brand, stored, tenant)
 
 
 def page(request: Request, name: str, ctx: dict[str, Any], status_code: int = 200,
@@ -112,9 +116,9 @@ def error_page(request: Request, exc: ArgusError) -> Response:
     tenant = request.scope.get("argus_tenant")
     titles = {404: "Not found", 403: "Not allowed", 401: "Sign in", 422: "Not valid"}
     status = exc.status_code
+    brand, stored = request.scope.get(BRAND_KEY) or (PROVIDER_DEFAULT, {})
     return page(request, "error.html", {
-        "brand": PROVIDER_DEFAULT, "logo_url": image_url("logo", {}),
-        "favicon_url": image_url("favicon", {}), "tenant": tenant,
+        **_brand_fields(brand, stored, tenant),
         "title": titles.get(status, "Something went wrong"), "detail": exc.detail,
         "code": exc.code, "status": status}, status_code=status)
 

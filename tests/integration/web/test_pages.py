@@ -45,6 +45,7 @@ async def test_pages_need_a_session_and_show_the_brand(client_for, tenant_a, ten
 async def test_dashboard_and_cameras_escape_names_and_respect_roles(client_for, tenant_a):
     client = client_for()
     admin = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    await client.patch("/api/v1/branding", headers=admin, json={"product_name": "Acme Cams"})
     created = await client.post("/api/v1/cameras", headers=admin,
                                 json={"name": XSS, "location": "x" * 60})
     camera_id = created.json()["camera"]["id"]
@@ -65,6 +66,7 @@ async def test_dashboard_and_cameras_escape_names_and_respect_roles(client_for, 
     for path in ("/users", "/audit", "/settings"):
         refused = await viewer_client.get(path, headers=host)
         assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+        assert "Acme Cams" in refused.text  # error pages wear the tenant's brand
     other = await viewer_client.get("/cameras/00000000-0000-0000-0000-000000000000",
                                     headers=host)
-    assert other.status_code == 404
+    assert other.status_code == 404 and "Acme Cams" in other.text
