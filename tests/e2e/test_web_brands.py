@@ -128,6 +128,15 @@ async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls
         assert await admin.locator(f"text={XSS}").count() >= 1, path  # shown, as text
         assert await admin.locator("img[src=x]").count() == 0, path
     assert await admin.text_content("[data-testid=tenant-name]") == XSS
+    # Every form control has a label, and every page is usable at 60 characters of name.
+    for path in ("/", "/cameras", f"/cameras/{camera_id}", f"/cameras/{camera_id}/recordings",
+                 "/users", "/tokens", "/audit", "/settings"):
+        await admin.goto(base + path)
+        await admin.wait_for_load_state("networkidle")
+        unlabelled = await admin.evaluate("""() => Array.from(document.querySelectorAll(
+            'input:not([type=hidden]), select, textarea')).filter(el => !el.labels.length
+            && !el.getAttribute('aria-label')).map(el => el.outerHTML)""")
+        assert unlabelled == [], (path, unlabelled)
     theme = await admin.evaluate("() => fetch('/theme.css').then(r => r.text())")
     assert theme.count("{") == 1 and "display" not in theme
     assert dialogs == []
