@@ -127,6 +127,8 @@ class NodeAgent:
         self.callbacks = Callbacks(state)
         self.live = self.callbacks.live
         self.streams: dict[str, StreamFacts] = {}
+        self._thumbnailed: set[str] = set()  # streams with a thumbnail this round
+        self._thumbnail_round = 0.0  # when the last full round started (monotonic)
         self._missing_once: set[str] = set()
         self._facts: dict[str, tuple[StreamFacts, float]] = {}
         self._log_offset = 0
@@ -261,10 +263,23 @@ class NodeAgent:
 
     # --- thumbnails --------------------------------------------------------------------------
 
-    async def thumbnails(self) -> int:
+    async def thumbnail_tick(self) -> int:
+        """Every ``thumbnail_interval`` a full round over the live streams; between rounds,
+        only streams that went live since, so a new camera's tile gets a picture within
+        seconds while the rest stay batched together."""
+        now = time.monotonic()
+        if now - self._thumbnail_round >= self.settings.ingest.thumbnail_interval:
+            self._thumbnail_round = now
+            self._thumbnailed.clear()
+            return await self.thumbnails()
+        self._thumbnailed &= set(self.streams)
+        new = [name for name in self.streams if name not in self._thumbnailed]
+        return await self.thumbnails(new) if new else 0
+
+    async def thumbnails(self, names: list[str] | None = None) -> int:
         """One ffmpeg per batch of streams: a process start costs more than the decode."""
         sources = []
-        for name in list(self.streams):
+        for name in list(self.streams) if names is None else names:
             source = self._newest_segment(name)
             if source is not None:
                 sources.append((name, source))
@@ -284,6 +299,7 @@ class NodeAgent:
                         await self.state["storage"].put(tenant.bucket,
                                                         f"thumbnails/{camera_id}.jpg", jpeg,
                                                         content_type="image/jpeg")
+                        self._thumbnailed.add(name)
                         made += 1
                 except Exception as exc:
                     log.warning("ingest.thumbnail_failed", stream=name, error=str(exc))

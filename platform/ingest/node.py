@@ -64,6 +64,9 @@ def nginx_binary() -> str:
     return found
 
 
+THUMBNAIL_TICK = 5.0  # seconds: how soon a camera that went live gets its first thumbnail
+
+
 async def _every(seconds: float, action, what: str) -> None:
     while True:
         try:
@@ -133,7 +136,8 @@ async def run_node(state, cfg: NodeConfig) -> int:
         asyncio.create_task(_every(ingest.heartbeat_interval, agent.heartbeat, "heartbeat")),
         asyncio.create_task(_every(min(2.0, ingest.heartbeat_interval), agent.reconcile,
                                    "reconcile")),
-        asyncio.create_task(_every(ingest.thumbnail_interval, agent.thumbnails, "thumbnails")),
+        asyncio.create_task(_every(min(ingest.thumbnail_interval, THUMBNAIL_TICK),
+                                   agent.thumbnail_tick, "thumbnails")),
         asyncio.create_task(_every(RELAY_RECONCILE_SECONDS, relays.reconcile, "relays")),
     ]
     tasks.append(asyncio.create_task(_every(SWEEP_SECONDS, finalizer.sweep, "recordings")))

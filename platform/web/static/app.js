@@ -231,18 +231,21 @@ document.addEventListener("click", (event) => {
 
 /* --- live status ------------------------------------------------------------------------ */
 
+function addThumb(thumb, cameraId) {
+  if ($("img", thumb)) return;
+  const img = document.createElement("img"); img.alt = ""; img.dataset.thumb = "";
+  img.src = "/api/v1/cameras/" + cameraId + "/thumbnail?t=" + Date.now();
+  img.addEventListener("error", () => img.remove());  // none yet: the placeholder shows
+  thumb.append(img);
+}
+
 function setStatus(cameraId, status) {
   for (const el of $$('[data-camera="' + CSS.escape(cameraId) + '"]')) {
     el.dataset.status = status;
     const badge = el.classList.contains("status-badge") ? el : $(".status-badge", el);
     if (badge) badge.textContent = status;
     const thumb = $(".thumb", el);
-    if (thumb && status === "online" && !$("img", thumb)) {
-      const img = document.createElement("img"); img.alt = ""; img.dataset.thumb = "";
-      img.src = "/api/v1/cameras/" + cameraId + "/thumbnail?t=" + Date.now();
-      img.addEventListener("error", () => img.remove());
-      thumb.append(img);
-    }
+    if (thumb && status === "online") addThumb(thumb, cameraId);
   }
   document.dispatchEvent(new CustomEvent("argus:camera-status", { detail: { cameraId, status } }));
 }
@@ -266,9 +269,10 @@ function connectEvents() {
 
 /* Thumbnails of live tiles refresh every 10 s. */
 function refreshThumbs() {
-  for (const img of $$("img[data-thumb]")) {
-    const tile = img.closest("[data-status]");
-    if (tile && tile.dataset.status === "online") img.src = img.src.split("?")[0] + "?t=" + Date.now();
+  for (const tile of $$("li.tile[data-status=online]")) {
+    const img = $("img[data-thumb]", tile);
+    if (img) img.src = img.src.split("?")[0] + "?t=" + Date.now();
+    else addThumb($(".thumb", tile), tile.dataset.camera);
   }
 }
 
