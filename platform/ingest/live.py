@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import structlog
 from redis.asyncio import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
-from argus.platform.cameras.models import STATUSES, Camera
+from argus.platform.cameras.counts import camera_counts
+from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.events import events_channel
 from argus.platform.core.jobs import Jobs
@@ -88,15 +89,13 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
         result = await session.execute(query.values(**values))
         await session.commit()
         if result.rowcount:
-            counts = dict((await session.execute(
-                select(Camera.status, func.count()).group_by(Camera.status))).all())
+            counts = await camera_counts(session)
     if not result.rowcount:
         return False
     channel = events_channel(control_schema, tenant.id)
     event = {"type": "camera-status", "cameraId": camera_id, "status": status,
              "reason": reason, "at": now.isoformat()}
     await redis.publish(channel, json.dumps(event))
-    counts = {s: counts.get(s, 0) for s in STATUSES} | {"total": sum(counts.values())}
     await redis.publish(channel, json.dumps({"type": "dashboard-update", "cameras": counts,
                                              "at": now.isoformat()}))
     log.info("camera.status", tenant=tenant.slug, camera_id=camera_id, status=status,

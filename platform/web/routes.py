@@ -16,13 +16,14 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.branding.brands import PROVIDER_DEFAULT, BrandStore
 from argus.platform.branding.controller import image_url
 from argus.platform.cameras.controller import provide_camera_service
-from argus.platform.cameras.models import STATUSES, Camera
+from argus.platform.cameras.counts import camera_counts
+from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, CameraService
 from argus.platform.core.errors import ArgusError, NotFound
 from argus.platform.identity.guards import needs, public, require_permission
@@ -177,18 +178,13 @@ class Pages(Controller):
     async def dashboard(self, request: Request, tenant: NamedDependency[TenantContext],
                         db_session: NamedDependency[AsyncSession],
                         camera_service: NamedDependency[CameraService]) -> Template:
-        counts = dict((await db_session.execute(
-            select(Camera.status, func.count()).group_by(Camera.status))).all())
-        recording = await db_session.scalar(select(func.count()).select_from(Camera).where(
-            Camera.record.is_(True), Camera.status == "online"))
+        counts = await camera_counts(db_session)
         async with request.app.state.dbs.control_session() as session:
             storage = await session.scalar(select(Tenant.storage_bytes)
                                            .where(Tenant.id == tenant.id))
         cameras, cursor = await camera_service.list(limit=GRID_PAGE)
         return await render(request, tenant, "dashboard.html", cameras=cameras, cursor=cursor,
-                            counts={s: counts.get(s, 0) for s in STATUSES},
-                            total=sum(counts.values()), recording=recording or 0,
-                            storage=storage or 0)
+                            counts=counts, storage=storage or 0)
 
     @get("/tiles", opt=needs("cameras:read"))
     async def tiles(self, request: Request, camera_service: NamedDependency[CameraService],

@@ -72,7 +72,9 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
     stack.publish(key)
     # The tile turns online over the events socket, without a reload.
     await admin.wait_for_selector("li.tile[data-status=online]", timeout=30_000)
-    assert await admin.text_content("[data-count=online]") == "1"
+    await admin.wait_for_function("() => document.querySelector('[data-count=online]')"
+                                  ".textContent === '1'")
+    assert await admin.text_content("[data-count=recording]") == "1"  # "record" was ticked
     # Its thumbnail appears within seconds, still without a reload.
     await admin.wait_for_function("""() => { const i = document.querySelector(
         'li.tile img[data-thumb]'); return i && i.complete && i.naturalWidth > 0; }""",

@@ -144,7 +144,7 @@ async def test_internal_publish_marks_online_and_announces_it(client_for, tenant
         counts = json.loads(message["data"])
         assert counts["type"] == "dashboard-update"
         assert counts["cameras"] == {"offline": 0, "connecting": 0, "online": 1, "error": 0,
-                                     "total": 1}
+                                     "total": 1, "recording": 0}
         # Publishing again while online changes nothing and announces nothing.
         assert (await _call(client, node, "internal_publish", body)).status_code == 200
         assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2) is None
