@@ -121,6 +121,18 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
 
     # Rename the camera on its page.
     await admin.goto(f"{base}/cameras/{camera_id}")
+    # A share link with recordings: the viewer picks the recorded span and it plays.
+    await admin.uncheck("form[data-form=share] input[name=live_only]")
+    await admin.click("form[data-form=share] button[type=submit]")
+    await admin.wait_for_selector("[data-testid=share-url]", state="visible")
+    full_share = (await admin.text_content("[data-testid=share-url]")).strip()
+    guest = await (await browser.new_context()).new_page()
+    await guest.goto(full_share)
+    await guest.locator("[data-share-timeline] [data-testid=span]").first.click()
+    await guest.wait_for_function("""() => { const v = document.querySelector(
+        'video[data-share-video]'); return v && v.src.includes('/recordings/')
+        && v.currentTime > 2; }""", timeout=30_000)
+
     await admin.fill("#e-name", "Loading dock (north)")
     await admin.click("form[data-form=camera-edit] button[type=submit]")
     await admin.wait_for_function(

@@ -341,25 +341,34 @@ async function startShare(main) {
   await live();
   const timeline = $("[data-share-timeline]");
   if (!timeline || main.dataset.liveOnly === "true") return;
-  const r = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/timeline");
-  if (!r.ok) return;
-  const dayStart = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z").getTime();
-  for (const s of r.data.spans) {
-    const b = document.createElement("button");
-    b.type = "button"; b.className = "span"; b.dataset.testid = "span";
-    const from = new Date(s.start).getTime(), to = new Date(s.end).getTime();
-    b.style.left = ((from - dayStart) / 864000) + "%";
-    b.style.width = Math.max((to - from) / 864000, 0.2) + "%";
-    b.setAttribute("aria-label", "Play from " + s.start);
-    b.addEventListener("click", async () => {
-      const p = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/playback?at=" + encodeURIComponent(s.start));
-      if (!p.ok) { note.textContent = (p.data && p.data.detail) || "Not available"; return; }
-      if (liveHls) { liveHls.destroy(); liveHls = null; }
-      video.src = p.data.url;
-      video.play().catch(() => {});
-    });
-    timeline.append(b);
-  }
+  const picker = $("[data-share-day]");
+  picker.value = new Date().toISOString().slice(0, 10);
+  const load = async () => {
+    const day = picker.value;
+    const r = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/timeline?day=" + encodeURIComponent(day));
+    timeline.replaceChildren();
+    if (!r.ok) { note.textContent = (r.data && r.data.detail) || "Recordings are not available"; return; }
+    $("[data-share-empty]").hidden = r.data.spans.length > 0;
+    const dayStart = new Date(day + "T00:00:00Z").getTime();
+    for (const s of r.data.spans) {
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "span"; b.dataset.testid = "span";
+      const from = new Date(s.start).getTime(), to = new Date(s.end).getTime();
+      b.style.left = ((from - dayStart) / 864000) + "%";
+      b.style.width = Math.max((to - from) / 864000, 0.2) + "%";
+      b.setAttribute("aria-label", "Play from " + s.start);
+      b.addEventListener("click", async () => {
+        const p = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/playback?at=" + encodeURIComponent(s.start));
+        if (!p.ok) { note.textContent = (p.data && p.data.detail) || "Not available"; return; }
+        if (liveHls) { liveHls.destroy(); liveHls = null; }
+        video.src = p.data.url;
+        video.play().catch(() => {});
+      });
+      timeline.append(b);
+    }
+  };
+  picker.addEventListener("change", load);
+  await load();
 }
 
 /* --- lists (admin pages) ---------------------------------------------------------------- */
