@@ -56,7 +56,7 @@ from argus.platform.streaming.controller import StreamingController
 from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
 from argus.platform.tenancy.settings_controller import TenantSettingsController
 from argus.platform.web import web_handlers
-from argus.platform.web.routes import template_config
+from argus.platform.web.render import template_config
 from argus.tenants.resolution import TenantResolver, publish_tenant_changed
 from argus.tenants.service import TenantService
 

@@ -238,6 +238,16 @@ async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, a
                                  ".startsWith('2 changed')")
     for camera_id in ids:
         assert a.get(f"/api/v1/cameras/{camera_id}").json()["enabled"] is False
+    # Filters narrow the list in place (htmx), by text and by tag.
+    a.patch(f"/api/v1/cameras/{ids[1]}", json={"tags": ["dock"]})
+    await page.fill("#f-q", "Bulk 1")
+    await page.wait_for_function("() => document.querySelectorAll('#camera-rows tr').length"
+                                 " === 1")
+    await page.fill("#f-q", "")
+    await page.fill("#f-tag", "dock")
+    await page.wait_for_function("() => { const rows = document.querySelectorAll("
+                                 "'#camera-rows tr'); return rows.length === 1 && "
+                                 "rows[0].textContent.includes('Bulk 1'); }")
 
     dialogs_before = len(dialogs)
     await page.goto(f"{base}/cameras/{ids[0]}")

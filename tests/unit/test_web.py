@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from argus.branding.brands import PROVIDER_DEFAULT
-from argus.platform.web.routes import local_path
+from argus.platform.web.render import local_path
 from argus.platform.web.theme import theme_css
 
 

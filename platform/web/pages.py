@@ -1,0 +1,146 @@
+"""Admin pages: sign-in, password reset and invitation (public), then the dashboard, cameras,
+recordings, users, tokens, audit log and settings. Reads go through the same services as the
+API; every page declares the permission it needs (the API's guard enforces it), and templates
+show controls by permission."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.branding.brands import BrandStore
+from argus.platform.cameras.counts import camera_counts
+from argus.platform.cameras.models import STATUSES
+from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, CameraService
+from argus.platform.identity.guards import needs, public
+from argus.platform.recordings.service import RecordingService
+from argus.platform.web.render import local_path, page, render
+from argus.platform.web.theme import theme_css
+from argus.tenants.context import TenantContext
+from argus.tenants.models import Tenant
+
+GRID_PAGE = 48  # tiles per dashboard page ("show more" fetches the next ones)
+
+
+class AdminPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    # --- public -------------------------------------------------------------------------------
+
+    @get("/theme.css", opt=public())
+    async def theme(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response:
+        brand, _ = await BrandStore(request.app.state.dbs).get(tenant.id)
+        return Response(theme_css(brand), media_type="text/css",
+                        headers={"Cache-Control": "no-cache"})
+
+    @get("/login", opt=public())
+    async def login(self, request: Request, tenant: NamedDependency[TenantContext],
+                    next: FromQuery[str] = "/") -> Template:
+        return await render(request, tenant, "login.html", next=local_path(next))
+
+    @get("/reset", opt=public())
+    async def reset(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:
+        return await render(request, tenant, "token_form.html", purpose="reset")
+
+    @get("/invite", opt=public())
+    async def invite(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:
+        return await render(request, tenant, "token_form.html", purpose="invite")
+
+    @get("/", opt=needs("cameras:read"))
+    async def dashboard(self, request: Request, tenant: NamedDependency[TenantContext],
+                        db_session: NamedDependency[AsyncSession],
+                        camera_service: NamedDependency[CameraService]) -> Template:
+        counts = await camera_counts(db_session)
+        async with request.app.state.dbs.control_session() as session:
+            storage = await session.scalar(select(Tenant.storage_bytes)
+                                           .where(Tenant.id == tenant.id))
+        cameras, cursor = await camera_service.list(limit=GRID_PAGE)
+        return await render(request, tenant, "dashboard.html", cameras=cameras, cursor=cursor,
+                            counts=counts, storage=storage or 0)
+
+    @get("/tiles", opt=needs("cameras:read"))
+    async def tiles(self, request: Request, camera_service: NamedDependency[CameraService],
+                    cursor: FromQuery[str | None] = None) -> Template:
+        cameras, next_cursor = await camera_service.list(cursor=cursor, limit=GRID_PAGE)
+        return page(request, "_tiles.html", {"cameras": cameras, "cursor": next_cursor})
+
+    @get("/cameras", opt=needs("cameras:read"))
+    async def cameras(self, request: Request, tenant: NamedDependency[TenantContext],
+                      camera_service: NamedDependency[CameraService],
+                      status: FromQuery[str | None] = None,
+                      vendor: FromQuery[str | None] = None,
+                      tag: FromQuery[str | None] = None,
+                      q: FromQuery[str | None] = None,
+                      cursor: FromQuery[str | None] = None,
+                      limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> Template:
+        rows, next_cursor = await camera_service.list(status=status or None,
+                                                      vendor=vendor or None, tag=tag or None,
+                                                      q=q or None, cursor=cursor, limit=limit)
+        ctx = {"cameras": rows, "cursor": next_cursor,
+               "filters": {"status": status or "", "vendor": vendor or "", "tag": tag or "",
+                           "q": q or ""},
+               "statuses": STATUSES, "vendors": tuple(HINTS)}
+        if request.headers.get("hx-request"):
+            return page(request, "_camera_rows.html", ctx)
+        return await render(request, tenant, "cameras.html", **ctx)
+
+    @get("/cameras/{camera_id:str}", opt=needs("cameras:read"))
+    async def camera(self, request: Request, tenant: NamedDependency[TenantContext],
+                     camera_id: FromPath[str],
+                     camera_service: NamedDependency[CameraService]) -> Template:
+        camera = await camera_service.get(camera_id)
+        return await render(request, tenant, "camera.html", camera=camera,
+                            hints=HINTS.get(camera.vendor, HINTS["other"]) + [KEYFRAME_HINT],
+                            vendors=tuple(HINTS))
+
+    @get("/cameras/{camera_id:str}/recordings", opt=needs("recordings:read"))
+    async def recordings(self, request: Request, tenant: NamedDependency[TenantContext],
+                         camera_id: FromPath[str], db_session: NamedDependency[AsyncSession],
+                         camera_service: NamedDependency[CameraService],
+                         day: FromQuery[str | None] = None) -> Template:
+        camera = await camera_service.get(camera_id)
+        try:
+            chosen = date.fromisoformat(day) if day else datetime.now(UTC).date()
+        except ValueError:
+            chosen = datetime.now(UTC).date()
+        start = datetime.combine(chosen, time(0), UTC)
+        end = start + timedelta(days=1)
+        service = RecordingService(db_session, tenant, None, request.app.state.dbs,
+                                   request.app.state.storage)
+        spans, gaps, rows = await service.timeline(camera.id, start, end)
+        total = (end - start).total_seconds()
+
+        def place(a: datetime, b: datetime) -> dict[str, float]:
+            return {"left": round((a - start).total_seconds() / total * 100, 3),
+                    "width": max(round((b - a).total_seconds() / total * 100, 3), 0.2)}
+
+        return await render(
+            request, tenant, "recordings.html", camera=camera, day=chosen,
+            prev_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
+            spans=[{**place(s.start, s.end), "start": s.start, "end": s.end} for s in spans],
+            recordings=rows, gaps=gaps, day_start=start)
+
+    @get("/users", opt=needs("users:read"))
+    async def users(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:
+        return await render(request, tenant, "users.html")
+
+    @get("/tokens", opt=needs("tokens:own"))
+    async def tokens(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:
+        return await render(request, tenant, "tokens.html")
+
+    @get("/audit", opt=needs("audit:read"))
+    async def audit(self, request: Request, tenant: NamedDependency[TenantContext]) -> Template:
+        return await render(request, tenant, "audit.html")
+
+    @get("/settings", opt=needs("settings:read"))
+    async def settings(self, request: Request,
+                       tenant: NamedDependency[TenantContext]) -> Template:
+        return await render(request, tenant, "settings.html")
