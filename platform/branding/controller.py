@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 import msgspec
+import structlog
 from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
@@ -23,6 +24,8 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.errors import Invalid
 from argus.platform.identity.guards import needs, public
 from argus.tenants.context import TenantContext
+
+log = structlog.get_logger("argus.branding")
 
 
 class BrandOut(msgspec.Struct):
@@ -130,12 +133,16 @@ class BrandController(Controller):
         meta = stored.get(kind)
         cache = "public, max-age=31536000, immutable" if request.query_params.get("v") \
             else "public, max-age=300"
-        if meta is None:
-            return Response(DEFAULT_IMAGES[kind], media_type="image/svg+xml",
-                            headers={**IMAGE_HEADERS, "Cache-Control": "public, max-age=300"})
-        data = await request.app.state.storage.get(tenant.bucket, meta["key"])
-        return Response(data, media_type=meta["content_type"],
-                        headers={**IMAGE_HEADERS, "Cache-Control": cache})
+        if meta is not None:
+            try:
+                data = await request.app.state.storage.get(tenant.bucket, meta["key"])
+            except FileNotFoundError:  # the object is gone (restored bucket): show the default
+                log.warning("branding.image_missing", tenant=tenant.slug, key=meta["key"])
+            else:
+                return Response(data, media_type=meta["content_type"],
+                                headers={**IMAGE_HEADERS, "Cache-Control": cache})
+        return Response(DEFAULT_IMAGES[kind], media_type="image/svg+xml",
+                        headers={**IMAGE_HEADERS, "Cache-Control": "public, max-age=300"})
 
     @staticmethod
     async def _set_image(request: Request, tenant: TenantContext, audit: Audit, kind: str,

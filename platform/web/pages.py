@@ -15,13 +15,12 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.branding.brands import BrandStore
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, CameraService
 from argus.platform.identity.guards import needs, public
 from argus.platform.recordings.service import RecordingService
-from argus.platform.web.render import local_path, page, render
+from argus.platform.web.render import brand_context, local_path, page, render
 from argus.platform.web.theme import theme_css
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
@@ -37,7 +36,7 @@ class AdminPages(Controller):
 
     @get("/theme.css", opt=public())
     async def theme(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response:
-        brand, _ = await BrandStore(request.app.state.dbs).get(tenant.id)
+        brand = (await brand_context(request, tenant))["brand"]
         return Response(theme_css(brand), media_type="text/css",
                         headers={"Cache-Control": "no-cache"})
 

@@ -38,6 +38,13 @@ async def test_logo_upload_read_replace_and_reset(client_for, tenant_a, tenant_b
     assert first_key not in await state["storage"].list_keys(f"argus-t-{tenant_a.slug}",
                                                              "branding/")
 
+    # An object lost from the bucket shows the default image, not an error.
+    svg_key = f"branding/logo-{svg['logo_url'].split('=')[1]}.svg"
+    await state["storage"].delete(f"argus-t-{tenant_a.slug}", svg_key)
+    lost = await client.get(svg["logo_url"], headers={"Host": tenant_a.host})
+    assert lost.status_code == 200 and b"Argus" in lost.content
+    await client.put("/api/v1/branding/logo", headers=headers, content=EVIL_SVG)
+
     refused = await client.put("/api/v1/branding/logo", headers=headers,
                                content=b"<html><script>alert(1)</script>")
     assert refused.status_code == 422 and refused.json()["field"] == "file"
