@@ -4,11 +4,13 @@ do, the way they do it. Screenshots land in ``tests/artifacts/``."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from argus.platform.core.events import events_channel
 from argus.platform.recordings.models import Recording
 from tests.integration.conftest import PASSWORD
 
@@ -75,6 +77,13 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
     await admin.wait_for_function("() => document.querySelector('[data-count=online]')"
                                   ".textContent === '1'")
     assert await admin.text_content("[data-count=recording]") == "1"  # "record" was ticked
+    # System alerts of the tenant's nodes show up on the dashboard, as text.
+    channel = events_channel(state["settings"].database.control_schema, tenant_a.id)
+    await state["redis"].publish(channel, json.dumps({
+        "type": "system-alert", "severity": "error", "node": "n1",
+        "message": "recording directory not writable <b>", "at": "2026-11-24T10:00:00+00:00"}))
+    await admin.wait_for_selector("[data-alerts] li.alert.error", timeout=10_000)
+    assert "not writable <b>" in await admin.text_content("[data-alerts] li")
     # Its thumbnail appears within seconds, still without a reload.
     await admin.wait_for_function("""() => { const i = document.querySelector(
         'li.tile img[data-thumb]'); return i && i.complete && i.naturalWidth > 0; }""",

@@ -250,12 +250,24 @@ function setStatus(cameraId, status) {
   document.dispatchEvent(new CustomEvent("argus:camera-status", { detail: { cameraId, status } }));
 }
 
+/* System alerts (an ingest node in trouble, ...): newest first, the last five kept. */
+function showAlert(event) {
+  const list = $("[data-alerts]");
+  if (!list) return;
+  const li = document.createElement("li");
+  li.className = "alert " + (event.severity || "info");
+  li.textContent = (event.at ? new Date(event.at).toLocaleTimeString() + " — " : "") + (event.message || "");
+  list.prepend(li);
+  while (list.children.length > 5) list.lastChild.remove();
+}
+
 function connectEvents() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   const socket = new WebSocket(scheme + location.host + "/api/v1/events");
   socket.addEventListener("message", (msg) => {
     let event; try { event = JSON.parse(msg.data); } catch (e) { return; }
     if (event.type === "camera-status") setStatus(event.cameraId, event.status);
+    if (event.type === "system-alert") showAlert(event);
     if (event.type === "dashboard-update" && event.cameras) {
       for (const [status, n] of Object.entries(event.cameras)) {
         const dd = $('[data-count="' + status + '"]'); if (dd) dd.textContent = n;
