@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +59,15 @@ def spans_and_gaps(rows: list[Recording], start: datetime, end: datetime
 def sign_download(secret: str, bucket: str, key: str, expires: int) -> str:
     message = f"download|{bucket}|{key}|{expires}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def day_start(day: str | None) -> datetime:
+    """Midnight UTC of ``YYYY-MM-DD`` (today when not given); 422 naming ``day`` otherwise."""
+    try:
+        chosen = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    except ValueError:
+        raise Invalid("day must be YYYY-MM-DD", field="day") from None
+    return datetime(chosen.year, chosen.month, chosen.day, tzinfo=UTC)
 
 
 class RecordingService:

@@ -8,7 +8,7 @@ live-only (403 ``live_only``); an expired or revoked link answers 410.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import msgspec
@@ -18,12 +18,11 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
-from argus.platform.core.errors import Invalid
 from argus.platform.identity.dependencies import base_url
 from argus.platform.identity.guards import needs, public
 from argus.platform.identity.principal import Principal
 from argus.platform.recordings.controller import Playback, RecordingOut, SpanOut, _url
-from argus.platform.recordings.service import RecordingService
+from argus.platform.recordings.service import RecordingService, day_start
 from argus.platform.sharing.models import Share
 from argus.platform.sharing.service import ShareService
 from argus.platform.streaming.controller import HlsUrl, live_url
@@ -117,7 +116,7 @@ class ShareController(Controller):
                               tenant: NamedDependency[TenantContext],
                               day: FromQuery[str | None] = None) -> ShareTimeline:
         _, camera = await ShareService(db_session).open_recordings(token)
-        start = _day_start(day)
+        start = day_start(day)
         service = RecordingService(db_session, tenant, None, request.app.state.dbs,
                                    request.app.state.storage)
         spans, _, _ = await service.timeline(camera.id, start, start + timedelta(days=1))
@@ -136,10 +135,3 @@ class ShareController(Controller):
         url, expires = await _url(request, service, row)
         return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
 
-
-def _day_start(day: str | None) -> datetime:
-    try:
-        chosen = date.fromisoformat(day) if day else datetime.now(UTC).date()
-    except ValueError:
-        raise Invalid("day must be YYYY-MM-DD", field="day") from None
-    return datetime.combine(chosen, time(0), UTC)

@@ -5,7 +5,7 @@ show controls by permission."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, CameraService
+from argus.platform.core.errors import Invalid
 from argus.platform.identity.guards import needs, public
-from argus.platform.recordings.service import RecordingService
+from argus.platform.recordings.service import RecordingService, day_start
 from argus.platform.web.render import brand_context, local_path, page, render
 from argus.platform.web.theme import theme_css
 from argus.tenants.context import TenantContext
@@ -107,10 +108,10 @@ class AdminPages(Controller):
                          day: FromQuery[str | None] = None) -> Template:
         camera = await camera_service.get(camera_id)
         try:
-            chosen = date.fromisoformat(day) if day else datetime.now(UTC).date()
-        except ValueError:
-            chosen = datetime.now(UTC).date()
-        start = datetime.combine(chosen, time(0), UTC)
+            start = day_start(day)
+        except Invalid:  # a mistyped day in the address bar: show today
+            start = day_start(None)
+        chosen = start.date()
         end = start + timedelta(days=1)
         service = RecordingService(db_session, tenant, None, request.app.state.dbs,
                                    request.app.state.storage)

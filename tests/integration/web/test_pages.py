@@ -56,6 +56,8 @@ async def test_dashboard_and_cameras_escape_names_and_respect_roles(client_for, 
         page = await client.get(path, headers=host)
         assert page.status_code == 200, (path, page.text[:300])
         assert XSS not in page.text, path
+    mistyped = await client.get(f"/cameras/{camera_id}/recordings?day=2026-13-45", headers=host)
+    assert mistyped.status_code == 200  # a mistyped day shows today
     dashboard = (await client.get("/", headers=host)).text
     assert "&lt;img src=x onerror=alert(1)&gt;" in dashboard and 'href="/users"' in dashboard
 

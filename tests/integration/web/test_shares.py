@@ -49,6 +49,9 @@ async def test_share_lifecycle_and_live_only(client_for, tenant_a, tenant_b, sta
         "live_only": False})).json()
     timeline = await client.get(f"/api/v1/shares/{full['token']}/timeline", headers=host)
     assert timeline.status_code == 200 and timeline.json()["spans"] == []
+    bad_day = await client.get(f"/api/v1/shares/{full['token']}/timeline?day=yesterday",
+                               headers=host)
+    assert bad_day.status_code == 422 and bad_day.json()["field"] == "day"
     page = await client.get(f"/v/{full['token']}", headers=host)
     assert "data-share-timeline" in page.text
 
