@@ -1,4 +1,4 @@
-"""Helpers the benchmarks share: CPU time from /proc, their own schemas dropped.
+"""Helpers the benchmarks share: CPU time from /proc, free ports, their own schemas dropped.
 
 Benchmarks are run as scripts (``python bench/<name>/run.py``); they put ``bench/`` on
 ``sys.path`` to import this.
@@ -7,6 +7,7 @@ Benchmarks are run as scripts (``python bench/<name>/run.py``); they put ``bench
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 from sqlalchemy import text
@@ -28,6 +29,12 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
     if children:
         ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
     return ticks / TICKS
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 async def drop_schemas(settings: Settings, *names: str) -> None:

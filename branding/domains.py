@@ -196,15 +196,16 @@ class DomainService:
         return row
 
     async def delete(self, tenant_id: str, domain: str, slug: str) -> None:
-        row = await self.get(tenant_id, domain)
-        if row.source != "tenant":
-            raise Forbidden("this domain was set by the provider; ask them to remove it",
-                            code="provider_domain")
+        domain = validate_domain(domain, field="domain")
         async with self.dbs.control_session() as session:
-            row = await session.get(TenantDomain, row.domain)
-            if row is not None:
-                await session.delete(row)
-                await session.commit()
+            row = await session.get(TenantDomain, domain)
+            if row is None or row.tenant_id != tenant_id:
+                raise NotFound("no such domain for this tenant", field="domain")
+            if row.source != "tenant":
+                raise Forbidden("this domain was set by the provider; ask them to remove it",
+                                code="provider_domain")
+            await session.delete(row)
+            await session.commit()
         await self.notify(slug)
 
     async def recheck_pending(self, give_up_after: timedelta = PENDING_FOR) -> dict[str, int]:

@@ -26,7 +26,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import cpu_seconds, drop_schemas  # noqa: E402
+from common import cpu_seconds, drop_schemas, free_port  # noqa: E402
 
 from argus.platform.app import build_state, close_state
 from argus.platform.audit.service import Audit, RequestMeta
@@ -55,11 +54,6 @@ TENANT = "bench-ingest"
 FRAGMENT = 2  # the clip's keyframe interval, hence its fragment length (nginx: 1 s minimum)
 HLS_DELAY = 0.7  # nginx-rtmp adds NGX_RTMP_HLS_DELAY (63000 / 90 kHz) to every HLS timestamp
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def child_pids(parent: int) -> list[int]:

@@ -20,7 +20,6 @@ import asyncio
 import gzip
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ import httpx
 from playwright.async_api import async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import cpu_seconds, drop_schemas  # noqa: E402
+from common import cpu_seconds, drop_schemas, free_port  # noqa: E402
 
 from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
@@ -48,11 +47,6 @@ TENANT = "bench-ui"
 PASSWORD = "bench-ui-password-123"
 BIN = Path(sys.executable).parent
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def percentile(values: list[float], p: float) -> float:

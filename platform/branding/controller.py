@@ -8,10 +8,9 @@ field (browsers: with the ``X-CSRF-Token`` header) or as the raw body; ``GET`` o
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
-import msgspec
 import structlog
 from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.di import NamedDependency
@@ -28,16 +27,10 @@ from argus.tenants.context import TenantContext
 log = structlog.get_logger("argus.branding")
 
 
-class BrandOut(msgspec.Struct):
-    product_name: str
-    primary_color: str
-    accent_color: str
-    primary_text_color: str
-    theme: str
-    support_email: str | None
-    support_url: str | None
-    email_sender_name: str | None
-    powered_by: bool
+@dataclass(frozen=True)
+class BrandOut(BrandSettings):
+    """The brand as shown (``BrandSettings``), its image URLs, and the fields the tenant set."""
+
     logo_url: str
     favicon_url: str
     customized: list[str]

@@ -55,6 +55,13 @@ class Conflict(ArgusError):
     code = "conflict"
 
 
+class Gone(ArgusError):
+    """It existed and is no longer available (an expired or revoked link)."""
+
+    status_code = 410
+    code = "gone"
+
+
 class Unauthorized(ArgusError):
     status_code = 401
     code = "unauthorized"

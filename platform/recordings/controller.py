@@ -121,6 +121,14 @@ async def _url(request: Request, service: RecordingService, row: Recording
     return url, datetime.fromtimestamp(expires, UTC)
 
 
+async def playback_at(request: Request, service: RecordingService, camera_id: str,
+                      at: datetime) -> Playback:
+    """The recording of a camera that covers ``at`` (no zone: UTC), the offset, a URL."""
+    row, offset = await service.at(camera_id, _utc(at))
+    url, expires = await _url(request, service, row)
+    return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
+
+
 class RecordingController(Controller):
     path = "/recordings"
     tags = ["recordings"]
@@ -263,6 +271,4 @@ class CameraRecordingController(Controller):
     async def playback(self, request: Request, camera_id: FromPath[str],
                        recording_service: Recordings,
                        at: Annotated[datetime, QueryParameter()]) -> Playback:
-        row, offset = await recording_service.at(camera_id, _utc(at))
-        url, expires = await _url(request, recording_service, row)
-        return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
+        return await playback_at(request, recording_service, camera_id, at)

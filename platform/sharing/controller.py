@@ -21,7 +21,7 @@ from argus.platform.audit.service import Audit
 from argus.platform.identity.dependencies import base_url
 from argus.platform.identity.guards import needs, public
 from argus.platform.identity.principal import Principal
-from argus.platform.recordings.controller import Playback, RecordingOut, SpanOut, _url
+from argus.platform.recordings.controller import Playback, SpanOut, playback_at
 from argus.platform.recordings.service import RecordingService, day_start
 from argus.platform.sharing.models import Share
 from argus.platform.sharing.service import ShareService
@@ -131,7 +131,5 @@ class ShareController(Controller):
         _, camera = await ShareService(db_session).open_recordings(token)
         service = RecordingService(db_session, tenant, None, request.app.state.dbs,
                                    request.app.state.storage)
-        row, offset = await service.at(camera.id, at if at.tzinfo else at.replace(tzinfo=UTC))
-        url, expires = await _url(request, service, row)
-        return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
+        return await playback_at(request, service, camera.id, at)
 

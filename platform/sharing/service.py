@@ -11,22 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
-from argus.platform.core.errors import ArgusError, Invalid, NotFound
+from argus.platform.core.errors import Forbidden, Gone, Invalid, NotFound
 from argus.platform.identity.tokens import digest
 from argus.platform.sharing.models import Share
 
 DEFAULT_TTL = timedelta(hours=24)
 MAX_TTL = timedelta(days=365)
-
-
-class LinkExpired(ArgusError):
-    status_code = 410
-    code = "link_expired"
-
-
-class LinkLiveOnly(ArgusError):
-    status_code = 403
-    code = "live_only"
 
 
 def _aware(value: datetime) -> datetime:
@@ -89,11 +79,11 @@ class ShareService:
         if share is None or camera is None:
             raise NotFound("this link is not valid", code="unknown_link")
         if not share.active(utcnow()):
-            raise LinkExpired("this link has expired or was revoked")
+            raise Gone("this link has expired or was revoked", code="link_expired")
         return share, camera
 
     async def open_recordings(self, token: str) -> tuple[Share, Camera]:
         share, camera = await self.open(token)
         if share.live_only:
-            raise LinkLiveOnly("this link shows the live view only")
+            raise Forbidden("this link shows the live view only", code="live_only")
         return share, camera

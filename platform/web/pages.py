@@ -5,7 +5,7 @@ show controls by permission."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get
@@ -116,16 +116,10 @@ class AdminPages(Controller):
         service = RecordingService(db_session, tenant, None, request.app.state.dbs,
                                    request.app.state.storage)
         spans, gaps, rows = await service.timeline(camera.id, start, end)
-        total = (end - start).total_seconds()
-
-        def place(a: datetime, b: datetime) -> dict[str, float]:
-            return {"left": round((a - start).total_seconds() / total * 100, 3),
-                    "width": max(round((b - a).total_seconds() / total * 100, 3), 0.2)}
-
         return await render(
             request, tenant, "recordings.html", camera=camera, day=chosen,
             prev_day=chosen - timedelta(days=1), next_day=chosen + timedelta(days=1),
-            spans=[{**place(s.start, s.end), "start": s.start, "end": s.end} for s in spans],
+            spans=spans,
             recordings=rows, gaps=gaps, day_start=start)
 
     @get("/users", opt=needs("users:read"))

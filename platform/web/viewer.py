@@ -9,9 +9,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.platform.core.errors import NotFound
+from argus.platform.core.errors import Gone, NotFound
 from argus.platform.identity.guards import public
-from argus.platform.sharing.service import LinkExpired, ShareService
+from argus.platform.sharing.service import ShareService
 from argus.platform.web.render import brand_context, page
 from argus.tenants.context import TenantContext
 
@@ -35,10 +35,10 @@ class ViewerPages(Controller):
                           session: AsyncSession, embed: bool) -> Template:
         try:
             share, camera = await ShareService(session).open(token)
-        except (LinkExpired, NotFound) as exc:
+        except (Gone, NotFound) as exc:
             return page(request, "expired.html", {
                 **await brand_context(request, tenant), "embed": embed,
-                "expired": isinstance(exc, LinkExpired)}, exc.status_code, framable=embed)
+                "expired": isinstance(exc, Gone)}, exc.status_code, framable=embed)
         return page(request, "share.html", {
             **await brand_context(request, tenant), "camera": camera, "share": share,
             "token": token, "embed": embed}, framable=embed)

@@ -321,10 +321,16 @@ async function playAt(at) {
   video.addEventListener("loadedmetadata", () => { video.currentTime = r.data.offset_s; video.play().catch(() => {}); }, { once: true });
 }
 
+/* A recorded span on a day's timeline; a very short one is drawn 0.2 % wide to stay clickable. */
+function placeSpan(button, startMs, endMs, dayStartMs) {
+  button.style.left = ((startMs - dayStartMs) / 864000) + "%";
+  button.style.width = Math.max((endMs - startMs) / 864000, 0.2) + "%";
+}
+
 function setupTimeline(timeline) {
+  const dayStart = new Date(timeline.dataset.dayStart).getTime();
   for (const span of $$(".span", timeline)) {
-    span.style.left = span.dataset.left + "%";
-    span.style.width = span.dataset.width + "%";
+    placeSpan(span, new Date(span.dataset.at).getTime(), new Date(span.dataset.end).getTime(), dayStart);
     span.addEventListener("click", (e) => {
       e.stopPropagation();
       const rect = timeline.getBoundingClientRect();
@@ -365,9 +371,7 @@ async function startShare(main) {
     for (const s of r.data.spans) {
       const b = document.createElement("button");
       b.type = "button"; b.className = "span"; b.dataset.testid = "span";
-      const from = new Date(s.start).getTime(), to = new Date(s.end).getTime();
-      b.style.left = ((from - dayStart) / 864000) + "%";
-      b.style.width = Math.max((to - from) / 864000, 0.2) + "%";
+      placeSpan(b, new Date(s.start).getTime(), new Date(s.end).getTime(), dayStart);
       b.setAttribute("aria-label", "Play from " + s.start);
       b.addEventListener("click", async () => {
         const p = await api("GET", "/api/v1/shares/" + encodeURIComponent(token) + "/playback?at=" + encodeURIComponent(s.start));
