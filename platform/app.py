@@ -26,9 +26,11 @@ from argus.platform.branding.domains_controller import DomainController, TlsAskC
 from argus.platform.cameras.controller import CameraController
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import EXCEPTION_HANDLERS
+from argus.platform.core.forwarded import ForwardedMiddleware
 from argus.platform.core.jobs import Jobs
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.mail import Mailer
+from argus.platform.core.netaddr import parse_networks
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import storage_from_settings
@@ -149,7 +151,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
         template_config=template_config(),
         state=State(build_state(settings)),
         lifespan=[_lifespan],
-        middleware=[RequestLogMiddleware()],
+        middleware=[ForwardedMiddleware(parse_networks(settings.auth.trusted_proxies)),
+                    RequestLogMiddleware()],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=OpenAPIConfig(
             title="Argus", version="1",

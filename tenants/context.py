@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from ipaddress import ip_network
 from typing import Any
 
+from sqlalchemy import inspect
+
 
 @dataclass(frozen=True, slots=True)
 class TenantContext:
@@ -21,10 +23,23 @@ class TenantContext:
     # describe a union of two custom classes.
     ip_allowlist: tuple[Any, ...] = ()
     api_rate_limit: int | None = None
+    # The tenant's primary custom domain: its oldest verified one (None: ``<slug>.<base>``).
+    primary_domain: str | None = None
 
     @classmethod
     def from_row(cls, row) -> TenantContext:
         networks = tuple(ip_network(n, strict=False) for n in (row.ip_allowlist or ()))
         return cls(id=row.id, slug=row.slug, name=row.name, state=row.state, plan=row.plan,
                    db_cluster=row.db_cluster, schema=row.schema, bucket=row.bucket,
-                   ip_allowlist=networks, api_rate_limit=row.api_rate_limit)
+                   ip_allowlist=networks, api_rate_limit=row.api_rate_limit,
+                   primary_domain=primary_domain(row))
+
+
+def primary_domain(row) -> str | None:
+    """The oldest verified domain of a tenant row (domains not loaded: None)."""
+    if "domains" in inspect(row).unloaded:
+        return None
+    verified = [d for d in row.domains if d.state == "verified"]
+    if not verified:
+        return None
+    return min(verified, key=lambda d: (d.verified_at or d.created_at, d.domain)).domain

@@ -23,6 +23,7 @@ from argus.tenants.slugs import SLUG_RE, normalize_host
 
 log = structlog.get_logger("argus.tenants")
 _MAX_ENTRIES = 50_000
+_MAX_MISSES = 10_000  # unknown hosts are anyone's to invent: their cache is bounded apart
 
 
 def channel_name(control_schema: str) -> str:
@@ -38,6 +39,7 @@ class TenantResolver:
         self.http = http
         self.dbs = dbs
         self._cache: dict[str, tuple[float, TenantContext | None]] = {}
+        self._misses: dict[str, float] = {}
         self._generation = 0
 
     def slug_for_host(self, host: str) -> str | None:
@@ -66,16 +68,26 @@ class TenantResolver:
         return await self._cached(f"#id:{tenant_id}", lookup)
 
     async def _cached(self, key: str, lookup) -> TenantContext | None:
-        entry = self._cache.get(key)
+        """Hits and misses are cached apart: a flood of invented host names can only ever
+        evict other misses, never a tenant's entry."""
         now = time.monotonic()
+        entry = self._cache.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
+        if self._misses.get(key, 0.0) > now:
+            return None
         generation = self._generation
         tenant = await lookup()
         if generation == self._generation:
-            if len(self._cache) >= _MAX_ENTRIES:
-                self._cache.clear()
-            self._cache[key] = (now + self.http.tenant_cache_ttl, tenant)
+            expires = now + self.http.tenant_cache_ttl
+            if tenant is None:
+                if len(self._misses) >= _MAX_MISSES:
+                    self._misses.clear()
+                self._misses[key] = expires
+            else:
+                if len(self._cache) >= _MAX_ENTRIES:
+                    self._cache.clear()
+                self._cache[key] = (expires, tenant)
         return tenant
 
     async def _lookup(self, host: str) -> TenantContext | None:
@@ -92,6 +104,7 @@ class TenantResolver:
     def invalidate(self) -> None:
         self._generation += 1
         self._cache.clear()
+        self._misses.clear()
 
     async def listen(self, redis: Redis, control_schema: str) -> None:
         """Drop the cache on every change message; reconnect forever (run as a task)."""

@@ -39,7 +39,8 @@ async def provide_camera_service(request: Request, db_session: NamedDependency[A
                                  audit: NamedDependency[Audit]) -> CameraService:
     state = request.app.state
     return CameraService(db_session, tenant, audit, state.dbs, state.settings.ingest.rtmp_url,
-                         cut=publisher_cutter(state))
+                         cut=publisher_cutter(state),
+                         allow_private_rtsp=state.settings.ingest.rtsp_allow_private)
 
 
 Cameras = NamedDependency[CameraService]

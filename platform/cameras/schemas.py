@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
 from argus.platform.cameras.models import Camera
-
-
-def mask_rtsp_url(url: str | None) -> str | None:
-    """The RTSP URL with any password replaced by ``***`` (the only form ever returned)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    if parts.password is None and "@" not in parts.netloc:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
+from argus.platform.cameras.rtsp import mask_rtsp_url
 
 
 class CameraIn(msgspec.Struct, forbid_unknown_fields=True):

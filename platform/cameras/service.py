@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import INGEST_MODES, VENDORS, Camera, StreamKey
+from argus.platform.cameras.rtsp import check_rtsp_url
 from argus.platform.cameras.schemas import CameraPatch, Ingest
 from argus.platform.core.db import Databases, like_pattern, utcnow
 from argus.platform.core.errors import ArgusError, Invalid, NotFound
@@ -141,10 +142,13 @@ class Created:
 class CameraService:
     def __init__(self, session: AsyncSession, tenant: TenantContext, audit: Audit,
                  dbs: Databases, rtmp_url: str,
-                 cut: Callable[[str], Awaitable[None]] | None = None) -> None:
+                 cut: Callable[[str], Awaitable[None]] | None = None,
+                 allow_private_rtsp: bool = False) -> None:
         """``cut(camera_id)`` drops the camera's live publisher (rotated key, disabled or
-        deleted camera); ``rtmp_url`` is the ingest URL while no node is registered."""
+        deleted camera); ``rtmp_url`` is the ingest URL while no node is registered;
+        ``allow_private_rtsp`` lets pull cameras point at non-public addresses."""
         self.cut = cut
+        self.allow_private_rtsp = allow_private_rtsp
         self.session = session
         self.tenant = tenant
         self.audit = audit
@@ -229,8 +233,14 @@ class CameraService:
         if self.cut is not None:
             await self.cut(camera_id)
 
-    async def create(self, fields: dict) -> Created:
+    async def _clean(self, fields: dict) -> dict:
         values = clean_fields(fields)
+        if values.get("rtsp_url"):
+            await check_rtsp_url(values["rtsp_url"], self.allow_private_rtsp)
+        return values
+
+    async def create(self, fields: dict) -> Created:
+        values = await self._clean(fields)
         if "name" not in values:
             raise Invalid("name is required", field="name")
         camera = Camera(id=str(uuid.uuid4()), **values)
@@ -261,7 +271,7 @@ class CameraService:
                         "rtsp_url": None, "enabled": True, "record": False, "abr": False,
                         "retention_days": None, "chunk_minutes": None}
             fields = {**defaults, **fields}
-        values = clean_fields(fields)
+        values = await self._clean(fields)
         changed = {k: v for k, v in values.items() if getattr(camera, k) != v}
         if not changed:
             return camera

@@ -65,6 +65,9 @@ def serve(args: argparse.Namespace) -> int:
     uvicorn.run(getattr(args, "app", "argus.platform.app:create_app_from_env"), factory=True,
                 app_dir=getattr(args, "app_dir", None), host=args.host, port=args.port,
                 workers=args.workers, access_log=False, log_level="warning",
+                # The app reads X-Forwarded-For/-Proto itself (every header line, trusted
+                # proxies only: argus.platform.core.forwarded); uvicorn's own reading keeps one
+                # line and would rewrite the peer address before the app could check it.
                 proxy_headers=False)
     return 0
 
@@ -230,9 +233,11 @@ async def users_create(args: argparse.Namespace) -> int:
     async with _state() as state:
         if password is None:
             async with user_service(state, args.tenant) as service:
+                from argus.tenants.urls import tenant_base_url
+
+                link_base = tenant_base_url(state["settings"].http, service.auth.tenant)
                 user = await service.create(args.email, args.name or args.email, args.role,
-                                            base_url=f"http://{args.tenant}."
-                                                     f"{state['settings'].http.base_domain}")
+                                            base_url=link_base)
             print(f"invited {user.email} (the invite link was mailed)", file=sys.stderr)
             return 0
         created = await ensure_user(state, args.tenant, args.email, args.name or args.email,

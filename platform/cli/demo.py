@@ -160,7 +160,8 @@ def run(args: argparse.Namespace, settings: Settings, key: str, node_secret: str
         signal.signal(sig, on_signal)
     argus = _argus()
     control = f"http://127.0.0.1:{args.port}"
-    env = {**os.environ, "ARGUS_NODE_SECRET": node_secret}
+    # Links the platform builds (mails, shares, downloads) name the demo's own port.
+    env = {"ARGUS_PUBLIC_PORT": str(args.port), **os.environ, "ARGUS_NODE_SECRET": node_secret}
     try:
         server = sup.start("server", [argus, "serve", "--host", args.host, "--port",
                                       str(args.port)], env=env)

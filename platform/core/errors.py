@@ -45,6 +45,13 @@ class Invalid(ArgusError):
     code = "invalid"
 
 
+class BadRequest(ArgusError):
+    """A request that is malformed before any field can be read (a bad Host header)."""
+
+    status_code = 400
+    code = "bad_request"
+
+
 class NotFound(ArgusError):
     status_code = 404
     code = "not_found"

@@ -113,11 +113,33 @@ class BatchedCounter:
 
 
 class LoginThrottle:
-    """Counts failed logins per client IP and per account; too many lock that key out.
+    """Counts sign-in attempts per client IP and per account; too many lock that key out.
 
-    A lockout lasts ``base * 2**(n-1)`` seconds for the n-th lockout of the same key within a
-    day, capped at ``maximum``. Attempts during a lockout are refused without being checked, so
-    the right password does not get through either.
+    Every attempt is counted atomically *before* the password is checked (``attempt``), so a
+    burst of parallel guesses cannot all be verified: at most ``threshold`` attempts per key are
+    in flight or answered per lockout, the rest are refused at once. A failure leaves its count
+    (``failed`` starts the lockout once a key reached its threshold); a success takes its count
+    back (``succeeded``). A lockout lasts ``base * 2**(n-1)`` seconds for the n-th lockout of
+    the same key within a day, capped at ``maximum``. Attempts during a lockout are refused
+    without being checked, so the right password does not get through either.
+    """
+
+    # KEYS: lock:ip, lock:acct, fail:ip, fail:acct. ARGV: ip and account thresholds, window.
+    # Returns {ms until the locks end, 1 when a key is over its threshold (nothing counted),
+    # this attempt's count per key}.
+    _ATTEMPT = """
+    local wait = math.max(redis.call('PTTL', KEYS[1]), redis.call('PTTL', KEYS[2]))
+    if wait > 0 then return {wait, 0} end
+    for i = 1, 2 do
+      local count = tonumber(redis.call('GET', KEYS[i + 2]) or '0')
+      if count >= tonumber(ARGV[i]) then return {0, 1} end
+    end
+    local counts = {}
+    for i = 1, 2 do
+      counts[i] = redis.call('INCR', KEYS[i + 2])
+      redis.call('EXPIRE', KEYS[i + 2], ARGV[3])
+    end
+    return {0, 0, counts[1], counts[2]}
     """
 
     def __init__(self, redis: Redis, namespace: str, *, ip_threshold: int,
@@ -126,29 +148,33 @@ class LoginThrottle:
         self.ns = f"argus:{namespace}:login"
         self.thresholds = {"ip": ip_threshold, "acct": account_threshold}
         self.window, self.base, self.maximum = window, base, maximum
+        self._attempt = redis.register_script(self._ATTEMPT)
 
     def _keys(self, ip: str, account: str) -> dict[str, str]:
         return {"ip": ip, "acct": account}
 
-    async def locked_for(self, ip: str, account: str) -> float:
-        """Seconds until both keys are free again (0 when not locked)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for kind, value in self._keys(ip, account).items():
-                pipe.pttl(f"{self.ns}:lock:{kind}:{value}")
-            ttls = await pipe.execute()
-        return max([t / 1000 for t in ttls if t and t > 0] or [0.0])
-
-    async def failed(self, ip: str, account: str) -> float:
-        """Record a failure; returns the lockout it started (0 when none)."""
+    async def attempt(self, ip: str, account: str) -> tuple[float, tuple[int, int]]:
+        """Count one attempt: the seconds to wait instead (0: go on and check the password),
+        and this attempt's place in each count (hand it to ``failed``)."""
         keys = self._keys(ip, account)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for kind, value in keys.items():
-                pipe.incr(f"{self.ns}:fail:{kind}:{value}")
-                pipe.expire(f"{self.ns}:fail:{kind}:{value}", self.window)
-            counts = (await pipe.execute())[0::2]
+        answer = await self._attempt(
+            keys=[*(f"{self.ns}:lock:{k}:{v}" for k, v in keys.items()),
+                  *(f"{self.ns}:fail:{k}:{v}" for k, v in keys.items())],
+            args=[self.thresholds["ip"], self.thresholds["acct"], self.window])
+        wait_ms, over = int(answer[0]), int(answer[1])
+        if wait_ms > 0:
+            return wait_ms / 1000, (0, 0)
+        if over:
+            return self.base, (0, 0)
+        return 0.0, (int(answer[2]), int(answer[3]))
+
+    async def failed(self, ip: str, account: str, places: tuple[int, int]) -> float:
+        """The attempt failed; returns the lockout it started (0 when none). Only the attempt
+        that reached a key's threshold starts its lockout (parallel ones below it are 401s)."""
+        keys = self._keys(ip, account)
         longest = 0.0
-        for (kind, value), count in zip(keys.items(), counts, strict=True):
-            if int(count) < self.thresholds[kind]:
+        for (kind, value), place in zip(keys.items(), places, strict=True):
+            if place != self.thresholds[kind]:
                 continue
             n = await self.redis.incr(f"{self.ns}:lockouts:{kind}:{value}")
             await self.redis.expire(f"{self.ns}:lockouts:{kind}:{value}", 86400)
@@ -160,5 +186,11 @@ class LoginThrottle:
             longest = max(longest, seconds)
         return longest
 
-    async def succeeded(self, account: str) -> None:
-        await self.redis.delete(f"{self.ns}:fail:acct:{account}")
+    async def succeeded(self, ip: str, account: str) -> None:
+        """A right password: the account starts afresh, the address gets its attempt back."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(f"{self.ns}:fail:acct:{account}")
+            pipe.decr(f"{self.ns}:fail:ip:{ip}")
+            left = (await pipe.execute())[1]
+        if int(left) <= 0:  # the count had expired meanwhile: never go below zero
+            await self.redis.delete(f"{self.ns}:fail:ip:{ip}")

@@ -83,14 +83,28 @@ class HttpSettings:
     API answers on ``provider_host`` only, unless ``provider_any_host`` is set, in which case it
     answers on every host that is not a tenant's (for deployments that expose it on an internal
     address only).
+
+    Absolute URLs (mail links, downloads, shares) use the tenant's canonical host and the
+    public scheme and port below, never the request's Host header (``argus.tenants.urls``):
+    ``public_url_template`` (``https://{host}``) wins; else ``public_scheme`` (empty: the
+    request's, after a trusted proxy's ``X-Forwarded-Proto``) and ``public_port`` (0: none).
     """
 
     base_domain: str = "localhost"
     provider_host: str = ""
     provider_any_host: bool = False
     tenant_cache_ttl: float = 60.0
+    public_scheme: str = ""
+    public_port: int = 0
+    public_url_template: str = ""
 
     def __post_init__(self) -> None:
+        if self.public_scheme not in ("", "http", "https"):
+            raise ValueError("ARGUS_PUBLIC_SCHEME must be http or https")
+        if self.public_url_template and (
+                "{host}" not in self.public_url_template
+                or not self.public_url_template.startswith(("http://", "https://"))):
+            raise ValueError("ARGUS_PUBLIC_URL_TEMPLATE must look like https://{host}[:port]")
         object.__setattr__(self, "base_domain", self.base_domain.lower().strip(".") )
         if not self.provider_host:
             object.__setattr__(self, "provider_host", f"provider.{self.base_domain}")
@@ -148,6 +162,9 @@ class IngestSettings:
     heartbeat_interval: float = 5.0
     thumbnail_interval: float = 60.0
     relay_backoff_max: float = 30.0
+    # Pull cameras may point at private, loopback and link-local addresses (on-premises
+    # installs only: in a SaaS deployment that lets tenants probe the provider's network).
+    rtsp_allow_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,6 +248,9 @@ class Settings:
             provider_host=get("PROVIDER_HOST", ""),
             provider_any_host=flag("PROVIDER_ANY_HOST", False),
             tenant_cache_ttl=float(get("TENANT_CACHE_TTL", "60")),
+            public_scheme=(get("PUBLIC_SCHEME") or "").lower(),
+            public_port=int(get("PUBLIC_PORT", "0")),
+            public_url_template=get("PUBLIC_URL_TEMPLATE") or "",
         )
         a = AuthSettings()
 
@@ -290,7 +310,8 @@ class Settings:
                                                          float),
                                   relay_backoff_max=num("INGEST_RELAY_BACKOFF_MAX",
                                                         IngestSettings.relay_backoff_max,
-                                                        float)),
+                                                        float),
+                                  rtsp_allow_private=flag("RTSP_ALLOW_PRIVATE", False)),
             database=database,
             redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
             storage=storage,

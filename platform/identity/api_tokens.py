@@ -77,13 +77,13 @@ async def _load_api_token(scope: Scope, tenant: TenantContext, token: str,
     if owner.state != "active":
         raise Unauthorized("the token's owner is not active", code="invalid_token")
     permissions = frozenset(row.scopes) & ROLE_PERMISSIONS.get(owner.role, frozenset())
+    allowlist = tuple(ip_network(n) for n in row.ip_allowlist or ())
     principal = Principal(kind="token", user_id=owner.id, label=row.name, role=owner.role,
-                          permissions=permissions, token_id=row.id,
-                          issued_ms=int(now * 1000))
+                          permissions=permissions, token_id=row.id, expires_at=row.expires_at,
+                          issued_ms=int(now * 1000), ip_allowlist=allowlist)
     last_used = row.last_used_at.timestamp() if row.last_used_at else 0.0
     return CachedApiToken(principal=principal, token_id=row.id, expires_at=row.expires_at,
-                          ip_allowlist=tuple(ip_network(n) for n in row.ip_allowlist or ()),
-                          cached_at=now, last_used_written=last_used)
+                          ip_allowlist=allowlist, cached_at=now, last_used_written=last_used)
 
 
 def _clean_scopes(scopes: object) -> list[str]:
@@ -136,6 +136,7 @@ class ApiTokenService:
                               field="expires_at")
             if expires_at <= datetime.now(UTC):
                 raise Invalid("expires_at must be in the future", field="expires_at")
+        expires_at, allowlist = self._within_creator(expires_at, allowlist)
         owner_id = user_id or self.principal.user_id
         if owner_id != self.principal.user_id and not self.principal.can("tokens:manage"):
             raise Forbidden("creating tokens for other users needs tokens:manage",
@@ -165,6 +166,30 @@ class ApiTokenService:
                           detail={"scopes": wanted, "owner": owner.id})
         await self.session.commit()
         return row, secret
+
+    def _within_creator(self, expires_at: datetime | None, allowlist: list[str] | None
+                        ) -> tuple[datetime | None, list[str] | None]:
+        """A token created with an API token never outlives it nor reaches further: no later
+        expiry, no address outside its allowlist (both default to the creator's)."""
+        creator = self.principal
+        if creator.kind != "token":
+            return expires_at, allowlist
+        if creator.expires_at is not None:
+            if expires_at is None:
+                expires_at = creator.expires_at
+            elif expires_at > creator.expires_at:
+                raise Forbidden("expires_at is later than the creating token's expiry",
+                                field="expires_at")
+        if creator.ip_allowlist:
+            if allowlist is None:
+                allowlist = [str(n) for n in creator.ip_allowlist]
+            for cidr in allowlist:
+                net = ip_network(cidr)
+                if not any(net.version == p.version and net.subnet_of(p)
+                           for p in creator.ip_allowlist):
+                    raise Forbidden(f"{cidr} is outside the creating token's ip_allowlist",
+                                    field="ip_allowlist")
+        return expires_at, allowlist
 
     async def revoke(self, token_id: str) -> None:
         row = await self.session.get(ApiToken, token_id)

@@ -62,7 +62,7 @@ class AuthService:
         ip = self.audit.meta.ip or "unknown"
         account = f"{self.tenant.id}:{email}"
         throttle = self.identity.throttle
-        wait = await throttle.locked_for(ip, account)
+        wait, places = await throttle.attempt(ip, account)  # counted before the check
         if wait > 0:
             raise QuotaExceeded("too many failed sign-ins; try again later",
                                 headers={"Retry-After": str(int(wait) + 1)})
@@ -76,12 +76,14 @@ class AuthService:
                               actor=("user" if user else "anonymous",
                                      user.id if user else None, email))
             await self.session.commit()
-            locked = await throttle.failed(ip, account) if not ok else 0
+            if ok:  # the password was right: the attempt is no failure
+                await throttle.succeeded(ip, account)
+            locked = await throttle.failed(ip, account, places) if not ok else 0
             if locked:
                 raise QuotaExceeded("too many failed sign-ins; try again later",
                                     headers={"Retry-After": str(int(locked) + 1)})
             raise Unauthorized(BAD_LOGIN, code="bad_credentials")
-        await throttle.succeeded(account)
+        await throttle.succeeded(ip, account)
         # Lock the user row first: concurrent sign-ins of one user then queue up instead of
         # deadlocking on the refresh token's foreign-key check.
         values: dict = {"last_login_at": utcnow()}

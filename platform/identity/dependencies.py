@@ -12,13 +12,15 @@ from argus.platform.identity.api_tokens import ApiTokenService
 from argus.platform.identity.auth import AuthService
 from argus.platform.identity.principal import Principal
 from argus.platform.identity.users import UserService
-from argus.platform.tenancy.dependencies import scope_client_ip
+from argus.platform.tenancy.dependencies import scope_client_ip, scope_tenant
 from argus.tenants.context import TenantContext
+from argus.tenants.urls import tenant_base_url
 
 
 def base_url(request: Request) -> str:
-    """Where links in mails point: the host the request came to."""
-    return f"{request.url.scheme}://{request.headers.get('host', '')}"
+    """Where links point: the request tenant's canonical host (never the Host header)."""
+    return tenant_base_url(request.app.state.settings.http, scope_tenant(request.scope),
+                           request.scope.get("scheme"))
 
 
 async def provide_principal(request: Request) -> Principal:

@@ -19,6 +19,8 @@ class Principal:
     expires_at: datetime | None = None
     via_cookie: bool = False
     issued_ms: int = 0
+    # An API token's own limits (ip_network objects): a token it creates stays inside them.
+    ip_allowlist: tuple = ()
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

@@ -15,7 +15,6 @@ RTSP URLs carry credentials: they are never logged, and reasons are masked.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import structlog
 from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera
+from argus.platform.cameras.rtsp import RtspRefused, mask_credentials, pinned_rtsp_url
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.live import set_status
 from argus.platform.ingest.models import CameraPlacement
@@ -34,11 +34,6 @@ from argus.tenants.models import Tenant
 log = structlog.get_logger("argus.ingest.relay")
 GIVE_UP = 3
 STEADY = 30.0  # a relay that ran this long was working: its exit starts a fresh count
-_USERINFO = re.compile(r"(rtsps?://)[^@/\s]+@", re.IGNORECASE)
-
-
-def mask(text: str) -> str:
-    return _USERINFO.sub(r"\1***@", text)
 
 
 @dataclass(frozen=True)
@@ -55,10 +50,10 @@ class Relay(Supervised):
         self.proc: asyncio.subprocess.Process | None = None
         self.task = asyncio.create_task(self._run(), name=f"relay:{camera.camera_id}")
 
-    def command(self) -> list[str]:
+    def command(self, url: str) -> list[str]:
         name = internal_name(self.camera.tenant.slug, self.camera.camera_id)
         return ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-xerror",
-                "-rtsp_transport", "tcp", "-timeout", "5000000", "-i", self.camera.rtsp_url,
+                "-rtsp_transport", "tcp", "-timeout", "5000000", "-i", url,
                 "-c", "copy", "-f", "flv", f"{self.supervisor.target}/{name}"]
 
     async def _status(self, status: str, reason: str | None = None, **kw) -> None:
@@ -77,15 +72,21 @@ class Relay(Supervised):
             if failures == 0:
                 await self._status("connecting", only_from=("offline",))
             started = time.monotonic()
-            self.proc = await asyncio.create_subprocess_exec(
-                *self.command(), stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-            _, err = await self.proc.communicate()
-            code = self.proc.returncode
+            try:  # resolved and checked on every attempt: ffmpeg gets the checked address
+                url = await pinned_rtsp_url(self.camera.rtsp_url,
+                                            self.supervisor.allow_private)
+            except RtspRefused as refused:
+                url, code, lines = None, None, [str(refused)]
+            if url is not None:
+                self.proc = await asyncio.create_subprocess_exec(
+                    *self.command(url), stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                _, err = await self.proc.communicate()
+                code = self.proc.returncode
+                lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
             ran = time.monotonic() - started
             failures = 1 if ran >= STEADY else failures + 1
-            lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
-            reason = mask(lines[-1] if lines else f"ffmpeg exited with {code}")[:160]
+            reason = mask_credentials(lines[-1] if lines else f"ffmpeg exited with {code}")[:160]
             log.info("relay.exited", camera_id=self.camera.camera_id, code=code,
                      seconds=round(ran, 1), failures=failures, reason=reason)
             if failures == GIVE_UP:
@@ -99,6 +100,7 @@ class RelaySupervisor:
         self.node_id = node_id
         self.target = f"rtmp://{rtmp_address}/live"
         self.backoff_max = state["settings"].ingest.relay_backoff_max
+        self.allow_private = state["settings"].ingest.rtsp_allow_private
         self.relays: dict[str, Relay] = {}
 
     async def wanted(self) -> dict[str, PullCamera]:

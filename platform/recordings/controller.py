@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import NotFound
+from argus.platform.identity.dependencies import base_url
 from argus.platform.identity.guards import needs, public
 from argus.platform.recordings.clips import request_clip
 from argus.platform.recordings.models import Clip, Recording
@@ -116,7 +117,7 @@ def _signed_file(request: Request, tenant: TenantContext, key: str | None, expir
 
 async def _url(request: Request, service: RecordingService, row: Recording
                ) -> tuple[str, datetime]:
-    url, expires = await service.download_url(row, str(request.base_url).rstrip("/"),
+    url, expires = await service.download_url(row, base_url(request),
                                               download_secret(request))
     return url, datetime.fromtimestamp(expires, UTC)
 
@@ -224,7 +225,7 @@ class ClipController(Controller):
         url = None
         if clip.state == "ready" and clip.object_key:
             url, _ = await recording_service.object_url(
-                clip.object_key, str(request.base_url).rstrip("/"), download_secret(request),
+                clip.object_key, base_url(request), download_secret(request),
                 f"clips/{clip.id}")
         return Response(ClipOut.of(clip, url), headers={"Cache-Control": "no-store"})
 

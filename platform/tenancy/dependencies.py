@@ -23,6 +23,7 @@ from argus.platform.core.errors import (
     ServiceUnavailable,
     TenantUnavailable,
 )
+from argus.platform.core.forwarded import header_values
 from argus.platform.core.netaddr import client_ip
 from argus.platform.observability.request_log import log_fields
 from argus.tenants.context import TenantContext
@@ -32,14 +33,20 @@ _CLIENT_IP = "argus_client_ip"
 
 
 def scope_client_ip(scope: Scope) -> str | None:
+    """The caller's address: every ``X-Forwarded-For`` line is one list, walked from the right
+    through the trusted proxies (a proxy that appends its own line cannot be outvoted)."""
     if _CLIENT_IP not in scope:
-        forwarded = next((v.decode("latin-1") for k, v in scope["headers"]
-                          if k == b"x-forwarded-for"), None)
+        forwarded = ",".join(header_values(scope, b"x-forwarded-for")) or None
         peer = scope.get("client")
         addr = client_ip(peer[0] if peer else None, forwarded,
                          scope["app"].state.identity.trusted_proxies)
         scope[_CLIENT_IP] = str(addr) if addr is not None else None  # type: ignore[typeddict-unknown-key]
     return scope[_CLIENT_IP]  # type: ignore[typeddict-item]
+
+
+def scope_tenant(scope: Scope) -> TenantContext:
+    """The tenant ``request_tenant`` already resolved for this request."""
+    return scope[_TENANT]  # type: ignore[typeddict-item]
 
 
 async def request_tenant(scope: Scope) -> TenantContext:

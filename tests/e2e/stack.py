@@ -73,7 +73,7 @@ class LiveStack:
             tmp_root, ARGUS_NODE_SECRET=secrets.token_urlsafe(24), ARGUS_LOG_LEVEL="info",
             ARGUS_INGEST_OFFLINE_GRACE=str(GRACE), ARGUS_INGEST_HEARTBEAT_INTERVAL="1",
             ARGUS_INGEST_THUMBNAIL_INTERVAL="2", ARGUS_INGEST_RELAY_BACKOFF_MAX="2",
-            **extra_env)}
+            ARGUS_PUBLIC_PORT=str(self.api_port), **extra_env)}
         self.hls_secret = self.env["ARGUS_HLS_SECRET"]
         self.storage_root = Path(self.env["ARGUS_STORAGE_ROOT"])
         self.procs: dict[str, subprocess.Popen] = {}

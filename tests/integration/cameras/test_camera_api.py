@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import httpx
 from sqlalchemy import select
 
+from argus.platform.app import close_state, create_app
 from argus.platform.cameras.models import StreamKey
 from argus.platform.identity.tokens import digest
 from tests.integration.conftest import bearer, login
@@ -53,11 +57,11 @@ async def test_rtsp_credentials_are_never_returned(admin_session):
     assert missing.status_code == 422 and missing.json()["field"] == "rtsp_url"
     created = await client.post("/api/v1/cameras", headers=headers, json={
         "name": "Pull", "ingest_mode": "rtsp_pull",
-        "rtsp_url": "rtsp://admin:s3cret-pw@10.0.0.5:554/Streaming/Channels/101"})
+        "rtsp_url": "rtsp://admin:s3cret-pw@203.0.114.5:554/Streaming/Channels/101"})
     assert created.status_code == 201
     body = created.json()
     assert body["ingest"] is None
-    assert body["camera"]["rtsp_url"] == "rtsp://admin:***@10.0.0.5:554/Streaming/Channels/101"
+    assert body["camera"]["rtsp_url"] == "rtsp://admin:***@203.0.114.5:554/Streaming/Channels/101"
     listed = await client.get("/api/v1/cameras", headers=headers)
     audit = await client.get("/api/v1/audit-logs", headers=headers)
     for text in (created.text, listed.text, audit.text):
@@ -178,3 +182,33 @@ async def test_cameras_of_another_tenant_are_404(client_for, tenant_a, tenant_b)
         assert "B secret cam" not in response.text
     listed = await client.get("/api/v1/cameras", headers=bearer(tenant_a, admin_a))
     assert "B secret cam" not in listed.text
+
+
+async def test_pull_cameras_cannot_point_at_private_addresses(control, tenant_a):
+    """SaaS default: loopback, link-local (cloud metadata), private and shared ranges are
+    refused at create and at update, naming the field; a public address is taken."""
+    strict = dataclasses.replace(control, ingest=dataclasses.replace(
+        control.ingest, rtsp_allow_private=False))
+    app = create_app(strict)
+    try:
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.9.0.1", 1)),
+                                   base_url="http://t.local")
+        headers = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+        for url in ("rtsp://127.0.0.1:554/s", "rtsp://169.254.169.254/latest",
+                    "rtsp://localhost:8554/cam", "rtsp://10.0.0.5/s", "rtsp://[::1]/s",
+                    "rtsp://100.64.1.1/s"):
+            refused = await client.post("/api/v1/cameras", headers=headers, json={
+                "name": "Probe", "ingest_mode": "rtsp_pull", "rtsp_url": url})
+            assert refused.status_code == 422, (url, refused.text)
+            assert refused.json()["field"] == "rtsp_url"
+        ok = await client.post("/api/v1/cameras", headers=headers, json={
+            "name": "Public", "ingest_mode": "rtsp_pull", "rtsp_url": "rtsp://203.0.114.7/s"})
+        assert ok.status_code == 201, ok.text
+        camera_id = ok.json()["camera"]["id"]
+        moved = await client.patch(f"/api/v1/cameras/{camera_id}", headers=headers,
+                                   json={"rtsp_url": "rtsp://192.168.0.10/s"})
+        assert moved.status_code == 422 and moved.json()["field"] == "rtsp_url"
+        listed = (await client.get("/api/v1/cameras", headers=headers)).json()
+        assert not any("Probe" == c["name"] for c in listed["items"])
+    finally:
+        await close_state(app.state)

@@ -134,3 +134,36 @@ async def test_tokens_and_keys_stay_on_their_side(client_for, tenant_a, provider
         assert response.status_code == 401
     response = await client.get("/api/v1/users", headers=bearer(tenant_a, provider_key))
     assert response.status_code == 401
+
+
+async def test_a_restricted_token_cannot_mint_a_less_restricted_one(client_for, tenant_a):
+    office = client_for("10.41.0.1")
+    admin = (await login(office, tenant_a))["access_token"]
+    expiry = datetime.now(UTC) + timedelta(days=1)
+    parent = await make_api_token(office, tenant_a, admin, ["tokens:own", "cameras:read"],
+                                  expires_at=expiry.isoformat(), ip_allowlist=["10.41.0.0/16"])
+    headers = bearer(tenant_a, parent["secret"])
+
+    async def child(**body) -> object:
+        return await office.post("/api/v1/api-tokens", headers=headers,
+                                 json={"name": "child", "scopes": ["cameras:read"], **body})
+
+    later = await child(expires_at=(expiry + timedelta(days=30)).isoformat())
+    assert later.status_code == 403 and later.json()["field"] == "expires_at", later.text
+    wider = await child(ip_allowlist=["0.0.0.0/0"])
+    assert wider.status_code == 403 and wider.json()["field"] == "ip_allowlist", wider.text
+    more = await child(scopes=["cameras:read", "cameras:write"])
+    assert more.status_code == 403 and more.json()["field"] == "scopes"
+
+    inherited = await child()
+    assert inherited.status_code == 201, inherited.text
+    body = inherited.json()
+    assert body["ip_allowlist"] == ["10.41.0.0/16"]
+    assert datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00")) \
+        <= expiry + timedelta(seconds=1)
+    narrower = await child(ip_allowlist=["10.41.3.0/24"],
+                           expires_at=(expiry - timedelta(hours=1)).isoformat())
+    assert narrower.status_code == 201, narrower.text
+    away = client_for("198.51.100.8")
+    assert (await away.get("/api/v1/cameras", headers=bearer(
+        tenant_a, inherited.json()["secret"]))).status_code == 403

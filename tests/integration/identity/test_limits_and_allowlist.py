@@ -41,6 +41,19 @@ async def test_bad_passwords_lock_out_then_the_lockout_ends(client_for, tenant_a
     assert (await _login(client, tenant_a, email, PASSWORD)).status_code == 200
 
 
+async def test_parallel_wrong_passwords_get_at_most_the_threshold_of_401s(client_for,
+                                                                           tenant_a):
+    """The attempt is counted before the password is checked, so a burst of 50 parallel
+    guesses (each one verified in a thread) gets at most 5 answers of 401; the rest 429."""
+    client = client_for(fresh_ip())
+    email = tenant_a.emails["operator"]
+    answers = await asyncio.gather(*(_login(client, tenant_a, email, f"wrong-password-{i}")
+                                     for i in range(50)))
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {401, 429}, statuses
+    assert 1 <= statuses.count(401) <= 5, statuses
+
+
 async def test_many_accounts_from_one_ip_lock_that_ip(client_for, tenant_a):
     client = client_for(fresh_ip())
     statuses = [(await _login(client, tenant_a, f"nobody{i}@x.example", "wrong-password-1")
@@ -122,6 +135,15 @@ async def test_ip_allowlist_blocks_others_and_trusts_forwarded_for_only_from_pro
         chained = await client("10.99.1.1").get(
             "/api/v1/me", headers={**headers, "X-Forwarded-For": "10.30.7.7, 203.0.113.9"})
         assert chained.status_code == 403  # the rightmost untrusted hop is the client
+        # HAProxy's ``option forwardfor`` appends a header line of its own: the client's
+        # line (first) must not win over the proxy's (last).
+        two_lines = [*headers.items(), ("X-Forwarded-For", "10.30.7.7"),
+                     ("X-Forwarded-For", "203.0.113.9")]
+        appended = await client("10.99.1.1").get("/api/v1/me", headers=two_lines)
+        assert appended.status_code == 403
+        honest = [*headers.items(), ("X-Forwarded-For", "203.0.113.9"),
+                  ("X-Forwarded-For", "10.30.7.7")]
+        assert (await client("10.99.1.1").get("/api/v1/me", headers=honest)).status_code == 200
 
         cleared = await office.put("/api/v1/settings/ip-allowlist", headers=headers,
                                    json={"ip_allowlist": []})
@@ -165,3 +187,31 @@ async def test_provider_sets_and_validates_the_rate_limit(client, provider_key):
     reset = await client.patch(f"/provider/v1/tenants/{slug}", headers=headers,
                                json={"api_rate_limit": 0})
     assert reset.json()["api_rate_limit"] is None
+
+
+async def test_forwarded_proto_from_a_trusted_proxy_makes_cookies_secure(control, tenant_a):
+    proxied = dataclasses.replace(control, auth=dataclasses.replace(
+        control.auth, trusted_proxies=("10.99.0.0/16",)))
+    app = create_app(proxied)
+
+    async def cookie_login(ip: str, proto: str | None) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(ip, 1)),
+                                     base_url="http://testserver.local") as c:
+            headers = {"Host": tenant_a.host}
+            if proto:
+                headers["X-Forwarded-Proto"] = proto
+            response = await c.post("/api/v1/auth/login", headers=headers, json={
+                "email": tenant_a.emails["admin"], "password": PASSWORD, "cookie": True})
+            assert response.status_code == 200, response.text
+            return response
+
+    try:
+        behind_tls = await cookie_login("10.99.1.1", "https")
+        cookies = behind_tls.headers.get_list("set-cookie")
+        assert cookies and all("Secure" in c for c in cookies), cookies
+        forged = await cookie_login("10.31.0.9", "https")  # not a proxy: the header is ignored
+        assert not any("Secure" in c for c in forged.headers.get_list("set-cookie"))
+        plain = await cookie_login("10.99.1.1", "http")
+        assert not any("Secure" in c for c in plain.headers.get_list("set-cookie"))
+    finally:
+        await close_state(app.state)

@@ -64,7 +64,7 @@ async def test_only_this_nodes_rtsp_relay_publishes_under_an_internal_name(
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     pull = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin), json={
-        "name": "Pull", "ingest_mode": "rtsp_pull", "rtsp_url": "rtsp://10.0.0.9/s"})).json()
+        "name": "Pull", "ingest_mode": "rtsp_pull", "rtsp_url": "rtsp://203.0.114.9/s"})).json()
     push_id, _ = await _camera(client, tenant_a, admin)
     pull_name = f"{tenant_a.slug}__{pull['camera']['id']}"
     relay = _publish_body(pull_name, addr="127.0.0.1")
