@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from argus.platform.core.errors import Invalid
 
 MAX_BYTES = 1024 * 1024
+MAX_SIDE = 4096  # pixels: a logo or favicon needs far fewer
 KINDS = ("logo", "favicon")
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -118,11 +120,19 @@ def check_image(data: bytes) -> BrandImage:
     if _looks_like_svg(data):
         return BrandImage(sanitize_svg(data), "image/svg+xml", "svg")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format
+                width, height = image.size
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Invalid("the image declares too many pixels", field="file") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         kind = None
+    if kind in RASTER and max(width, height) > MAX_SIDE:
+        raise Invalid(f"the image is {width}x{height} pixels; at most {MAX_SIDE} on a side",
+                      field="file")
     if kind not in RASTER:
         raise Invalid("the file must be a PNG, JPEG, WebP or SVG image", field="file")
     content_type, extension = RASTER[kind]

@@ -5,8 +5,10 @@ publishing a TXT record ``_argus-challenge.<domain>`` with the token, or serving
 ``http://<domain>/.well-known/argus-challenge/<token>``. ``verify`` tries both (DNS first) and
 leaves the domain ``verified`` or ``failed`` with a reason; a failed domain can be verified
 again. A cron rechecks pending domains every few minutes for 72 hours, then fails them.
-Only verified domains resolve to the tenant (``tenants.resolution``), and a domain
-belongs to one tenant at most (it is the table's primary key).
+Only verified domains resolve to the tenant (``tenants.resolution``). Several tenants may
+claim the same domain while none has verified it (a pending or failed claim blocks nobody):
+the first to prove control holds it, and the other tenants' claims are dropped then. At most
+one tenant holds a domain verified (a unique index, not only this code, says so).
 """
 
 from __future__ import annotations
@@ -87,8 +89,7 @@ class DomainChecker:
             raise DomainCheckFailed(f"DNS lookup failed: {type(exc).__name__}") from None
         address = answer[0].address
         ip = ipaddress.ip_address(address)
-        if not self.settings.allow_private and (ip.is_private or ip.is_loopback
-                                                or ip.is_link_local or ip.is_reserved):
+        if not self.settings.allow_private and (not ip.is_global or ip.is_multicast):
             raise DomainCheckFailed(f"{domain} points to a non-public address")
         return address
 
@@ -130,8 +131,8 @@ class DomainService:
     async def get(self, tenant_id: str, domain: str) -> TenantDomain:
         domain = validate_domain(domain, field="domain")
         async with self.dbs.control_session() as session:
-            row = await session.get(TenantDomain, domain)
-        if row is None or row.tenant_id != tenant_id:
+            row = await session.get(TenantDomain, (domain, tenant_id))
+        if row is None:
             raise NotFound("no such domain for this tenant", field="domain")
         return row
 
@@ -144,12 +145,14 @@ class DomainService:
             raise Invalid(f"names under {self.base_domain} are the platform's own",
                           field="domain")
         async with self.dbs.control_session() as session:
-            existing = await session.get(TenantDomain, domain)
-            if existing is not None:
-                if existing.tenant_id != tenant_id:
-                    raise Conflict("this domain belongs to another tenant", field="domain",
-                                   code="domain_taken")
-                return existing, False
+            claims = list(await session.scalars(select(TenantDomain)
+                                                .where(TenantDomain.domain == domain)))
+            mine = next((c for c in claims if c.tenant_id == tenant_id), None)
+            if mine is not None:
+                return mine, False
+            if any(c.state == "verified" or c.source == "provider" for c in claims):
+                raise Conflict("this domain belongs to another tenant", field="domain",
+                               code="domain_taken")
             count = len((await session.scalars(select(TenantDomain.domain).where(
                 TenantDomain.tenant_id == tenant_id))).all())
             if count >= MAX_PER_TENANT:
@@ -182,13 +185,25 @@ class DomainService:
             reasons = []
             break
         async with self.dbs.control_session() as session:
-            row = await session.get(TenantDomain, row.domain, populate_existing=True)
+            # Lock every claim on the domain: two tenants verifying at once queue up here.
+            claims = list(await session.scalars(
+                select(TenantDomain).where(TenantDomain.domain == row.domain)
+                .with_for_update().execution_options(populate_existing=True)))
+            row = next((c for c in claims if c.tenant_id == tenant_id), None)
+            if row is None:
+                raise NotFound("no such domain for this tenant", field="domain")
             row.checked_at = utcnow()
+            if not reasons and any(c.state == "verified" for c in claims if c is not row):
+                reasons = ["another tenant verified this domain first"]
+                quiet = False
             if reasons:
                 row.state = "pending" if quiet else "failed"
                 row.reason = "; ".join(reasons)[:300]
             else:
                 row.state, row.reason, row.verified_at = "verified", None, utcnow()
+                for other in claims:  # the proof of control wins over the stale claims
+                    if other is not row:
+                        await session.delete(other)
             await session.commit()
         log.info("domains.checked", domain=row.domain, state=row.state)
         if row.state == "verified":
@@ -198,8 +213,8 @@ class DomainService:
     async def delete(self, tenant_id: str, domain: str, slug: str) -> None:
         domain = validate_domain(domain, field="domain")
         async with self.dbs.control_session() as session:
-            row = await session.get(TenantDomain, domain)
-            if row is None or row.tenant_id != tenant_id:
+            row = await session.get(TenantDomain, (domain, tenant_id))
+            if row is None:
                 raise NotFound("no such domain for this tenant", field="domain")
             if row.source != "tenant":
                 raise Forbidden("this domain was set by the provider; ask them to remove it",
@@ -221,7 +236,7 @@ class DomainService:
         for row, slug in rows:
             if now - row.created_at > give_up_after:
                 async with self.dbs.control_session() as session:
-                    stale = await session.get(TenantDomain, row.domain)
+                    stale = await session.get(TenantDomain, (row.domain, row.tenant_id))
                     if stale is not None and stale.state == "pending":
                         stale.state, stale.checked_at = "failed", now
                         stale.reason = ("not verified within 72 hours: publish the record, "
@@ -243,5 +258,6 @@ class DomainService:
         except Invalid:
             return False
         async with self.dbs.control_session() as session:
-            row = await session.get(TenantDomain, domain)
-        return row is not None and row.state == "verified"
+            row = await session.scalar(select(TenantDomain.domain).where(
+                TenantDomain.verified_domain == domain))
+        return row is not None

@@ -16,7 +16,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from redis.asyncio import Redis
 
 from argus.branding.brands import BrandStore
 from argus.branding.domains import DomainChecker, DomainService
@@ -31,10 +30,12 @@ from argus.platform.core.jobs import Jobs
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.mail import Mailer
 from argus.platform.core.netaddr import parse_networks
+from argus.platform.core.redis import redis_client
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import storage_from_settings
 from argus.platform.events.controller import events
+from argus.platform.events.hub import EventHub, SocketSlots
 from argus.platform.identity.controllers import (
     ApiTokensController,
     AuthController,
@@ -46,6 +47,7 @@ from argus.platform.identity.guards import require_permission
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.identity.state import Identity
 from argus.platform.ingest.controller import RtmpCallbackController
+from argus.platform.ingest.live import drop_tenant_publishers
 from argus.platform.observability import HealthController, RequestLogMiddleware
 from argus.platform.provider import ProviderNodeController, ProviderTenantController
 from argus.platform.recordings.controller import (
@@ -66,7 +68,7 @@ from argus.tenants.service import TenantService
 def build_state(settings: Settings) -> dict[str, Any]:
     """The shared services every handler, job and CLI command uses."""
     dbs = Databases(settings.database)
-    redis = Redis.from_url(settings.redis.url, decode_responses=True)
+    redis = redis_client(settings.redis.url)
     storage = storage_from_settings(settings.storage)
     resolver = TenantResolver(settings.http, dbs)
     brands = BrandStore(dbs)
@@ -78,7 +80,15 @@ def build_state(settings: Settings) -> dict[str, Any]:
         resolver.invalidate()  # this process at once; the others through Redis
         await publish_tenant_changed(redis, settings.database.control_schema, slug)
 
-    return {
+    state: dict[str, Any] = {}
+
+    async def stop_streams(tenant_id: str) -> None:
+        await drop_tenant_publishers(state, tenant_id)
+
+    state.update({
+        "event_hub": EventHub(redis, settings.database.control_schema),
+        "socket_slots": SocketSlots(redis, settings.database.control_schema,
+                                    settings.events.max_per_user, settings.events.max_per_tenant),
         "identity": Identity(settings, redis),
         "jobs": Jobs(settings),
         "mailer": Mailer(settings.mail, brand_of=brand_of),
@@ -87,13 +97,15 @@ def build_state(settings: Settings) -> dict[str, Any]:
         "redis": redis,
         "storage": storage,
         "resolver": resolver,
-        "tenant_service": TenantService(settings, dbs, storage, notify),
+        "tenant_service": TenantService(settings, dbs, storage, notify, stop_streams),
         "domains": DomainService(dbs, DomainChecker(settings.domains), notify,
                                  settings.http.base_domain),
-    }
+    })
+    return state
 
 
 async def close_state(state: State | dict[str, Any]) -> None:
+    await state["event_hub"].close()
     await state["redis"].aclose()
     await state["jobs"].close()
     await state["dbs"].dispose()

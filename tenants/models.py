@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Computed, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from argus.platform.core.db import ControlBase, UTCDateTime, utcnow
@@ -42,14 +42,15 @@ class TenantDomain(ControlBase):
     """A host name that resolves to a tenant once ``state`` is ``verified``.
 
     Domains set by the provider are trusted and verified at once; domains a tenant adds itself
-    go through DNS/HTTP verification (branding issue).
+    go through DNS/HTTP verification (branding issue). Several tenants may claim one domain;
+    the first to verify it holds it and the others' claims are dropped.
     """
 
     __tablename__ = "tenant_domains"
 
     domain: Mapped[str] = mapped_column(String(253), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
-                                           index=True)
+                                           primary_key=True, index=True)
     state: Mapped[str] = mapped_column(String(16), default="verified")
     source: Mapped[str] = mapped_column(String(16), default="provider")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -57,5 +58,10 @@ class TenantDomain(ControlBase):
     reason: Mapped[str | None] = mapped_column(String(300), default=None)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The domain while verified, else NULL: its unique index lets one tenant at most hold a
+    # domain verified while any number of others have pending or failed claims on it.
+    verified_domain: Mapped[str | None] = mapped_column(
+        String(253), Computed("CASE WHEN state = 'verified' THEN domain END", persisted=True),
+        unique=True)
 
     tenant: Mapped[Tenant] = relationship(back_populates="domains")

@@ -8,7 +8,6 @@ only bounds staleness if a message is lost (Redis restart).
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import structlog
@@ -16,6 +15,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 
 from argus.platform.core.db import Databases
+from argus.platform.core.redis import Subscription
 from argus.platform.core.settings import HttpSettings
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant, TenantDomain
@@ -41,6 +41,7 @@ class TenantResolver:
         self._cache: dict[str, tuple[float, TenantContext | None]] = {}
         self._misses: dict[str, float] = {}
         self._generation = 0
+        self.subscription: Subscription | None = None
 
     def slug_for_host(self, host: str) -> str | None:
         """The slug a ``<slug>.<base>`` host names, or None for any other host."""
@@ -107,19 +108,12 @@ class TenantResolver:
         self._misses.clear()
 
     async def listen(self, redis: Redis, control_schema: str) -> None:
-        """Drop the cache on every change message; reconnect forever (run as a task)."""
-        channel = channel_name(control_schema)
-        while True:
-            try:
-                async with redis.pubsub() as pubsub:
-                    await pubsub.subscribe(channel)
-                    self.invalidate()  # anything may have changed while we were away
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self.invalidate()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("tenants.cache_listener_error", error=str(exc))
-                self.invalidate()
-                await asyncio.sleep(1)
+        """Drop the cache on every change message, and whenever the subscription (re)connects
+        (anything may have changed while it was away); run as a task."""
+        self.subscription = Subscription(
+            redis, lambda _message: self.invalidate(), channels=[channel_name(control_schema)],
+            on_connect=self._invalidated, on_lost=self.invalidate, name="tenant-cache")
+        await self.subscription.run()
+
+    async def _invalidated(self) -> None:
+        self.invalidate()

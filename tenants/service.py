@@ -21,11 +21,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from argus.billing.plans import DEFAULT_PLAN, validate_plan
-from argus.platform.core.db import Databases, check_schema_name, utcnow
+from argus.platform.core.db import ControlBase, Databases, check_schema_name, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
 from argus.platform.core.migrate import upgrade_schema
 from argus.platform.core.pagination import decode_cursor as decode_parts
@@ -66,13 +66,31 @@ def decode_cursor(cursor: str) -> str:
     return slug
 
 
+def tenant_owned_tables() -> list:
+    """Every control-schema table with a ``tenant_id`` column, children first (a new domain's
+    table is covered by having the column)."""
+    return [t for t in reversed(ControlBase.metadata.sorted_tables)
+            if "tenant_id" in t.c and t.name != Tenant.__tablename__]
+
+
 class TenantService:
     def __init__(self, settings: Settings, dbs: Databases, storage: Storage,
-                 notify: Notify | None = None) -> None:
+                 notify: Notify | None = None,
+                 stop_streams: Callable[[str], Awaitable[None]] | None = None) -> None:
+        """``notify(slug)`` announces a change (host caches); ``stop_streams(tenant_id)`` drops
+        the tenant's live publishers (suspension and deletion: no stream, no new recording)."""
         self.settings = settings
         self.dbs = dbs
         self.storage = storage
         self._notify = notify
+        self._stop_streams = stop_streams
+
+    async def stop_streams(self, tenant_id: str) -> None:
+        if self._stop_streams is not None:
+            try:
+                await self._stop_streams(tenant_id)
+            except Exception as exc:  # publishes are refused anyway; the node reconciles
+                log.warning("tenant.stop_streams_failed", tenant_id=tenant_id, error=str(exc))
 
     async def notify(self, slug: str) -> None:
         if self._notify is not None:
@@ -191,12 +209,15 @@ class TenantService:
         if current == set(domains):
             return False
         if domains:
+            others = TenantDomain.domain.in_(domains), TenantDomain.tenant_id != tenant.id
             taken = await session.scalar(
-                select(TenantDomain.domain).where(TenantDomain.domain.in_(domains),
-                                                  TenantDomain.tenant_id != tenant.id).limit(1))
+                select(TenantDomain.domain).where(*others, TenantDomain.state == "verified")
+                .limit(1))
             if taken:
                 raise Conflict(f"domain {taken!r} already belongs to another tenant",
                                field="domains")
+            # The provider's word is proof of control: other tenants' unproven claims go.
+            await session.execute(delete(TenantDomain).where(*others))
         tenant.domains = [d for d in tenant.domains
                           if d.source != "provider" or d.domain in domains]
         kept = {d.domain for d in tenant.domains}
@@ -290,6 +311,8 @@ class TenantService:
         if changed:
             log.info("tenant.updated", tenant=slug, state=tenant.state)
             await self.notify(slug)
+            if tenant.state == "suspended":
+                await self.stop_streams(tenant.id)
         return await self.get(slug)
 
     async def set_ip_allowlist(self, slug: str, cidrs: list[str]) -> None:
@@ -300,20 +323,27 @@ class TenantService:
         await self.notify(slug)
 
     async def delete(self, slug: str) -> None:
-        """State ``deleting`` → drop schema → delete bucket → delete row. Rerunnable."""
+        """State ``deleting`` → drop live publishers → drop schema → delete bucket (recordings,
+        brand images, thumbnails) → delete the tenant's rows in every control table (stream
+        keys, placements, brand, usage, ...) → delete the tenant row. Rerunnable: a crash at
+        any step leaves the tenant ``deleting``, and the next run (or the worker's sweep)
+        carries on from there."""
         tenant = await self.get(slug)
         async with self._slug_lock(slug):
             await self._set_state(slug, "deleting",
                                   only_from=("provisioning", "active", "suspended"))
             await self.notify(slug)
+            await self.stop_streams(tenant.id)
             schema = check_schema_name(tenant.schema)
             async with self.dbs.engine(tenant.db_cluster).connect() as conn:
                 await conn.execute(text(f"DROP DATABASE IF EXISTS `{schema}`"))
             await self.storage.delete_bucket(tenant.bucket)
             async with self.dbs.control_session() as session:
+                for table in tenant_owned_tables():
+                    await session.execute(table.delete().where(table.c.tenant_id == tenant.id))
                 row = await session.scalar(select(Tenant).where(Tenant.slug == slug))
                 if row is not None:
                     await session.delete(row)
-                    await session.commit()
+                await session.commit()
         await self.notify(slug)
         log.info("tenant.deleted", tenant=slug)

@@ -32,16 +32,20 @@ from argus.platform.ingest.placement import place
 from argus.tenants.context import TenantContext
 
 MAX_BULK = 500
+# The server URL and the key are shown once (at creation, or when the key is replaced), so
+# the hints name them without saying where they are on the page.
 HINTS = {
     "hikvision": ["Configuration → Network → Advanced Settings → RTMP (firmware 5.7+):",
-                  "enable RTMP, set the server URL and the stream key below, then Save."],
+                  "enable RTMP, set the server URL and the stream key, then Save."],
     "dahua": ["Setting → Network → RTMP: enable, choose Custom address,",
               "and enter the full URL (server URL followed by /<stream key>)."],
     "axis": ["Install the RTMP streaming ACAP (System → Apps), or use Stream profiles →",
-             "RTMP with the server URL and stream key below."],
+             "RTMP with the server URL and the stream key."],
     "other": ["In the camera's streaming settings choose RTMP push and enter the",
-              "server URL and stream key below (or the full URL where one field is offered)."],
+              "server URL and the stream key (or the full URL where one field is offered)."],
 }
+VENDOR_NAMES = {"hikvision": "a Hikvision camera", "dahua": "a Dahua camera",
+                "axis": "an Axis camera", "other": "any other camera"}
 
 
 # Live view starts after two keyframe intervals (the relay into the internal application joins

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from arq.connections import ArqRedis
-
+from argus.platform.core.redis import arq_client
 from argus.platform.core.settings import Settings
 
 
@@ -25,7 +24,7 @@ def node_queue(settings: Settings, node_id: str) -> str:
 class Jobs:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.redis = ArqRedis.from_url(settings.redis.url)
+        self.redis = arq_client(settings.redis.url)
 
     async def enqueue(self, queue: str, function: str, *args, job_id: str | None = None,
                       defer: float | None = None) -> bool:

@@ -195,6 +195,17 @@ class DomainSettings:
 
 
 @dataclass(frozen=True)
+class EventSettings:
+    """The events WebSocket: open sockets allowed per user and per tenant (over all replicas;
+    one more is closed with code 4429), and how often an open socket's authorisation is
+    checked again (sign-out, revoked token, changed role, suspended tenant, allowlist)."""
+
+    max_per_user: int = 10
+    max_per_tenant: int = 500
+    recheck_interval: float = 2.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
@@ -204,6 +215,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     domains: DomainSettings = field(default_factory=DomainSettings)
+    events: EventSettings = field(default_factory=EventSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -293,7 +305,13 @@ class Settings:
             allow_private=flag("DOMAIN_CHECK_ALLOW_PRIVATE", False),
             timeout=num("DOMAIN_CHECK_TIMEOUT", DomainSettings.timeout, float),
         )
+        events = EventSettings(
+            max_per_user=num("WS_MAX_PER_USER", EventSettings.max_per_user),
+            max_per_tenant=num("WS_MAX_PER_TENANT", EventSettings.max_per_tenant),
+            recheck_interval=num("WS_RECHECK_INTERVAL", EventSettings.recheck_interval, float),
+        )
         return cls(
+            events=events,
             auth=auth,
             mail=mail,
             domains=domains,
@@ -316,9 +334,17 @@ class Settings:
             redis=RedisSettings(url=get("REDIS_URL", RedisSettings.url)),
             storage=storage,
             http=http,
-            log_json=flag("LOG_JSON", True),
+            # JSON lines for machines; readable lines when a person watches a terminal.
+            log_json=flag("LOG_JSON", not _stderr_is_terminal()),
             log_level=get("LOG_LEVEL", "info"),
         )
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return os.isatty(2)
+    except OSError:
+        return False
 
 
 def _parse_clusters(raw: str | None) -> dict[str, str]:

@@ -191,8 +191,10 @@ class S3Storage(Storage):
             region_name=settings.s3_region,
             aws_access_key_id=settings.s3_access_key_id,
             aws_secret_access_key=settings.s3_secret_access_key,
+            # Every call ends: a stalled endpoint is an error after these, never a hang.
             config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
-                          retries={"max_attempts": 3, "mode": "standard"}),
+                          retries={"max_attempts": 3, "mode": "standard"},
+                          connect_timeout=10, read_timeout=60),
         )
         self.region = settings.s3_region
         self.tier_classes = {"hot": "STANDARD", "warm": settings.s3_warm_class,

@@ -19,7 +19,7 @@ from argus.platform.identity.passwords import check_policy
 from argus.platform.identity.permissions import LOGIN_ROLES
 from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import Identity
-from argus.platform.identity.tokens import digest, new_opaque, same_digest, split_opaque
+from argus.platform.identity.tokens import new_opaque, same_digest, split_opaque
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.auth")
@@ -207,7 +207,7 @@ class AuthService:
         row = await self.session.get(OneTimeToken, parts[0])
         now = utcnow()
         if (row is None or row.purpose != purpose or row.used_at is not None
-                or row.expires_at <= now or row.secret_hash != digest(parts[1])):
+                or row.expires_at <= now or not same_digest(row.secret_hash, parts[1])):
             raise Invalid("the link is not valid or has expired", field="token")
         claimed = await self.session.execute(
             update(OneTimeToken).where(OneTimeToken.id == row.id, OneTimeToken.used_at.is_(None))

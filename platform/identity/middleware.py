@@ -15,6 +15,7 @@ for a caller who is not allowed in at all:
 from __future__ import annotations
 
 import hmac
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from litestar.enums import ScopeType
@@ -80,6 +81,56 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _marker_keys(identity: Identity, tenant: TenantContext,
+                 principal: Principal) -> tuple[str, str, str]:
+    if principal.kind == "user":
+        first = identity.jti_key(tenant.id, principal.jti or "")
+        second = identity.family_key(tenant.id, principal.family_id or "")
+    else:
+        first = second = identity.token_key(tenant.id, principal.token_id or "")
+    return first, second, identity.user_key(tenant.id, principal.user_id)
+
+
+def _local_markers(identity: Identity, tenant: TenantContext,
+                   principal: Principal) -> tuple[bool, str | None]:
+    first, second, user = _marker_keys(identity, tenant, principal)
+    mirror = identity.mirror
+    return bool(mirror.get(first) or mirror.get(second)), mirror.get(user)
+
+
+def _verdict(principal: Principal, denied: bool, revoked_ms: str | None) -> bool:
+    """Raise if revoked; True when a cached API token must be read again."""
+    changed = bool(revoked_ms) and principal.issued_ms < int(revoked_ms)
+    if principal.kind == "user":
+        if denied or changed:
+            raise Unauthorized("access token was revoked", code="invalid_token")
+        return False
+    if denied:
+        raise Unauthorized("API token is revoked or expired", code="invalid_token")
+    return changed
+
+
+async def check_still_authorised(identity: Identity, tenant: TenantContext,
+                                 principal: Principal) -> None:
+    """For long-lived connections: raise ``Unauthorized`` once the caller's credential was
+    revoked (sign-out, refresh reuse, revoked or expired token) or its user changed (disabled,
+    demoted, new password). The mirror answers while in sync; Redis itself otherwise."""
+    if principal.kind == "token" and principal.expires_at is not None \
+            and principal.expires_at <= datetime.now(UTC):
+        raise Unauthorized("API token expired", code="invalid_token")
+    if identity.fast:
+        denied, revoked_ms = _local_markers(identity, tenant, principal)
+    else:
+        first, second, user = _marker_keys(identity, tenant, principal)
+        async with identity.redis.pipeline(transaction=False) as pipe:
+            pipe.exists(first, second)
+            pipe.get(user)
+            count, revoked_ms = await pipe.execute()
+        denied = bool(count)
+    if _verdict(principal, denied, revoked_ms):  # an API token's owner changed
+        raise Unauthorized("the token's owner changed; connect again", code="invalid_token")
+
+
 class TenantAuthMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
@@ -98,7 +149,7 @@ class TenantAuthMiddleware(ASGIMiddleware):
         limit = tenant.api_rate_limit or settings.api_rate_limit
         if identity.fast:
             checks = identity.counter.hit(key, limit, settings.api_rate_window)
-            reload = self._verdict(principal, *self._local_markers(identity, tenant, principal))
+            reload = _verdict(principal, *_local_markers(identity, tenant, principal))
         else:
             checks, reload = await self._redis_checks(identity, tenant, principal, key, limit,
                                                       settings.api_rate_window)
@@ -173,41 +224,13 @@ class TenantAuthMiddleware(ASGIMiddleware):
                          family_id=claims.family_id, expires_at=claims.expires_at,
                          via_cookie=via_cookie, issued_ms=claims.issued_ms)
 
-    @staticmethod
-    def _marker_keys(identity: Identity, tenant: TenantContext,
-                     principal: Principal) -> tuple[str, str, str]:
-        if principal.kind == "user":
-            first = identity.jti_key(tenant.id, principal.jti or "")
-            second = identity.family_key(tenant.id, principal.family_id or "")
-        else:
-            first = second = identity.token_key(tenant.id, principal.token_id or "")
-        return first, second, identity.user_key(tenant.id, principal.user_id)
-
-    def _local_markers(self, identity: Identity, tenant: TenantContext,
-                       principal: Principal) -> tuple[bool, str | None]:
-        first, second, user = self._marker_keys(identity, tenant, principal)
-        mirror = identity.mirror
-        return bool(mirror.get(first) or mirror.get(second)), mirror.get(user)
-
-    @staticmethod
-    def _verdict(principal: Principal, denied: bool, revoked_ms: str | None) -> bool:
-        """Raise if revoked; True when a cached API token must be read again."""
-        changed = bool(revoked_ms) and principal.issued_ms < int(revoked_ms)
-        if principal.kind == "user":
-            if denied or changed:
-                raise Unauthorized("access token was revoked", code="invalid_token")
-            return False
-        if denied:
-            raise Unauthorized("API token is revoked or expired", code="invalid_token")
-        return changed
-
     async def _redis_checks(self, identity: Identity, tenant: TenantContext,
                             principal: Principal, key: str, limit: int,
                             window: int) -> tuple[Budget, bool]:
         """The same checks against Redis itself, in one round trip (one Lua call)."""
-        first, second, user = self._marker_keys(identity, tenant, principal)
+        first, second, user = _marker_keys(identity, tenant, principal)
         counter, now = identity.limiter.counter(key, window)
         denied, revoked_ms, count = await identity.checks(keys=[first, second, user, counter],
                                                           args=[window + 1])
         budget = identity.limiter.budget(count, limit, window, now)
-        return budget, self._verdict(principal, bool(denied), revoked_ms)
+        return budget, _verdict(principal, bool(denied), revoked_ms)

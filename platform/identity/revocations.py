@@ -8,14 +8,16 @@ lost connection) the auth middleware asks Redis directly on every request instea
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import structlog
 from redis.asyncio import Redis
 
+from argus.platform.core.redis import Subscription
+
 log = structlog.get_logger("argus.auth")
+PRUNE_EVERY = 30.0
 
 
 class RevocationMirror:
@@ -24,7 +26,9 @@ class RevocationMirror:
         self.prefix = prefix
         self.channel = f"{prefix}:revocations"
         self.values: dict[str, tuple[str, float]] = {}
-        self.ready = False
+        self._pruned_at = time.time()
+        self.subscription = Subscription(redis, self._on_message, channels=[self.channel],
+                                         on_connect=self._resync, name="revocations")
 
     def get(self, key: str) -> str | None:
         entry = self.values.get(key)
@@ -59,31 +63,29 @@ class RevocationMirror:
             for key, value, pttl in zip(batch, replies[0::2], replies[1::2], strict=True):
                 if value is not None and pttl and pttl > 0:
                     self.apply(key, value, pttl / 1000)
-        # Drop what has expired meanwhile, so the dict does not only ever grow.
+        self.prune()
+
+    def prune(self) -> None:
+        """Drop expired entries (a busy process revokes a lot: the dict must not only grow)."""
         now = time.time()
+        self._pruned_at = now
         for key in [k for k, (_, exp) in self.values.items() if exp < now]:
             self.values.pop(key, None)
 
+    async def _on_message(self, message: dict) -> None:
+        try:
+            key, value, ttl = json.loads(message["data"])
+            self.apply(str(key), str(value), float(ttl))
+        except (ValueError, TypeError):
+            log.warning("auth.bad_revocation_message")
+        if time.time() - self._pruned_at > PRUNE_EVERY:
+            self.prune()
+
+    @property
+    def ready(self) -> bool:
+        return self.subscription.ready
+
     async def run(self) -> None:
-        """Subscribe, resync, apply announcements; on any failure fall back and retry."""
-        while True:
-            try:
-                async with self.redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    await self._resync()  # after subscribing: nothing announced is missed
-                    self.ready = True
-                    async for message in pubsub.listen():
-                        if message.get("type") != "message":
-                            continue
-                        try:
-                            key, value, ttl = json.loads(message["data"])
-                            self.apply(str(key), str(value), float(ttl))
-                        except (ValueError, TypeError):
-                            log.warning("auth.bad_revocation_message")
-            except asyncio.CancelledError:
-                self.ready = False
-                raise
-            except Exception as exc:
-                self.ready = False
-                log.warning("auth.revocation_mirror_error", error=str(exc))
-                await asyncio.sleep(1)
+        """Subscribe, resync, apply announcements; a dead connection is noticed within seconds
+        (``Subscription``) and the mirror is not ``ready`` until it has resynced."""
+        await self.subscription.run()

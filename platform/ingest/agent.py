@@ -3,8 +3,9 @@
 - **Heartbeat** (every ``ARGUS_INGEST_HEARTBEAT_INTERVAL`` s): the node row's
   ``last_heartbeat_at``, live stream count and ``problems`` — recording or HLS directories
   nginx cannot write, and new ``[crit]``/``[alert]``/``[emerg]`` lines of nginx's error log.
-  A new problem is logged at error level and sent as a ``system-alert`` event to every tenant
-  with a stream on the node.
+  A new problem is logged at error level and kept on the node row (the provider's view); tenants
+  get a ``system-alert`` only for what concerns them (node-wide problems, or their own camera
+  named in an nginx line, never the line itself).
 - **Reconcile** (same interval): nginx's ``rtmp_stat`` against what Redis says is live here. A
   stream gone without a ``publish_done`` (two polls in a row) is treated as one; a stream
   nobody announced is announced. Live facts (codec, size, fps, bitrate) go to the camera row
@@ -22,6 +23,7 @@ import asyncio
 import json
 import os
 import pwd
+import re
 import stat
 import tempfile
 import time
@@ -45,6 +47,7 @@ log = structlog.get_logger("argus.ingest.agent")
 FACTS_REFRESH = 60.0
 THUMBNAIL_BATCH = 25
 LOUD = ("[crit]", "[alert]", "[emerg]")
+_INTERNAL_NAME = re.compile(r"\b[a-z][a-z0-9-]{2,39}__[0-9a-f]{8}-[0-9a-f-]{27}\b")
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ class NodeAgent:
         self._log_offset = 0
         self._log_lines: list[str] = []
         self.problems: str | None = None
+        self._alerted: list[str] = []  # the node-wide problems tenants were last told about
         self.http = httpx.AsyncClient(timeout=5)
         self.abr: AbrSupervisor | None = None  # set by the node (it knows the RTMP address)
 
@@ -211,14 +215,14 @@ class NodeAgent:
 
     # --- heartbeat ---------------------------------------------------------------------------
 
-    def check(self) -> str | None:
-        """What is wrong on this node now, in one line, or None."""
+    def check(self) -> tuple[list[str], list[str]]:
+        """What is wrong on this node now: node-wide problems (directories nginx cannot
+        write) and the loud lines nginx logged since the last look."""
         found = [f"{sub}/ is not writable by nginx's user {self.nginx_user}: "
                  + ("recordings are being lost" if sub == "rec" else "live HLS is failing")
                  for sub in ("rec", "hls") if not writable_by(self.work_dir / sub,
                                                               self.nginx_user)]
-        found += self._new_log_lines()
-        return "; ".join(found)[:500] if found else None
+        return found, self._new_log_lines()
 
     def _new_log_lines(self) -> list[str]:
         """Loud lines nginx logged since the last look (kept until they stop coming)."""
@@ -235,10 +239,12 @@ class NodeAgent:
             return []
         lines = [line.split(" ", 2)[-1] for line in chunk.decode(errors="replace").splitlines()
                  if any(mark in line for mark in LOUD)]
-        return [f"nginx: {lines[-1][:200]}"] if lines else []
+        return [line[:300] for line in lines[-20:]]
 
     async def heartbeat(self) -> None:
-        problems = self.check()
+        node_wide, lines = self.check()
+        found = node_wide + ([f"nginx: {lines[-1][:200]}"] if lines else [])
+        problems = "; ".join(found)[:500] if found else None
         async with self.state["dbs"].control_session() as session:
             await session.execute(update(IngestNode).where(IngestNode.id == self.node_id).values(
                 last_heartbeat_at=utcnow(), live_streams=len(self.streams),
@@ -248,18 +254,37 @@ class NodeAgent:
             await session.commit()
         if problems and problems != self.problems:
             log.error("ingest.node_problem", node=self.node_id, problems=problems)
-            await self._alert(problems)
+            await self._alert(node_wide if node_wide != self._alerted else [], lines)
         elif self.problems and not problems:
             log.info("ingest.node_healthy", node=self.node_id)
+        self._alerted = node_wide
         self.problems = problems
 
-    async def _alert(self, message: str) -> None:
-        tenants = set((await self.live.node_streams(self.node_id)).values())
-        event = json.dumps({"type": "system-alert", "severity": "error", "node": self.node_id,
-                            "message": message, "at": utcnow().isoformat()})
+    async def _alert(self, node_wide: list[str], lines: list[str]) -> None:
+        """Tenants hear only what concerns them: node-wide problems go to every tenant
+        streaming here; an nginx line goes (without its text, which may name other tenants'
+        streams) only to the tenant whose camera it names. The raw lines stay with the
+        provider: the node row, the log."""
+        streams = await self.live.node_streams(self.node_id)  # internal name → tenant id
         schema = self.settings.database.control_schema
-        for tenant_id in tenants:
-            await self.state["redis"].publish(events_channel(schema, tenant_id), event)
+        at = utcnow().isoformat()
+        outbox: list[tuple[str, dict]] = []
+        if node_wide:
+            message = "; ".join(node_wide)
+            outbox += [(tenant_id, {"message": message}) for tenant_id in set(streams.values())]
+        named = {m.group(0) for line in lines for m in _INTERNAL_NAME.finditer(line)}
+        for name in sorted(named):
+            tenant_id = streams.get(name)
+            if tenant_id is not None:
+                camera_id = name.partition("__")[2]
+                outbox.append((tenant_id, {"cameraId": camera_id, "message":
+                                           "the ingest node reported an error on this camera's "
+                                           "stream"}))
+        for tenant_id, fields in outbox:
+            event = {"type": "system-alert", "severity": "error", "node": self.node_id,
+                     "at": at, **fields}
+            await self.state["redis"].publish(events_channel(schema, tenant_id),
+                                              json.dumps(event))
 
     # --- thumbnails --------------------------------------------------------------------------
 

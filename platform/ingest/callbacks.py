@@ -11,13 +11,15 @@ without a scheme, which renames the stream inside ``live``: its recording is wri
 name from the first keyframe on, and the ``push`` of ``live`` relays it under that name into
 the ``internal`` application, which makes the HLS. (The relay joins on the next keyframe, so
 live view starts one keyframe interval later than the recording.) Later callbacks of ``live``
-still carry the key: they are never logged. This node's RTSP relays publish from 127.0.0.1
-under the internal name of an ``rtsp_pull`` camera and are answered 200. Anything else is a
-403, which nginx turns into a refused publish. Unknown keys are budgeted per source address.
+still carry the key: they are never logged. This node's RTSP relays publish under the
+internal name of an ``rtsp_pull`` camera with the node's relay token and are answered 200.
+Anything else is a 403, which nginx turns into a refused publish. Unknown keys are budgeted
+per source address.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import time
@@ -36,6 +38,7 @@ from argus.platform.core.settings import Settings
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.live import LiveRegistry, set_status
+from argus.platform.ingest.signing import relay_token
 from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
@@ -95,13 +98,20 @@ class Callbacks:
             return await self.resolver.by_slug(slug)
         return await self.resolver.by_id(id or "")
 
-    async def publish(self, fields: dict[str, str], node_id: str) -> Admission:
+    async def publish(self, fields: dict[str, str], node_id: str,
+                      node_secret: str = "") -> Admission:
         if fields.get("app") != "live":
             raise Forbidden("publish only to the live application", code="bad_app")
         key, addr = fields.get("name", ""), fields.get("addr", "unknown")
-        # This node's RTSP relays publish under an internal name; a stream key (32 characters
-        # of base64url, which may hold "__") can never look like one.
-        if addr == "127.0.0.1" and INTERNAL_NAME.match(key):
+        # This node's RTSP relays publish under an internal name with a token only the node's
+        # agent can make (not trusted by address: anything on the node can reach 127.0.0.1);
+        # a stream key (32 characters of base64url, which may hold "__") never looks like one.
+        if INTERNAL_NAME.match(key):
+            expected = relay_token(node_secret, key) if node_secret else ""
+            if not expected or not hmac.compare_digest(fields.get("relay", ""), expected):
+                log.info("ingest.publish_refused", reason="bad_relay_token", addr=addr)
+                raise Forbidden("an internal name needs this node's relay token",
+                                code="bad_relay")
             return await self._relay(key)
         async with self.dbs.control_session() as session:
             row = await session.get(StreamKey, digest(key)) if key else None

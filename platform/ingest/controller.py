@@ -45,7 +45,8 @@ class RtmpCallbackController(Controller):
     async def publish(self, request: Request) -> Response:
         fields = parse_callback(await request.body())
         node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        admitted = await _callbacks(request).publish(fields, node_id)
+        admitted = await _callbacks(request).publish(fields, node_id,
+                                                     request.query_params.get("secret", ""))
         if admitted.name == fields.get("name"):  # an RTSP relay, already under its name
             return Response(None, status_code=200)
         return Response(None, status_code=302, headers={"Location": admitted.name})

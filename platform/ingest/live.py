@@ -19,13 +19,14 @@ from dataclasses import dataclass
 
 import structlog
 from redis.asyncio import Redis
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.events import events_channel
 from argus.platform.core.jobs import Jobs
+from argus.platform.ingest.models import CameraPlacement
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest")
@@ -115,3 +116,15 @@ def publisher_cutter(state) -> Callable[[str], Awaitable[None]]:
             log.info("ingest.publisher_cut", camera_id=camera_id, node=publisher.node_id)
 
     return cut
+
+
+async def drop_tenant_publishers(state, tenant_id: str) -> int:
+    """Drop the live publishers of every camera of a tenant (suspended or being deleted)."""
+    async with state["dbs"].control_session() as session:
+        camera_ids = list(await session.scalars(
+            select(CameraPlacement.camera_id).where(CameraPlacement.tenant_id == tenant_id)))
+    cut = publisher_cutter(state)
+    for camera_id in camera_ids:
+        await cut(camera_id)
+    log.info("ingest.tenant_publishers_dropped", tenant_id=tenant_id, cameras=len(camera_ids))
+    return len(camera_ids)

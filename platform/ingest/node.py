@@ -15,11 +15,11 @@ import signal
 from pathlib import Path
 
 import structlog
-from arq.connections import RedisSettings
 from arq.worker import Worker, func
 from sqlalchemy import update
 
 from argus.platform.core.jobs import node_queue
+from argus.platform.core.redis import arq_settings
 from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.agent import NodeAgent
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
@@ -118,12 +118,13 @@ async def run_node(state, cfg: NodeConfig) -> int:
     proc = await asyncio.create_subprocess_exec(
         nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
         stdin=asyncio.subprocess.DEVNULL)
-    relays = RelaySupervisor(state, cfg.node_id, local_address(cfg.rtmp_listen))
+    relays = RelaySupervisor(state, cfg.node_id, local_address(cfg.rtmp_listen),
+                             cfg.node_secret)
     worker = Worker(functions=[func(drop_publisher, name="drop_publisher", timeout=30),
                                func(finalize_recording, name="finalize_recording",
                                     timeout=FINALIZE_TIMEOUT, max_tries=5)],
                     queue_name=node_queue(settings, cfg.node_id),
-                    redis_settings=RedisSettings.from_dsn(settings.redis.url),
+                    redis_settings=arq_settings(settings.redis.url),
                     ctx={"agent": agent, "finalizer": finalizer}, handle_signals=False,
                     max_jobs=FINALIZE_CONCURRENCY, poll_delay=0.2, keep_result=60)
     ingest = settings.ingest

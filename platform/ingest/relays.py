@@ -27,6 +27,7 @@ from argus.platform.cameras.rtsp import RtspRefused, mask_credentials, pinned_rt
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.live import set_status
 from argus.platform.ingest.models import CameraPlacement
+from argus.platform.ingest.signing import relay_token
 from argus.platform.ingest.supervised import Supervised
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
@@ -54,7 +55,8 @@ class Relay(Supervised):
         name = internal_name(self.camera.tenant.slug, self.camera.camera_id)
         return ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-xerror",
                 "-rtsp_transport", "tcp", "-timeout", "5000000", "-i", url,
-                "-c", "copy", "-f", "flv", f"{self.supervisor.target}/{name}"]
+                "-c", "copy", "-f", "flv", f"{self.supervisor.target}/{name}"
+                f"?relay={relay_token(self.supervisor.node_secret, name)}"]
 
     async def _status(self, status: str, reason: str | None = None, **kw) -> None:
         sup = self.supervisor
@@ -95,8 +97,9 @@ class Relay(Supervised):
 
 
 class RelaySupervisor:
-    def __init__(self, state, node_id: str, rtmp_address: str) -> None:
+    def __init__(self, state, node_id: str, rtmp_address: str, node_secret: str) -> None:
         self.state = state
+        self.node_secret = node_secret
         self.node_id = node_id
         self.target = f"rtmp://{rtmp_address}/live"
         self.backoff_max = state["settings"].ingest.relay_backoff_max

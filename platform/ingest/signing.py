@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import time
 
 
@@ -27,3 +28,10 @@ def signed_hls(secret: str, stream: str, file: str = "index.m3u8", ttl: int = 36
     """The signed path and its expiry (unix seconds)."""
     expires = int((now if now is not None else time.time()) + ttl)
     return f"/s/{hls_token(secret, stream, expires)}/{expires}/{stream}/{file}", expires
+
+
+def relay_token(node_secret: str, stream: str) -> str:
+    """What a node's own RTSP relay shows when it publishes under an internal name: only the
+    node's agent (which holds the node secret) can make it, whatever address it comes from."""
+    mac = hmac.new(node_secret.encode(), f"relay:{stream}".encode(), hashlib.sha256)
+    return mac.hexdigest()[:40]

@@ -13,6 +13,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("argus.http")
 _REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
+# Health checks and the ingest nodes' callbacks come every few seconds: debug level (a refusal
+# or an error among them is still logged at info).
+ROUTINE = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def log_fields(scope: Scope) -> dict:
@@ -41,7 +44,9 @@ class RequestLogMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, receive, send_wrapper)
         finally:
-            log.info(
+            path = scope["path"]
+            routine = path in ROUTINE or path.startswith("/internal/")
+            (log.debug if routine and status < 400 else log.info)(
                 "http.request",
                 request_id=request_id.decode(),
                 method=scope["method"],

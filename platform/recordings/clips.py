@@ -4,11 +4,15 @@ land on keyframes, so a clip is accurate to one keyframe interval).
 
 ``request_clip`` validates and queues; ``export_clip`` (general worker, idempotent: a ready
 clip is left alone, a rerun overwrites the same object) downloads the chunks it needs, cuts,
-uploads ``clips/<clip id>.mp4`` and marks the clip ready (or failed, with the reason).
+uploads ``clips/<clip id>.mp4`` and marks the clip ready (or failed, with the reason: a source
+object gone, ffmpeg failing or hanging, the job timing out — never left ``processing``). A
+ready clip's bytes are metered as storage (the usage outbox) until retention removes it
+(``clip_retention_days``, default 7).
 """
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 import uuid
 from datetime import datetime, timedelta
@@ -17,17 +21,20 @@ from pathlib import Path
 import anyio
 import ffmpeg
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
+from argus.billing.ledger import drain_outbox, record_usage
+from argus.billing.usage import change_storage
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Conflict, Invalid
 from argus.platform.core.jobs import Jobs
-from argus.platform.recordings.finalize import probe
+from argus.platform.recordings.finalize import REMUX_TIMEOUT, probe, run_ffmpeg
 from argus.platform.recordings.models import Clip, Recording
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.recordings")
 MAX_CLIP = timedelta(hours=1)
+STALE_AFTER = timedelta(minutes=30)  # longer than the export job's timeout
 
 
 async def request_clip(session, jobs: Jobs, tenant: TenantContext, audit, camera_id: str,
@@ -63,10 +70,10 @@ def cut(parts: list[tuple[Path, float | None, float | None]], out: Path, work: P
         if outpoint is not None:
             lines.append(f"outpoint {outpoint:.3f}")
     listing.write_text("\n".join(lines) + "\n")
-    (ffmpeg.input(str(listing), f="concat", safe=0)
-     .output(str(out), c="copy", movflags="+faststart", f="mp4")
-     .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-     .run(overwrite_output=True, capture_stdout=True, capture_stderr=True))
+    run_ffmpeg((ffmpeg.input(str(listing), f="concat", safe=0)
+                .output(str(out), c="copy", movflags="+faststart", f="mp4")
+                .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+                .overwrite_output().compile()), REMUX_TIMEOUT)
 
 
 async def export_clip(state, tenant: TenantContext, clip_id: str) -> str:
@@ -88,17 +95,62 @@ async def export_clip(state, tenant: TenantContext, clip_id: str) -> str:
         key, size, duration = await _make(state, tenant, clip, rows)
         values = dict(state="ready", progress=100, object_key=key, size_bytes=size,
                       duration_s=duration, failure_reason=None)
-    except (ffmpeg.Error, ValueError, OSError) as exc:
+    except asyncio.CancelledError:  # the job's timeout (or shutdown): never left processing
+        await asyncio.shield(_fail(maker, clip_id, "export failed: it took too long"))
+        raise
+    except Exception as exc:  # a source object gone (S3 ClientError), ffmpeg, the disk ...
         detail = getattr(exc, "stderr", None)
         reason = (detail.decode(errors="replace").strip().splitlines() or [""])[-1] \
-            if detail else str(exc)
-        values = dict(state="failed", failure_reason=f"export failed: {reason}"[:300])
-        log.warning("clip.failed", tenant=tenant.slug, clip_id=clip_id, reason=reason)
+            if detail else (str(exc) or type(exc).__name__)
+        log.warning("clip.failed", tenant=tenant.slug, clip_id=clip_id, reason=reason,
+                    error=type(exc).__name__)
+        await _fail(maker, clip_id, f"export failed: {reason}")
+        return "failed"
     async with maker() as session:
         await session.execute(update(Clip).where(Clip.id == clip_id).values(
             updated_at=utcnow(), **values))
+        # Its storage is metered with the state change (the outbox; once per clip).
+        record_usage(session, "clip", clip_id, utcnow().date(), 0.0, size)
         await session.commit()
-    return values["state"]
+    try:
+        await drain_outbox(state["dbs"], tenant)
+    except Exception as exc:  # the general worker's sweep drains it later
+        log.warning("usage.drain_failed", tenant=tenant.slug, error=str(exc))
+    return "ready"
+
+
+async def _fail(maker, clip_id: str, reason: str) -> None:
+    async with maker() as session:
+        await session.execute(update(Clip).where(Clip.id == clip_id).values(
+            state="failed", failure_reason=reason[:300], updated_at=utcnow()))
+        await session.commit()
+
+
+async def expire_clips(state, tenant: TenantContext, keep_days: int,
+                       stale_after: timedelta = STALE_AFTER) -> dict[str, int]:
+    """Clips older than the tenant's clip retention go (object, row, storage); a clip stuck
+    ``processing``/``pending`` past any job's lifetime (a worker that died) is failed."""
+    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    now = utcnow()
+    async with maker() as session:
+        stuck = await session.execute(update(Clip).where(
+            Clip.state.in_(("pending", "processing")), Clip.updated_at < now - stale_after)
+            .values(state="failed", updated_at=now,
+                    failure_reason="export failed: the worker stopped before it finished"))
+        old = list(await session.scalars(select(Clip).where(
+            Clip.created_at < now - timedelta(days=keep_days)).limit(500)))
+        for clip in old:
+            if clip.object_key:
+                await state["storage"].delete(tenant.bucket, clip.object_key)
+        if old:
+            await session.execute(delete(Clip).where(Clip.id.in_([c.id for c in old])))
+        await session.commit()
+    freed = sum(c.size_bytes or 0 for c in old if c.state == "ready")
+    if freed:
+        async with state["dbs"].control_session() as control:
+            await change_storage(control, tenant.id, -freed)
+            await control.commit()
+    return {"expired": len(old), "stuck": stuck.rowcount}
 
 
 async def _make(state, tenant: TenantContext, clip: Clip, rows: list[Recording]

@@ -12,16 +12,20 @@ faststart), a thumbnail is taken, both go to the tenant's bucket under
 
 Idempotent at every step: a recording is named by its first piece (its ``source``, unique), the
 object key comes from its start (first piece's end on disk minus its duration), uploads
-overwrite, and usage is metered only by the insert that created the row. A rerun after a crash
+overwrite, and usage is an outbox row committed with the recording row itself, drained into
+the control schema's ledger exactly once (``argus.billing.ledger``). A rerun after a crash
 anywhere leaves one row and one object; a rerun after success only removes what is left.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import json
 import re
+import subprocess
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,8 +36,9 @@ import ffmpeg
 import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects.mysql import insert
+from sqlalchemy.exc import IntegrityError
 
-from argus.billing.usage import meter_recording
+from argus.billing.ledger import drain_outbox, record_usage
 from argus.platform.cameras.models import Camera
 from argus.platform.core.events import events_channel
 from argus.platform.recordings.assembly import Piece, ready_groups
@@ -45,6 +50,9 @@ log = structlog.get_logger("argus.recordings")
 CHUNK_RE = re.compile(
     r"^(?P<slug>[a-z0-9][a-z0-9-]*)__(?P<camera>[0-9a-f-]{36})-\d+\.flv(?P<closed>\.closed)?$")
 DEFAULT_CHUNK_MINUTES = 60
+# Every subprocess ends: a hung ffprobe/ffmpeg is killed, the piece quarantined or retried.
+PROBE_TIMEOUT = 60.0
+REMUX_TIMEOUT = 600.0
 _locks: dict[str, asyncio.Lock] = {}
 
 
@@ -56,10 +64,22 @@ class Probe:
     height: int | None
 
 
-def probe(path: Path) -> Probe:
-    """Raises ValueError when the file holds no playable video."""
+def run_ffmpeg(args: list[str], timeout: float) -> bytes:
+    """A subprocess that always ends: killed after ``timeout`` s (``ffmpeg.Error`` then)."""
     try:
-        info = ffmpeg.probe(str(path))
+        done = subprocess.run(args, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise ffmpeg.Error(args[0], b"", f"timed out after {timeout:.0f} s".encode()) from None
+    if done.returncode != 0:
+        raise ffmpeg.Error(args[0], done.stdout, done.stderr)
+    return done.stdout
+
+
+def probe(path: Path) -> Probe:
+    """Raises ValueError when the file holds no playable video (or ffprobe hangs on it)."""
+    try:
+        info = json.loads(run_ffmpeg(["ffprobe", "-show_format", "-show_streams", "-of", "json",
+                                "-v", "error", str(path)], PROBE_TIMEOUT))
     except ffmpeg.Error as exc:
         lines = exc.stderr.decode(errors="replace").strip().splitlines() if exc.stderr else []
         raise ValueError(f"ffprobe cannot read it: {lines[-1] if lines else 'no output'}"
@@ -79,14 +99,14 @@ def remux(sources: list[Path], mp4: Path, jpeg: Path, duration: float) -> None:
         listing = mp4.with_suffix(".txt")
         listing.write_text("".join(f"file '{p}'\n" for p in sources))
         stream = ffmpeg.input(str(listing), f="concat", safe=0)
-    (stream.output(str(mp4), c="copy", movflags="+faststart", f="mp4")
-     .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-     .run(overwrite_output=True, capture_stdout=True, capture_stderr=True))
-    (ffmpeg.input(str(mp4), ss=min(1.0, duration / 2))
-     .output(str(jpeg), vframes=1, vf="scale='min(640,iw)':-2", q=5, f="image2",
-             vcodec="mjpeg")
-     .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
-     .run(overwrite_output=True, capture_stdout=True, capture_stderr=True))
+    run_ffmpeg((stream.output(str(mp4), c="copy", movflags="+faststart", f="mp4")
+          .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+          .overwrite_output().compile()), REMUX_TIMEOUT)
+    run_ffmpeg((ffmpeg.input(str(mp4), ss=min(1.0, duration / 2))
+          .output(str(jpeg), vframes=1, vf="scale='min(640,iw)':-2", q=5, f="image2",
+                  vcodec="mjpeg")
+          .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
+          .overwrite_output().compile()), PROBE_TIMEOUT)
 
 
 def sha256(path: Path) -> str:
@@ -120,8 +140,9 @@ class Finalizer:
         if path.parent != self.rec_dir or match is None:
             log.warning("recording.ignored", file=path.name)  # never a file outside rec/
             return "ignored"
-        camera_key = f"{match['slug']}__{match['camera']}"
-        async with _locks.setdefault(camera_key, asyncio.Lock()):
+        async with self._camera_lock(match["slug"], match["camera"]) as held:
+            if not held:
+                return "busy"
             outcome = await self._close(path, match["slug"], match["camera"])
             if outcome not in ("closed", "missing"):
                 return outcome
@@ -135,12 +156,34 @@ class Finalizer:
                    if (m := CHUNK_RE.match(p.name))}
         results: dict[str, str] = {}
         for slug, camera_id in sorted(cameras):
-            async with _locks.setdefault(f"{slug}__{camera_id}", asyncio.Lock()):
+            async with self._camera_lock(slug, camera_id) as held:
+                if not held:  # another process (an agent still finishing) has it
+                    continue
                 if flush:  # start-up: nothing is being written, every .flv is closed
                     for path in self.rec_dir.glob(f"{slug}__{camera_id}-*.flv"):
                         results[path.name] = await self._close(path, slug, camera_id)
                 results.update(await self._assemble(slug, camera_id, flush))
         return results
+
+    @contextlib.asynccontextmanager
+    async def _camera_lock(self, slug: str, camera_id: str):
+        """One finalization of a camera at a time: in this process (an asyncio lock) and
+        across processes on the node (``flock`` on a lock file next to ``rec/``). Yields
+        False when another process holds it: the caller skips, the next sweep retries."""
+        name = f"{slug}__{camera_id}"
+        async with _locks.setdefault(name, asyncio.Lock()):
+            locks = self.rec_dir.parent / ".finalize-locks"  # not in rec/: nginx's
+            locks.mkdir(exist_ok=True)
+            with (locks / f"{name}.lock").open("a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
 
     def leftovers(self) -> list[Path]:
         return sorted(p for p in self.rec_dir.iterdir() if CHUNK_RE.match(p.name))
@@ -247,21 +290,26 @@ class Finalizer:
         return "done" if recording_id else "already"
 
     async def _insert(self, tenant: TenantContext, source: str, row: dict) -> str | None:
-        """Insert once (unique source); meter and announce only a new row. Its id, or None."""
+        """Insert once (unique source), with its usage in the same transaction (the outbox);
+        announce only a new row. Its id, or None when it existed already.
+
+        (``rowcount`` cannot tell: asyncmy sets ``CLIENT_FOUND_ROWS``, so an upsert that
+        changed nothing counts 1 too. The unique index refusing the insert can.)"""
         new_id = str(uuid.uuid4())
         stmt = insert(Recording).values(id=new_id, source=source, storage_tier="hot",
                                         created_at=datetime.now(UTC), **row)
         maker = self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
         async with maker() as session:
-            result = await session.execute(stmt.on_duplicate_key_update(id=Recording.id))
+            try:
+                await session.execute(stmt)
+            except IntegrityError:
+                await session.rollback()
+                return None
+            if row["state"] == "ready":
+                record_usage(session, "recording", source, row["started_at"].date(),
+                             row["duration_s"], row["size_bytes"])
             await session.commit()
-        if result.rowcount != 1:
-            return None
-        if row["state"] == "ready":
-            async with self.state["dbs"].control_session() as control:
-                await meter_recording(control, tenant.id, row["started_at"].date(),
-                                      row["duration_s"], row["size_bytes"])
-                await control.commit()
+        await self._drain(tenant)
         event = {"type": "recording-completed" if row["state"] == "ready"
                  else "recording-failed", "cameraId": row["camera_id"],
                  "recordingId": new_id, "startedAt": row["started_at"].isoformat(),
@@ -269,6 +317,13 @@ class Finalizer:
         await self.state["redis"].publish(events_channel(self.schema, tenant.id),
                                           json.dumps(event))
         return new_id
+
+    async def _drain(self, tenant: TenantContext) -> None:
+        """Into the ledger now if possible; the general worker's sweep does it otherwise."""
+        try:
+            await drain_outbox(self.state["dbs"], tenant)
+        except Exception as exc:
+            log.warning("usage.drain_failed", tenant=tenant.slug, error=str(exc))
 
     async def _quarantine(self, tenant: TenantContext, camera_id: str, path: Path,
                           ended: datetime, reason: str) -> str:

@@ -38,12 +38,14 @@ class RecordingPolicy:
     warm_after_days: int = 7
     cold_after_days: int = 30
     chunk_minutes: int = 60  # minutes per recording (cameras may override)
+    clip_retention_days: int = 7  # exported clips are kept this long
 
     @classmethod
     def parse(cls, value: dict | None) -> RecordingPolicy:
         value = value or {}
         policy = cls(**{k: value[k] for k in ("retention_days", "warm_after_days",
-                                              "cold_after_days", "chunk_minutes")
+                                              "cold_after_days", "chunk_minutes",
+                                              "clip_retention_days")
                         if k in value})
         policy.check()
         return policy
@@ -56,6 +58,9 @@ class RecordingPolicy:
             raise Invalid("warm_after_days must be 1-3650", field="warm_after_days")
         if not isinstance(self.chunk_minutes, int) or not 1 <= self.chunk_minutes <= 1440:
             raise Invalid("chunk_minutes must be 1-1440", field="chunk_minutes")
+        if not isinstance(self.clip_retention_days, int) or \
+                not 1 <= self.clip_retention_days <= 3650:
+            raise Invalid("clip_retention_days must be 1-3650", field="clip_retention_days")
         if not self.warm_after_days < self.cold_after_days <= 3650:
             raise Invalid("cold_after_days must be after warm_after_days (and ≤ 3650)",
                           field="cold_after_days")

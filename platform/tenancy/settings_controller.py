@@ -32,6 +32,7 @@ class RecordingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
     warm_after_days: int = 7
     cold_after_days: int = 30
     chunk_minutes: int = 60
+    clip_retention_days: int = 7
 
 
 class TenantSettingsController(Controller):
@@ -72,7 +73,8 @@ class TenantSettingsController(Controller):
         return RecordingPolicyIO(**dataclasses.asdict(await load_policy(db_session)))
 
     @put("/recording", opt=needs("settings:write"),
-         summary="Set retention days (null: keep) and the ages for WARM and COLD")
+         summary="Set retention days (null: keep), the ages for WARM and COLD and how long "
+                 "exported clips are kept")
     async def put_recording(self, data: JSONBody[RecordingPolicyIO],
                             db_session: NamedDependency[AsyncSession],
                             tenant: NamedDependency[TenantContext],

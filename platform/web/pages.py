@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
-from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, CameraService
+from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, VENDOR_NAMES, CameraService
 from argus.platform.core.errors import Invalid
 from argus.platform.identity.guards import needs, public
 from argus.platform.recordings.service import RecordingService, day_start
@@ -99,6 +99,7 @@ class AdminPages(Controller):
         camera = await camera_service.get(camera_id)
         return await render(request, tenant, "camera.html", camera=camera,
                             hints=HINTS.get(camera.vendor, HINTS["other"]) + [KEYFRAME_HINT],
+                            vendor_name=VENDOR_NAMES.get(camera.vendor, VENDOR_NAMES["other"]),
                             vendors=tuple(HINTS))
 
     @get("/cameras/{camera_id:str}/recordings", opt=needs("recordings:read"))

@@ -15,13 +15,13 @@ from argus.platform.identity.guards import require_permission
 from argus.platform.web.middleware import PageAuthMiddleware
 from argus.platform.web.pages import AdminPages
 from argus.platform.web.render import HERE, error_page
-from argus.platform.web.viewer import ViewerPages
+from argus.platform.web.viewer import UnknownPages, ViewerPages
 
 VENDOR = HERE / "node_modules"
 
 
 def web_handlers(dependencies: dict[str, Provide]) -> list[Any]:
-    pages = Router("/", route_handlers=[AdminPages, ViewerPages],
+    pages = Router("/", route_handlers=[AdminPages, ViewerPages, UnknownPages],
                    dependencies={**dependencies,
                                  "camera_service": Provide(provide_camera_service)},
                    middleware=[PageAuthMiddleware()], guards=[require_permission],

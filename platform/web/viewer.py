@@ -42,3 +42,15 @@ class ViewerPages(Controller):
         return page(request, "share.html", {
             **await brand_context(request, tenant), "camera": camera, "share": share,
             "token": token, "embed": embed}, framable=embed)
+
+
+class UnknownPages(Controller):
+    """Any other GET path on a tenant's host is a page that does not exist: the branded 404
+    page, not the API's JSON (the API's own unknown paths stay JSON)."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/{path:path}", opt=public())
+    async def unknown_page(self, path: FromPath[str]) -> None:
+        raise NotFound("there is no such page", field="path", code="no_such_page")

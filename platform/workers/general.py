@@ -11,21 +11,23 @@ from datetime import timedelta
 
 import structlog
 from arq import cron
-from arq.connections import RedisSettings
 from sqlalchemy import select, update
 
+from argus.billing.ledger import drain_outbox
 from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import NotFound
 from argus.platform.core.jobs import general_queue
 from argus.platform.core.logging import configure_logging
+from argus.platform.core.redis import arq_settings
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.platform.ingest.placement import dead_nodes, rebalance
+from argus.platform.recordings.clips import expire_clips
 from argus.platform.recordings.clips import export_clip as run_clip_export
-from argus.platform.recordings.lifecycle import apply_retention, apply_tiers
+from argus.platform.recordings.lifecycle import apply_retention, apply_tiers, load_policy
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 
@@ -139,15 +141,29 @@ async def _active_tenants(ctx: dict) -> list[TenantContext]:
 
 async def recording_lifecycle(ctx: dict) -> dict:
     """Retention, then tiers, tenant by tenant (one failing tenant does not stop the rest)."""
-    totals = {"expired": 0, "tiered": 0, "failed": 0}
+    totals = {"expired": 0, "tiered": 0, "clips_expired": 0, "failed": 0}
     for tenant in await _active_tenants(ctx):
         try:
             totals["expired"] += await apply_retention(ctx, tenant)
             totals["tiered"] += await apply_tiers(ctx, tenant)
+            async with ctx["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+                keep = (await load_policy(s)).clip_retention_days
+            totals["clips_expired"] += (await expire_clips(ctx, tenant, keep))["expired"]
         except Exception as exc:
             totals["failed"] += 1
             log.warning("recordings.lifecycle_failed", tenant=tenant.slug, error=str(exc))
     return totals
+
+
+async def drain_usage(ctx: dict) -> int:
+    """Every tenant's usage outbox into the ledger (what a finalizer could not drain itself)."""
+    new = 0
+    for tenant in await _active_tenants(ctx):
+        try:
+            new += await drain_outbox(ctx["dbs"], tenant)
+        except Exception as exc:
+            log.warning("usage.drain_failed", tenant=tenant.slug, error=str(exc))
+    return new
 
 
 async def verify_pending_domains(ctx: dict) -> dict:
@@ -183,11 +199,12 @@ def worker_settings(settings: Settings) -> dict:
                       # hourly: retention promptly, tiers whenever a recording crosses an age
                       cron(recording_lifecycle, minute=17, second=0, unique=True,
                            timeout=290),  # a longer run resumes next hour
+                      cron(drain_usage, second=40, unique=True, timeout=120),
                       cron(verify_pending_domains, minute=set(range(2, 60, 5)), second=30,
                            unique=True, timeout=120)],
         "on_startup": startup,
         "on_shutdown": shutdown,
-        "redis_settings": RedisSettings.from_dsn(settings.redis.url),
+        "redis_settings": arq_settings(settings.redis.url),
         "queue_name": general_queue(settings),
         "ctx": {"settings": settings},
         "job_timeout": 300,

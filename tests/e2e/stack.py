@@ -173,6 +173,15 @@ class LiveStack:
         assert hello == {"type": "subscribed", "tenant": tenant.slug}
         return socket_
 
+    def refused_publishes(self) -> int:
+        """How many publish callbacks the control plane has answered 403 so far."""
+        count = 0
+        for line in self.logs["server"].read_text(errors="replace").splitlines():
+            if '"http.request"' in line and '"/internal/rtmp/publish"' in line:
+                entry = json.loads(line)
+                count += entry.get("status") == 403
+        return count
+
     def all_logs(self) -> str:
         texts = [p.read_text(errors="replace") for p in self.logs.values()]
         texts += [p.read_text(errors="replace") for p in self.tmp.glob("*.log")]

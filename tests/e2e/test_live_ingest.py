@@ -45,10 +45,14 @@ async def test_a_synthetic_camera_goes_live_under_its_internal_name(
                                 headers=bearer(tenant_a, admin))).json()
     assert created["ingest_node_id"] == stack.node_id  # the live node took it
 
-    # A wrong key is refused, and so is a good key asking to publish under another name.
-    assert stack.publish("not-a-key", name="wrong").wait(20) != 0
-    for query in (f"name={tenant_a.slug}__{other_id}", f"name={other_key}"):
-        assert stack.publish(key, query, name="sneaky").wait(20) != 0
+    # A wrong key is refused, and so is a good key asking to publish under another name: each
+    # attempt is one publish callback the control plane answered 403 (not some other failure).
+    refusals = stack.refused_publishes()
+    for key_, query in (("not-a-key", ""), (key, f"name={tenant_a.slug}__{other_id}"),
+                        (key, f"name={other_key}")):
+        assert stack.publish(key_, query, name="sneaky").wait(20) != 0
+        refusals += 1
+        wait_for(lambda n=refusals: stack.refused_publishes() == n, 5, f"refusing {query!r}")
 
     socket_a = await stack.events(tenant_a, admin)
     socket_b = await stack.events(tenant_b, b_admin)
@@ -62,11 +66,9 @@ async def test_a_synthetic_camera_goes_live_under_its_internal_name(
                 refused = await stack.events(tenant_a, token)
                 await asyncio.wait_for(refused.recv(), 5)
 
-        started = time.monotonic()
         stack.publish(key)
         event = await next_event(socket_a, "camera-status", 10)
         assert event["cameraId"] == camera_id and event["status"] == "online"
-        assert time.monotonic() - started < 10
         with pytest.raises(TimeoutError):
             await asyncio.wait_for(socket_b.recv(), 0.5)
     finally:
@@ -253,10 +255,10 @@ async def test_an_rtsp_camera_is_pulled_and_comes_back_by_itself(stack, client_f
         stack.wait_status(tenant_a, admin, camera_id, "online", timeout=30)
         # The source goes away: the camera drops to error (or offline), with a masked reason.
         stop(source, signal.SIGTERM)
-        gone = stack.wait_status(tenant_a, admin, camera_id, "error", "offline",
-                                 timeout=GRACE + 20)
-        if gone["status"] == "error":
-            assert "s3cret-pw" not in gone["status_reason"]
+        # (three quick failures in a row: error, with ffmpeg's reason, masked)
+        gone = stack.wait_status(tenant_a, admin, camera_id, "error", timeout=GRACE + 30)
+        assert gone["status_reason"].startswith("RTSP source unreachable")
+        assert "s3cret-pw" not in gone["status_reason"]
         # It comes back: online again without anyone doing anything.
         source = subprocess.Popen(source_cmd, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL)
@@ -304,3 +306,19 @@ async def test_abr_makes_a_ladder_no_higher_than_the_source(stack, client_for, t
              20, "renditions cleared")
     assert stack.call(tenant_a, admin, "GET",
                       f"/api/v1/streaming/hls/{camera_id}").json()["abr_url"] is None
+
+
+async def test_suspending_a_tenant_drops_its_live_publishers_at_once(stack, client_for,
+                                                                      tenant_a, state):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin, record=True)
+    publisher = stack.publish(key)
+    stack.wait_status(tenant_a, admin, camera_id, "online", timeout=20)
+    await state["tenant_service"].update(tenant_a.slug, state="suspended")
+    try:
+        # nginx drops the connection: the publisher (ffmpeg) ends with an error by itself.
+        wait_for(lambda: publisher.poll() is not None, 15, "the publisher to be dropped")
+        assert stack.publish(key, name="again").wait(20) != 0  # and cannot come back
+    finally:
+        await state["tenant_service"].update(tenant_a.slug, state="active")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+from websockets.sync.client import connect as ws_connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +36,7 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "run")], stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                                 start_new_session=True)
+    sockets = contextlib.ExitStack()
     try:
         deadline = time.monotonic() + 180
         response = None
@@ -110,16 +112,26 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
         entry = tenant_lines[0]
         assert entry["tenant"] == "demo" and entry["status"] == 200
         assert entry["request_id"] and entry["duration_ms"] >= 0
+        # A browser's events socket is open when the operator presses Ctrl-C.
+        events = sockets.enter_context(ws_connect(
+            f"ws://demo.localhost:{port}/api/v1/events",
+            sock=socket.create_connection(("127.0.0.1", port)),
+            additional_headers={"Authorization": auth["Authorization"]}))
+        assert json.loads(events.recv(5))["type"] == "subscribed"
     finally:
-        # Ctrl-C on the run command alone stops every process it started.
+        # Ctrl-C in a terminal signals the whole process group: everything stops, quietly.
         with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signal.SIGINT)
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+    with contextlib.suppress(Exception):
+        sockets.close()
     left = subprocess.run(["pgrep", "-g", str(proc.pid)], capture_output=True, text=True)
     if left.stdout.strip():
         os.killpg(proc.pid, signal.SIGKILL)
     assert not left.stdout.strip(), f"left running: {left.stdout}"
+    printed = log.read_text()
+    assert "Traceback" not in printed and "CancelledError" not in printed, printed[-3000:]

@@ -158,11 +158,13 @@ async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls
     for path, method in (("/api/v1/users", "GET"), ("/api/v1/cameras", "POST"),
                          (f"/api/v1/cameras/{camera_id}/stream-key", "POST"),
                          ("/api/v1/branding", "PATCH")):
-        status = await viewer.evaluate("""([path, method]) => fetch(path, {method,
+        status, code = await viewer.evaluate("""([path, method]) => fetch(path, {method,
             headers: {'Content-Type': 'application/json', 'X-CSRF-Token':
             (document.cookie.match(/argus_csrf=([^;]+)/) || [])[1] || ''},
-            body: method === 'GET' ? undefined : '{}'}).then(r => r.status)""", [path, method])
-        assert status == 403, (path, method, status)
+            body: method === 'GET' ? undefined : '{}'})
+            .then(async r => [r.status, (await r.json()).code])""", [path, method])
+        # refused for the role (not for a missing CSRF token, which is a 403 too)
+        assert (status, code) == (403, "forbidden"), (path, method, status, code)
     response = await viewer.goto(f"{base}/settings")
     assert response.status == 403
     await viewer.screenshot(path=str(artifacts / "viewer-phone.png"), full_page=True)
@@ -225,7 +227,15 @@ async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, a
     await page.fill("#d-domain", f"www.{tenant_a.slug}.test")
     await page.click("form[data-form=domain-add] button[type=submit]")
     await page.wait_for_selector("[data-list=domains] td:text-is('pending')")
-    await page.eval_on_selector("#b-primary", "el => { el.value = '#7a1f1f'; }")
+    # The colour fields show their colour (a swatch, not a thin line) and its hex value.
+    await page.wait_for_function("() => /^#[0-9A-F]{6}$/.test(document.querySelector("
+                                 "'output[data-hex-of=b-primary]').textContent)")
+    box = await page.locator("#b-primary").bounding_box()
+    assert box["height"] >= 24 and box["width"] >= 24, box
+    await page.eval_on_selector("#b-primary", "el => { el.value = '#7a1f1f'; "
+                                "el.dispatchEvent(new Event('input')); }")
+    assert await page.text_content("output[data-hex-of=b-primary]") == "#7A1F1F"
+    await page.screenshot(path=str(artifacts / "settings-brand-colours.png"))
     await page.click("form[data-form=brand] button[type=submit]")
     await page.wait_for_function("() => getComputedStyle(document.querySelector('.topbar'))"
                                  ".backgroundColor === 'rgb(122, 31, 31)'")

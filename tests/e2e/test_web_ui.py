@@ -114,6 +114,12 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
     await admin.goto(f"{base}/cameras/{camera_id}/recordings")
     span = admin.locator("[data-testid=span]")
     assert await span.count() == 1
+    # The hour labels sit at their times: 12:00 at the middle, 18:00 at three quarters.
+    bar = await admin.locator("[data-timeline]").bounding_box()
+    for hour, fraction in ((12, 0.5), (18, 0.75), (6, 0.25)):
+        label = await admin.locator(f".hours [data-hour='{hour}']").bounding_box()
+        centre = label["x"] + label["width"] / 2
+        assert abs(centre - (bar["x"] + bar["width"] * fraction)) < 3, (hour, label, bar)
     await span.first.click()
     await admin.wait_for_function(PLAYING % 2, arg="video[data-playback]", timeout=30_000)
     await admin.screenshot(path=str(artifacts / "recordings.png"), full_page=True)

@@ -438,6 +438,17 @@ const lists = {
 async function loadBrandForm(form) {
   const r = await api("GET", "/api/v1/branding"); if (!r.ok) return;
   for (const el of form.elements) if (el.name && r.data[el.name] != null) el.value = r.data[el.name];
+  showHexValues(form);
+}
+
+/* A colour input shows its colour and, beside it, its hex value (kept in step). */
+function showHexValues(form) {
+  for (const out of form.querySelectorAll("output[data-hex-of]")) {
+    const input = document.getElementById(out.dataset.hexOf);
+    const show = () => { out.textContent = input.value.toUpperCase(); };
+    input.addEventListener("input", show);
+    show();
+  }
 }
 
 /* --- start ------------------------------------------------------------------------------ */

@@ -170,3 +170,28 @@ async def test_pending_domains_are_rechecked_then_given_up(client, domain_app, t
     assert states[names[1]]["state"] == "pending" and "TXT" in states[names[1]]["reason"]
     assert states[names[2]]["state"] == "failed" and "72 hours" in states[names[2]]["reason"]
     assert (await client.get("/api/v1/tenant", headers={"Host": names[0]})).status_code == 200
+
+
+async def test_a_pending_or_failed_claim_blocks_nobody_and_the_first_proof_wins(
+        client, tenant_a, tenant_b, dns_server):
+    """A claims a domain and never proves it (a squatter, or a typo): B can still claim it;
+    B's proof of control wins and A's stale claim is dropped; A cannot verify it afterwards."""
+    a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    b = bearer(tenant_b, (await login(client, tenant_b))["access_token"])
+    domain = f"shared.{tenant_b.slug}.test"
+    a_claim = (await client.post("/api/v1/domains", headers=a, json={"domain": domain})).json()
+    failed = (await client.post(f"/api/v1/domains/{domain}/verify", headers=a)).json()
+    assert failed["state"] == "failed"
+    b_claim = await client.post("/api/v1/domains", headers=b, json={"domain": domain})
+    assert b_claim.status_code == 201, b_claim.text
+    proof = b_claim.json()["verification"]["token"]
+    assert proof != a_claim["verification"]["token"]
+    dns_server.records[(f"_argus-challenge.{domain}", "TXT")] = [proof]
+    verified = (await client.post(f"/api/v1/domains/{domain}/verify", headers=b)).json()
+    assert verified["state"] == "verified", verified
+    profile = await client.get("/api/v1/tenant", headers={"Host": domain})
+    assert profile.status_code == 200 and profile.json()["slug"] == tenant_b.slug
+    # A's claim is gone; claiming again is refused while B holds it.
+    assert (await client.get(f"/api/v1/domains/{domain}", headers=a)).status_code == 404
+    again = await client.post("/api/v1/domains", headers=a, json={"domain": domain})
+    assert again.status_code == 409 and again.json()["code"] == "domain_taken"

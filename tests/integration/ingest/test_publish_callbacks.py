@@ -12,6 +12,7 @@ import pytest
 from argus.platform.core.jobs import general_queue, node_queue
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.models import IngestNode
+from argus.platform.ingest.signing import relay_token
 from argus.platform.workers.general import camera_offline_check
 from tests.conftest import new_slug
 from tests.integration.conftest import bearer, fresh_ip, login
@@ -67,13 +68,23 @@ async def test_only_this_nodes_rtsp_relay_publishes_under_an_internal_name(
         "name": "Pull", "ingest_mode": "rtsp_pull", "rtsp_url": "rtsp://203.0.114.9/s"})).json()
     push_id, _ = await _camera(client, tenant_a, admin)
     pull_name = f"{tenant_a.slug}__{pull['camera']['id']}"
-    relay = _publish_body(pull_name, addr="127.0.0.1")
+    token = relay_token(node[1], pull_name)
+    relay = _publish_body(pull_name, f"relay={token}", addr="127.0.0.1")
     assert (await _call(client, node, "publish", relay)).status_code == 200
-    # Not from elsewhere, and not for a push camera (it has a key).
-    assert (await _call(client, node, "publish", _publish_body(pull_name))).status_code == 403
+    # The address alone proves nothing (anything on the node reaches 127.0.0.1): without the
+    # node's relay token, or with another node's, the internal name is refused.
+    for extra in ("", "relay=" + "0" * 40, "relay=" + relay_token("other-node-secret",
+                                                                  pull_name)):
+        refused = await _call(client, node, "publish",
+                              _publish_body(pull_name, extra, addr="127.0.0.1"))
+        assert refused.status_code == 403, extra
+    # From elsewhere the token works the same; a push camera (it has a key) never does.
+    assert (await _call(client, node, "publish", _publish_body(pull_name, f"relay={token}"))
+            ).status_code == 200
     push_name = f"{tenant_a.slug}__{push_id}"
-    assert (await _call(client, node, "publish", _publish_body(push_name, addr="127.0.0.1"))
-            ).status_code == 403
+    push_relay = _publish_body(push_name, f"relay={relay_token(node[1], push_name)}",
+                               addr="127.0.0.1")
+    assert (await _call(client, node, "publish", push_relay)).status_code == 403
 
 
 async def test_refusals(client_for, tenant_a, node, identity_app):

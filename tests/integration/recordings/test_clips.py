@@ -47,10 +47,13 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
     for chunk in finalizer.leftovers():
         assert await finalizer.finalize(chunk) == "done"
 
+    window = {"from": _iso(T + timedelta(seconds=3)), "to": _iso(T + timedelta(seconds=9))}
+    refused = await client.post(f"/api/v1/cameras/{camera_id}/clips",
+                                headers=bearer(tenant_a, viewer), json=window)
+    assert refused.status_code == 403  # viewers watch; exporting needs recordings:write
+    operator = (await login(client, tenant_a, "operator"))["access_token"]
     asked = await client.post(f"/api/v1/cameras/{camera_id}/clips",
-                              headers=bearer(tenant_a, viewer),
-                              json={"from": _iso(T + timedelta(seconds=3)),
-                                    "to": _iso(T + timedelta(seconds=9))})
+                              headers=bearer(tenant_a, operator), json=window)
     assert asked.status_code == 202, asked.text
     clip = asked.json()
     assert clip["state"] == "pending" and clip["from"] == _iso(T + timedelta(seconds=3))
@@ -77,3 +80,98 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
         refused = await client.post(f"/api/v1/cameras/{camera_id}/clips",
                                     headers=bearer(tenant_a, admin), json=body)
         assert refused.status_code == status and refused.json()["field"] == field, body
+
+
+
+async def _clip_of_two_chunks(client, tenant_a, state, tmp_path) -> tuple:
+    admin = (await login(client, tenant_a))["access_token"]
+    tenant = await state["resolver"].by_slug(tenant_a.slug)
+    camera_id = str(uuid.uuid4())
+    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        session.add(Camera(id=camera_id, name="Clip", record=True))
+        await session.commit()
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    _chunk(rec, tenant.slug, camera_id, 0, T + timedelta(seconds=6))
+    finalizer = Finalizer(state, rec)
+    for chunk in finalizer.leftovers():
+        assert await finalizer.finalize(chunk) == "done"
+    asked = await client.post(f"/api/v1/cameras/{camera_id}/clips",
+                              headers=bearer(tenant_a, admin),
+                              json={"from": _iso(T + timedelta(seconds=1)),
+                                    "to": _iso(T + timedelta(seconds=4))})
+    assert asked.status_code == 202, asked.text
+    return tenant, admin, camera_id, asked.json()["id"]
+
+
+async def _stored(state, tenant_id) -> int:
+    from sqlalchemy import select
+
+    from argus.tenants.models import Tenant
+
+    async with state["dbs"].control_session() as session:
+        return await session.scalar(select(Tenant.storage_bytes).where(Tenant.id == tenant_id))
+
+
+async def test_a_clip_whose_source_object_is_gone_fails_with_a_reason(client_for, tenant_a,
+                                                                     s3_state, tmp_path):
+    """On the real S3 endpoint: the recording's object was deleted before the export ran."""
+    from sqlalchemy import select
+
+    from argus.platform.recordings.models import Recording
+
+    client = client_for()
+    tenant, admin, camera_id, clip_id = await _clip_of_two_chunks(client, tenant_a, s3_state,
+                                                                   tmp_path)
+    async with s3_state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        for row in await session.scalars(select(Recording)):
+            await s3_state["storage"].delete(tenant.bucket, row.object_key)
+    assert await export_clip(dict(s3_state), tenant.id, clip_id) == "failed"
+    body = (await client.get(f"/api/v1/clips/{clip_id}", headers=bearer(tenant_a, admin))
+            ).json()
+    assert body["state"] == "failed" and body["failure_reason"].startswith("export failed")
+
+
+async def test_clips_are_metered_expired_and_never_left_processing(client_for, tenant_a,
+                                                                   state, tmp_path):
+    from sqlalchemy import update
+
+    from argus.platform.core.db import utcnow
+    from argus.platform.recordings.clips import expire_clips
+    from argus.platform.recordings.models import Clip
+
+    client = client_for()
+    tenant, admin, camera_id, clip_id = await _clip_of_two_chunks(client, tenant_a, state,
+                                                                   tmp_path)
+    before = await _stored(state, tenant.id)
+    assert await export_clip(dict(state), tenant.id, clip_id) == "ready"
+    ready = (await client.get(f"/api/v1/clips/{clip_id}", headers=bearer(tenant_a, admin))
+             ).json()
+    assert await _stored(state, tenant.id) == before + ready["size_bytes"]
+    assert await export_clip(dict(state), tenant.id, clip_id) == "ready"  # once only
+    assert await _stored(state, tenant.id) == before + ready["size_bytes"]
+
+    # A second clip whose worker died mid-way is failed by the sweep, not left processing.
+    stuck = (await client.post(f"/api/v1/cameras/{camera_id}/clips",
+                               headers=bearer(tenant_a, admin),
+                               json={"from": _iso(T + timedelta(seconds=1)),
+                                     "to": _iso(T + timedelta(seconds=2))})).json()["id"]
+    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    async with maker() as session:
+        await session.execute(update(Clip).where(Clip.id == stuck).values(
+            state="processing", updated_at=utcnow() - timedelta(hours=1)))
+        await session.commit()
+    assert (await expire_clips(state, tenant, keep_days=7))["stuck"] == 1
+    gone = (await client.get(f"/api/v1/clips/{stuck}", headers=bearer(tenant_a, admin))).json()
+    assert gone["state"] == "failed" and "stopped" in gone["failure_reason"]
+
+    # Retention: an old ready clip goes, object and storage with it.
+    async with maker() as session:
+        await session.execute(update(Clip).where(Clip.id == clip_id).values(
+            created_at=utcnow() - timedelta(days=8)))
+        await session.commit()
+    assert (await expire_clips(state, tenant, keep_days=7))["expired"] == 1
+    assert (await client.get(f"/api/v1/clips/{clip_id}", headers=bearer(tenant_a, admin))
+            ).status_code == 404
+    assert await _stored(state, tenant.id) == before
+    assert not await state["storage"].list_keys(tenant.bucket, "clips/")

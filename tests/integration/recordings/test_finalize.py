@@ -7,8 +7,7 @@ import inspect
 import os
 import subprocess
 import time
-import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,6 @@ from argus.platform.recordings.models import Recording
 from argus.tenants.models import Tenant
 
 MTIME = datetime(2026, 11, 20, 10, 0, 30, 500000, tzinfo=UTC).timestamp()
-
-
-@pytest.fixture
-async def camera(state, tenant_a):
-    tenant = await state["resolver"].by_slug(tenant_a.slug)
-    camera_id = str(uuid.uuid4())
-    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
-        session.add(Camera(id=camera_id, name="Rec", record=True))
-        await session.commit()
-    return tenant, camera_id
 
 
 def _chunk(rec: Path, slug: str, camera_id: str, seconds: float = 3) -> Path:
@@ -170,7 +159,7 @@ async def test_chunks_of_cameras_not_recording_and_strange_paths(state, camera, 
     outside.write_bytes(b"x")
     assert await finalizer.finalize(outside) == "ignored" and outside.exists()
     assert await finalizer.finalize(rec / "../../etc/passwd") == "ignored"
-    assert await _rows(state, tenant) == [] and date.today()
+    assert await _rows(state, tenant) == []
 
 
 async def test_pieces_are_joined_into_the_cameras_chunk_length(state, camera, tmp_path):
@@ -207,3 +196,38 @@ async def test_pieces_are_joined_into_the_cameras_chunk_length(state, camera, tm
                             "-of", "csv=p=0", str(mp4)], capture_output=True, text=True)
     assert abs(float(probe.stdout) - 60) < 0.5
     assert not list(rec.iterdir())
+
+
+async def test_a_hung_ffmpeg_is_killed_and_a_second_process_skips_a_busy_camera(
+        state, camera, tmp_path, monkeypatch):
+    """Every subprocess has a timeout; while one process holds a camera's lock (a job that
+    timed out but whose work goes on), another finalizing the same camera skips it."""
+    import fcntl
+
+    import argus.platform.recordings.finalize as finalize_module
+
+    tenant, camera_id = camera
+    rec = tmp_path / "rec"
+    path = _chunk(rec, tenant.slug, camera_id)
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "ffprobe").write_text("#!/bin/sh\nsleep 30\n")
+    (fake / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    monkeypatch.setattr(finalize_module, "PROBE_TIMEOUT", 1.0)
+    finalizer = Finalizer(state, rec)
+    started = time.monotonic()
+    assert await finalizer.finalize(path) == "quarantined"  # unreadable in time: kept, failed
+    assert time.monotonic() - started < 15
+    (row,) = await _rows(state, tenant)
+    assert row.state == "failed" and "timed out" in row.failure_reason
+    monkeypatch.undo()
+
+    second = _chunk(rec, tenant.slug, camera_id, seconds=2)
+    locks = tmp_path / ".finalize-locks"
+    with (locks / f"{tenant.slug}__{camera_id}.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another process is finalizing this camera
+        assert await finalizer.finalize(second) == "busy"
+        assert await finalizer.sweep() == {}
+        assert second.exists()
+    assert await finalizer.finalize(second) in ("done", "waiting", "already")

@@ -119,3 +119,42 @@ async def test_local_backend_provisions_a_directory(state):
     assert (root / tenant.bucket).is_dir()
     await state["tenant_service"].delete(slug)
     assert not (root / tenant.bucket).exists()
+
+
+async def test_delete_leaves_no_row_of_the_tenant_in_any_control_table(s3_state):
+    """Stream keys, placements (they counted toward node load), brand, usage, domains: gone
+    with the tenant, so a deleted tenant's keys cannot publish and nodes are not held."""
+    from datetime import date
+
+    from argus.billing.usage import meter_recording
+    from argus.platform.cameras.models import StreamKey
+    from argus.platform.ingest.models import CameraPlacement
+    from argus.tenants.service import tenant_owned_tables
+
+    names = {t.name for t in tenant_owned_tables()}
+    assert {"stream_keys", "camera_placements", "brands", "usage_daily"} <= names
+    service = s3_state["tenant_service"]
+    slug = new_slug()
+    tenant, _ = await service.put(slug, TenantSpec(name="Doomed",
+                                                   domains=[f"cams.{slug}.example"]))
+    await s3_state["storage"].put(tenant.bucket, "branding/logo.png", b"png")
+    from argus.branding.brands import BrandStore
+
+    await BrandStore(s3_state["dbs"]).update(tenant.id, tenant.plan, {"product_name": "X"})
+    import secrets
+    import uuid
+
+    camera_id = str(uuid.uuid4())
+    async with s3_state["dbs"].control_session() as session:
+        session.add(StreamKey(key_hash=secrets.token_hex(32), tenant_id=tenant.id,
+                              camera_id=camera_id))
+        session.add(CameraPlacement(camera_id=camera_id, tenant_id=tenant.id, node_id=None))
+        await meter_recording(session, tenant.id, date(2026, 11, 1), 60.0, 1000)
+        await session.commit()
+    await service.delete(slug)
+    async with s3_state["dbs"].control_session() as session:
+        for table in tenant_owned_tables():
+            left = await session.scalar(select(func.count()).select_from(table)
+                                        .where(table.c.tenant_id == tenant.id))
+            assert left == 0, table.name
+    assert not await s3_state["storage"].bucket_exists(tenant.bucket)

@@ -72,3 +72,17 @@ async def test_dashboard_and_cameras_escape_names_and_respect_roles(client_for, 
     other = await viewer_client.get("/cameras/00000000-0000-0000-0000-000000000000",
                                     headers=host)
     assert other.status_code == 404 and "Acme Cams" in other.text
+
+
+async def test_an_unknown_page_is_the_branded_404_page_and_the_api_stays_json(client_for,
+                                                                              tenant_a):
+    client = client_for()
+    admin = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    await client.patch("/api/v1/branding", headers=admin, json={"product_name": "Lookout 404"})
+    for path in ("/recordings", "/no/such/page"):
+        page = await client.get(path, headers={"Host": tenant_a.host, "Accept": "text/html"})
+        assert page.status_code == 404, path
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Lookout 404" in page.text and "Not found" in page.text
+    api = await client.get("/api/v1/no-such-route", headers=admin)
+    assert api.status_code == 404 and api.json()["code"] == "not_found"
