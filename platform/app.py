@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+import structlog
 from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -64,6 +65,8 @@ from argus.platform.web.render import template_config
 from argus.tenants.resolution import TenantResolver, publish_tenant_changed
 from argus.tenants.service import TenantService
 
+log = structlog.get_logger("argus.app")
+
 
 def build_state(settings: Settings) -> dict[str, Any]:
     """The shared services every handler, job and CLI command uses."""
@@ -114,18 +117,31 @@ async def close_state(state: State | dict[str, Any]) -> None:
 @contextlib.asynccontextmanager
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     state = app.state
-    tasks = [asyncio.create_task(job) for job in (
+    tasks = [asyncio.create_task(job, name=name) for name, job in zip(
+        ("tenant-cache", "revocations", "rate-counter"), (
         state.resolver.listen(state.redis, state.settings.database.control_schema),
-        *state.identity.background())]
+        *state.identity.background()), strict=True)]
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)
         await close_state(state)
+
+
+async def stop_tasks(tasks: list[asyncio.Task], timeout: float = 10.0) -> None:
+    """Cancel background tasks and wait for them; one that does not stop in time is logged
+    with where it hangs (a shutdown never waits forever)."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        log.error("app.task_did_not_stop", task=task.get_name(),
+                  stack=[repr(frame) for frame in task.get_stack()])
+    for task in done:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
 
 
 def _provide_tenant_service(request: Request) -> TenantService:

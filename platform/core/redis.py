@@ -92,8 +92,8 @@ class Subscription:
                 await asyncio.sleep(1)
 
     async def _session(self) -> None:
-        # (asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
-        # that arrives as its inner call finishes, and this loop would then never stop.)
+        # A cancellation must always end this loop: asyncio.timeout rather than wait_for (which
+        # on Python 3.11 can swallow one), and the task's pending cancel is checked each turn.
         pubsub = self.redis.pubsub()
         try:
             async with asyncio.timeout(self.dead_after):
@@ -104,9 +104,14 @@ class Subscription:
             heard = time.monotonic()
             confirmed = False
             next_ping = heard
+            me = asyncio.current_task()
             while True:
                 async with asyncio.timeout(self.dead_after):
                     message = await pubsub.get_message(timeout=0.5)
+                if me is not None and me.cancelling():
+                    # redis-py's read timeout can turn a cancellation that arrives as it
+                    # expires into a plain timeout: the request is still pending, honour it.
+                    raise asyncio.CancelledError
                 now = time.monotonic()
                 if message is not None:
                     heard = now

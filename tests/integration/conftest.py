@@ -58,9 +58,14 @@ async def start_background(app) -> list[asyncio.Task]:
 
 
 async def stop_background(tasks: list[asyncio.Task]) -> None:
+    """Cancel the background tasks; one that does not stop within 10 s is a bug (shown)."""
+    if not tasks:
+        return
     for task in tasks:
         task.cancel()
-    for task in tasks:
+    done, pending = await asyncio.wait(tasks, timeout=10)
+    assert not pending, [(t.get_name(), t.get_stack()) for t in pending]
+    for task in done:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 

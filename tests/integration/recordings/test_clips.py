@@ -30,10 +30,8 @@ def _chunk(rec, slug, camera_id, index: int, ends: datetime) -> None:
     os.utime(path, (ends.timestamp(), ends.timestamp()))
 
 
-async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
-    client = client_for()
-    admin = (await login(client, tenant_a))["access_token"]
-    viewer = (await login(client, tenant_a, "viewer"))["access_token"]
+async def _recorded_camera(state, tenant_a, tmp_path, chunks: int) -> tuple:
+    """A recording camera with ``chunks`` finalized 6 s recordings from ``T`` on."""
     tenant = await state["resolver"].by_slug(tenant_a.slug)
     camera_id = str(uuid.uuid4())
     async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
@@ -41,11 +39,19 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
         await session.commit()
     rec = tmp_path / "rec"
     rec.mkdir()
-    _chunk(rec, tenant.slug, camera_id, 0, T + timedelta(seconds=6))
-    _chunk(rec, tenant.slug, camera_id, 1, T + timedelta(seconds=12))
+    for index in range(chunks):
+        _chunk(rec, tenant.slug, camera_id, index, T + timedelta(seconds=6 * (index + 1)))
     finalizer = Finalizer(state, rec)
     for chunk in finalizer.leftovers():
         assert await finalizer.finalize(chunk) == "done"
+    return tenant, camera_id
+
+
+async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    viewer = (await login(client, tenant_a, "viewer"))["access_token"]
+    tenant, camera_id = await _recorded_camera(state, tenant_a, tmp_path, chunks=2)
 
     window = {"from": _iso(T + timedelta(seconds=3)), "to": _iso(T + timedelta(seconds=9))}
     refused = await client.post(f"/api/v1/cameras/{camera_id}/clips",
@@ -83,19 +89,9 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
 
 
 
-async def _clip_of_two_chunks(client, tenant_a, state, tmp_path) -> tuple:
+async def _clip_of_one_chunk(client, tenant_a, state, tmp_path) -> tuple:
     admin = (await login(client, tenant_a))["access_token"]
-    tenant = await state["resolver"].by_slug(tenant_a.slug)
-    camera_id = str(uuid.uuid4())
-    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
-        session.add(Camera(id=camera_id, name="Clip", record=True))
-        await session.commit()
-    rec = tmp_path / "rec"
-    rec.mkdir()
-    _chunk(rec, tenant.slug, camera_id, 0, T + timedelta(seconds=6))
-    finalizer = Finalizer(state, rec)
-    for chunk in finalizer.leftovers():
-        assert await finalizer.finalize(chunk) == "done"
+    tenant, camera_id = await _recorded_camera(state, tenant_a, tmp_path, chunks=1)
     asked = await client.post(f"/api/v1/cameras/{camera_id}/clips",
                               headers=bearer(tenant_a, admin),
                               json={"from": _iso(T + timedelta(seconds=1)),
@@ -121,7 +117,9 @@ async def test_a_clip_whose_source_object_is_gone_fails_with_a_reason(client_for
     from argus.platform.recordings.models import Recording
 
     client = client_for()
-    tenant, admin, camera_id, clip_id = await _clip_of_two_chunks(client, tenant_a, s3_state,
+    bucket = (await s3_state["tenant_service"].get(tenant_a.slug)).bucket
+    await s3_state["storage"].create_bucket(bucket)  # the tenant was made on the local backend
+    tenant, admin, camera_id, clip_id = await _clip_of_one_chunk(client, tenant_a, s3_state,
                                                                    tmp_path)
     async with s3_state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
         for row in await session.scalars(select(Recording)):
@@ -141,7 +139,7 @@ async def test_clips_are_metered_expired_and_never_left_processing(client_for, t
     from argus.platform.recordings.models import Clip
 
     client = client_for()
-    tenant, admin, camera_id, clip_id = await _clip_of_two_chunks(client, tenant_a, state,
+    tenant, admin, camera_id, clip_id = await _clip_of_one_chunk(client, tenant_a, state,
                                                                    tmp_path)
     before = await _stored(state, tenant.id)
     assert await export_clip(dict(state), tenant.id, clip_id) == "ready"

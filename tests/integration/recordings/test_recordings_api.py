@@ -132,8 +132,9 @@ async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
     admin = (await login(client, tenant_a))["access_token"]
     assert (await client.get("/api/v1/settings/recording", headers=bearer(tenant_a, admin))
             ).json() == {"retention_days": None, "warm_after_days": 7, "cold_after_days": 30,
-                         "chunk_minutes": 60}
+                         "chunk_minutes": 60, "clip_retention_days": 7}
     for body, field in (({"warm_after_days": 30, "cold_after_days": 30}, "cold_after_days"),
+                        ({"clip_retention_days": 0}, "clip_retention_days"),
                         ({"retention_days": 0}, "retention_days"),
                         ({"retention_days": "ten"}, "retention_days")):
         response = await client.put("/api/v1/settings/recording",
@@ -142,7 +143,7 @@ async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
     saved = await client.put("/api/v1/settings/recording", headers=bearer(tenant_a, admin),
                              json={"retention_days": 14, "warm_after_days": 3})
     assert saved.json() == {"retention_days": 14, "warm_after_days": 3, "cold_after_days": 30,
-                            "chunk_minutes": 60}
+                            "chunk_minutes": 60, "clip_retention_days": 7}
     assert (await client.get("/api/v1/settings/recording", headers=bearer(tenant_a, admin))
             ).json() == saved.json()
     camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
@@ -151,3 +152,41 @@ async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
     camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
                                json={"name": "Keep", "retention_days": 365})
     assert camera.json()["camera"]["retention_days"] == 365
+
+
+async def test_the_s3_presigned_download_serves_the_object(control, s3_settings, tenant_a):
+    """On the real S3 endpoint (moto's server): the download answer is a presigned URL that
+    fetches the recording's bytes (moto does not check signatures: their security is S3's)."""
+    import httpx
+
+    from argus.platform.app import close_state, create_app
+
+    app = create_app(s3_settings)
+    try:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t.local") as client:
+            token = (await login(client, tenant_a))["access_token"]
+            headers = bearer(tenant_a, token)
+            camera_id = (await client.post("/api/v1/cameras", headers=headers,
+                                           json={"name": "S3"})).json()["camera"]["id"]
+            row = await app.state.tenant_service.get(tenant_a.slug)
+            recording = Recording(camera_id=camera_id, started_at=T0,
+                                  ended_at=T0 + timedelta(seconds=60), duration_s=60.0,
+                                  size_bytes=11, object_key=f"recordings/s3/{uuid.uuid4()}.mp4",
+                                  source=str(uuid.uuid4()), state="ready")
+            await app.state.storage.create_bucket(row.bucket)
+            await app.state.storage.put(row.bucket, recording.object_key, b"mp4-content")
+            async with app.state.dbs.tenant_sessions(row.db_cluster, row.schema)() as session:
+                session.add(recording)
+                await session.commit()
+            answer = await client.get(f"/api/v1/recordings/{recording.id}/download",
+                                      headers=headers)
+            assert answer.status_code == 200, answer.text
+            url = answer.json()["url"]
+        parts = urlsplit(url)
+        assert f"{parts.scheme}://{parts.netloc}" == s3_settings.storage.s3_endpoint_url
+        assert "X-Amz-Signature=" in parts.query and "X-Amz-Expires=" in parts.query
+        fetched = httpx.get(url, timeout=10)
+        assert fetched.status_code == 200 and fetched.content == b"mp4-content"
+    finally:
+        await close_state(app.state)

@@ -49,7 +49,8 @@ async def test_another_tenants_ids_reach_nothing(client_for, tenant_a, tenant_b,
             ("POST", f"/api/v1/cameras/{camera_id}/shares", {}),
             ("DELETE", f"/api/v1/shares/{share['share']['id']}", None),
             ("GET", f"/api/v1/cameras/{camera_id}/playback?at={at}", None),
-            ("GET", f"/api/v1/cameras/{camera_id}/timeline", None),
+            ("GET", f"/api/v1/cameras/{camera_id}/timeline?from={window['from']}"
+                    f"&to={window['to']}", None),
             ("GET", f"/api/v1/recordings/{recording.id}", None),
             ("GET", f"/api/v1/recordings/{recording.id}/download", None),
             ("DELETE", f"/api/v1/recordings/{recording.id}", None)):
