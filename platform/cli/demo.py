@@ -113,11 +113,13 @@ class Supervisor:
         return self.procs[name]
 
     def stop_all(self) -> None:
+        """SIGTERM, not SIGINT: after a Ctrl-C in a terminal the children already got one
+        SIGINT, and a second makes uvicorn abandon its shutdown half-way (a traceback)."""
         self.stopping = True
         for name in ("camera", "node", "worker", "server"):
             proc = self.procs.get(name)
             if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for proc in self.procs.values():
             try:
