@@ -100,6 +100,7 @@ class BatchedCounter:
             self.known = {k: v for k, v in self.known.items() if v[1] > now}
 
     async def run(self) -> None:
+        me = asyncio.current_task()
         while True:
             try:
                 await self.flush()
@@ -109,6 +110,9 @@ class BatchedCounter:
                 raise
             except Exception:
                 self.ready = False  # calls go to Redis directly until a flush works again
+            if me is not None and me.cancelling():  # a cancel redis-py turned into an error
+                self.ready = False
+                raise asyncio.CancelledError
             await asyncio.sleep(self.interval)
 
 

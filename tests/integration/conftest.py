@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import time
 from collections.abc import AsyncIterator
@@ -58,16 +57,10 @@ async def start_background(app) -> list[asyncio.Task]:
 
 
 async def stop_background(tasks: list[asyncio.Task]) -> None:
-    """Cancel the background tasks; one that does not stop within 10 s is a bug (shown)."""
-    if not tasks:
-        return
-    for task in tasks:
-        task.cancel()
-    done, pending = await asyncio.wait(tasks, timeout=10)
-    assert not pending, [(t.get_name(), t.get_stack()) for t in pending]
-    for task in done:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    """Cancel the background tasks the way a serving process does at shutdown (bounded)."""
+    from argus.platform.app import stop_tasks
+
+    await stop_tasks(tasks)
 
 
 @pytest.fixture
