@@ -61,7 +61,7 @@ class EventHub:
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self.subscription.run(), name="events-hub")
         deadline = time.monotonic() + wait
-        while not self.subscription.ready:
+        while not self.subscription.ready:  # only the first socket of a process waits here
             if time.monotonic() > deadline:
                 return None
             await asyncio.sleep(0.02)

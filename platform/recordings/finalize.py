@@ -126,6 +126,7 @@ class Finalizer:
     def __init__(self, state, rec_dir: Path, piece_minutes: float = 1) -> None:
         self.state = state
         self.rec_dir = rec_dir.resolve()
+        self.lock_dir = self.rec_dir.parent / ".finalize-locks"  # not in rec/: nginx's
         self.piece = timedelta(minutes=piece_minutes)
         self.schema = state["settings"].database.control_schema
 
@@ -172,9 +173,8 @@ class Finalizer:
         False when another process holds it: the caller skips, the next sweep retries."""
         name = f"{slug}__{camera_id}"
         async with _locks.setdefault(name, asyncio.Lock()):
-            locks = self.rec_dir.parent / ".finalize-locks"  # not in rec/: nginx's
-            locks.mkdir(exist_ok=True)
-            with (locks / f"{name}.lock").open("a") as handle:
+            self.lock_dir.mkdir(exist_ok=True)
+            with (self.lock_dir / f"{name}.lock").open("a") as handle:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
