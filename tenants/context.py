@@ -25,6 +25,8 @@ class TenantContext:
     api_rate_limit: int | None = None
     # The tenant's primary custom domain: its oldest verified one (None: ``<slug>.<base>``).
     primary_domain: str | None = None
+    # (role, permission) pairs the tenant grants beyond the matrix (``permissions.GRANTABLE``).
+    role_grants: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_row(cls, row) -> TenantContext:
@@ -32,7 +34,9 @@ class TenantContext:
         return cls(id=row.id, slug=row.slug, name=row.name, state=row.state, plan=row.plan,
                    db_cluster=row.db_cluster, schema=row.schema, bucket=row.bucket,
                    ip_allowlist=networks, api_rate_limit=row.api_rate_limit,
-                   primary_domain=primary_domain(row))
+                   primary_domain=primary_domain(row),
+                   role_grants=tuple(sorted((role, p) for role, perms
+                                            in (row.role_grants or {}).items() for p in perms)))
 
 
 def primary_domain(row) -> str | None:

@@ -26,6 +26,8 @@ class Tenant(ControlBase):
     schema: Mapped[str] = mapped_column("schema", String(64), unique=True)
     bucket: Mapped[str] = mapped_column(String(63), unique=True)
     ip_allowlist: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Permissions granted beyond the role matrix: {"viewer": ["clips:export"]} (None: none).
+    role_grants: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
     # Requests per caller per window; None means the deployment's ARGUS_API_RATE_LIMIT.
     api_rate_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     storage_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # recordings in the bucket

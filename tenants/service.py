@@ -316,9 +316,16 @@ class TenantService:
         return await self.get(slug)
 
     async def set_ip_allowlist(self, slug: str, cidrs: list[str]) -> None:
+        await self._set_columns(slug, ip_allowlist=cidrs or None)
+
+    async def set_role_grants(self, slug: str, grants: dict[str, list[str]]) -> None:
+        await self._set_columns(slug, role_grants=grants or None)
+
+    async def _set_columns(self, slug: str, **values) -> None:
+        """Write columns of a tenant row and tell every process (tenant-changed)."""
         async with self.dbs.control_session() as session:
             await session.execute(Tenant.__table__.update().where(Tenant.slug == slug)
-                                  .values(ip_allowlist=cidrs or None, updated_at=utcnow()))
+                                  .values(**values, updated_at=utcnow()))
             await session.commit()
         await self.notify(slug)
 

@@ -1,13 +1,15 @@
 """API tokens: create (secret shown once), list, revoke, and authenticate a request with one.
 
 A token acts as its owner with at most its scopes: the effective permissions are the token's
-scopes intersected with what the owner's *current* role allows, so demoting or disabling the
-owner shrinks or kills the token at once. Creating a token for someone else needs
+scopes intersected with what the owner's *current* role allows in the tenant (the role matrix
+plus the tenant's grants), so demoting or disabling the owner, or withdrawing a grant, shrinks
+or kills the token at once. Creating a token for someone else needs
 ``tokens:manage``, and scopes may never exceed the creator's own permissions either.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address, ip_network
@@ -20,7 +22,7 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid, NotFound, Unauthorized
 from argus.platform.identity.models import ApiToken, User
-from argus.platform.identity.permissions import PERMISSIONS, ROLE_PERMISSIONS
+from argus.platform.identity.permissions import ALL_GRANTS, PERMISSIONS, role_permissions
 from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import TOKEN_CACHE_SECONDS, CachedApiToken, Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, new_api_token, same_digest
@@ -50,6 +52,10 @@ async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str
         if ip is None or not any(ip_address(ip) in net for net in entry.ip_allowlist):
             raise Forbidden("this token may not be used from your address",
                             code="ip_not_allowed")
+    principal = entry.principal
+    allowed = principal.permissions & role_permissions(principal.role, tenant.role_grants)
+    if allowed != principal.permissions:
+        principal = dataclasses.replace(principal, permissions=allowed)
     if now - entry.last_used_written > LAST_USED_GRANULARITY.total_seconds():
         maker = scope["app"].state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
         async with maker() as session:
@@ -57,7 +63,7 @@ async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str
                                   .values(last_used_at=utcnow()))
             await session.commit()
         entry.last_used_written = now
-    return entry.principal
+    return principal
 
 
 async def _load_api_token(scope: Scope, tenant: TenantContext, token: str,
@@ -76,7 +82,7 @@ async def _load_api_token(scope: Scope, tenant: TenantContext, token: str,
         raise Unauthorized("API token is revoked or expired", code="invalid_token")
     if owner.state != "active":
         raise Unauthorized("the token's owner is not active", code="invalid_token")
-    permissions = frozenset(row.scopes) & ROLE_PERMISSIONS.get(owner.role, frozenset())
+    permissions = frozenset(row.scopes) & role_permissions(owner.role, ALL_GRANTS)
     allowlist = tuple(ip_network(n) for n in row.ip_allowlist or ())
     principal = Principal(kind="token", user_id=owner.id, label=row.name, role=owner.role,
                           permissions=permissions, token_id=row.id, expires_at=row.expires_at,
@@ -108,12 +114,13 @@ def _clean_allowlist(cidrs: object) -> list[str] | None:
 
 class ApiTokenService:
     def __init__(self, session: AsyncSession, principal: Principal, audit: Audit,
-                 identity: Identity, tenant_id: str) -> None:
+                 identity: Identity, tenant: TenantContext) -> None:
         self.session = session
         self.principal = principal
         self.audit = audit
         self.identity = identity
-        self.tenant_id = tenant_id
+        self.tenant = tenant
+        self.tenant_id = tenant.id
 
     async def list(self, user_id: str | None = None) -> list[ApiToken]:
         query = select(ApiToken).where(ApiToken.revoked_at.is_(None)).order_by(
@@ -146,7 +153,8 @@ class ApiTokenService:
             raise NotFound("user not found", field="user_id")
         if owner.state != "active":
             raise Invalid("the token's owner must be an active user", field="user_id")
-        ceiling = self.principal.permissions & ROLE_PERMISSIONS[owner.role]
+        ceiling = self.principal.permissions & role_permissions(owner.role,
+                                                                self.tenant.role_grants)
         beyond = [s for s in wanted if s not in ceiling]
         if beyond:
             raise Forbidden(f"scopes beyond your or the owner's role: {', '.join(beyond)}",

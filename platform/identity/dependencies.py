@@ -57,7 +57,7 @@ async def provide_token_service(request: Request, db_session: NamedDependency[As
                                 principal: NamedDependency[Principal],
                                 tenant: NamedDependency[TenantContext],
                                 audit: NamedDependency[Audit]) -> ApiTokenService:
-    return ApiTokenService(db_session, principal, audit, request.app.state.identity, tenant.id)
+    return ApiTokenService(db_session, principal, audit, request.app.state.identity, tenant)
 
 
 IDENTITY_DEPENDENCIES = {

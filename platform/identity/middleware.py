@@ -27,7 +27,7 @@ from argus.platform.core.errors import Forbidden, QuotaExceeded, Unauthorized
 from argus.platform.core.ratelimit import Budget
 from argus.platform.identity.api_tokens import authenticate_api_token
 from argus.platform.identity.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, read_cookies
-from argus.platform.identity.permissions import ROLE_PERMISSIONS
+from argus.platform.identity.permissions import ROLE_PERMISSIONS, role_permissions
 from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, InvalidToken
@@ -216,9 +216,9 @@ class TenantAuthMiddleware(ASGIMiddleware):
             claims = identity.verify_access(token, tenant.id)
         except InvalidToken:
             raise Unauthorized("access token is not valid", code="invalid_token") from None
-        permissions = ROLE_PERMISSIONS.get(claims.role)
-        if permissions is None or claims.role == "api_only":
+        if claims.role not in ROLE_PERMISSIONS or claims.role == "api_only":
             raise Unauthorized("access token is not valid", code="invalid_token")
+        permissions = role_permissions(claims.role, tenant.role_grants)
         return Principal(kind="user", user_id=claims.user_id, label=claims.email,
                          role=claims.role, permissions=permissions, jti=claims.jti,
                          family_id=claims.family_id, expires_at=claims.expires_at,

@@ -16,6 +16,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "streams:view": frozenset({"admin", "operator", "viewer", "api_only"}),
     "recordings:read": frozenset({"admin", "operator", "viewer", "api_only"}),
     "recordings:write": frozenset({"admin", "operator"}),
+    "clips:export": frozenset({"admin", "operator"}),
     "users:read": frozenset({"admin"}),
     "users:write": frozenset({"admin"}),
     "tokens:own": frozenset({"admin", "operator", "viewer", "api_only"}),
@@ -34,10 +35,33 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     role: frozenset(p for p, roles in MATRIX.items() if role in roles) for role in ROLES
 }
 
+# What a tenant may grant beyond the matrix, and to which roles (``/api/v1/settings/role-grants``).
+GRANTABLE: dict[str, frozenset[str]] = {
+    "clips:export": frozenset({"viewer"}),
+}
+
+
+# Every grant there could be: what an API token's scopes are first cut to (the tenant's actual
+# grants narrow it on each request, so withdrawing one takes effect at once).
+ALL_GRANTS: tuple[tuple[str, str], ...] = tuple(
+    sorted((role, p) for p, roles in GRANTABLE.items() for role in roles))
+
+
+def role_permissions(role: str, grants: tuple[tuple[str, str], ...] = ()) -> frozenset[str]:
+    """What a role may do in a tenant: the matrix plus the tenant's ``(role, permission)``
+    grants (only those ``GRANTABLE`` allows count). Unknown roles may do nothing."""
+    base = ROLE_PERMISSIONS.get(role, frozenset())
+    extra = {p for r, p in grants if r == role and role in GRANTABLE.get(p, ())}
+    return base | extra if extra else base
+
 
 def markdown_table() -> str:
+    def mark(permission: str, role: str) -> str:
+        if role in MATRIX[permission]:
+            return "yes"
+        return "if granted" if role in GRANTABLE.get(permission, ()) else "—"
+
     head = "| permission | " + " | ".join(ROLES) + " |"
     rule = "|---|" + "---|" * len(ROLES)
-    rows = [f"| `{p}` | " + " | ".join("yes" if r in roles else "—" for r in ROLES) + " |"
-            for p, roles in MATRIX.items()]
+    rows = [f"| `{p}` | " + " | ".join(mark(p, r) for r in ROLES) + " |" for p in MATRIX]
     return "\n".join([head, rule, *rows])

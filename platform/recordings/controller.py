@@ -1,5 +1,5 @@
 """``/api/v1/recordings`` and a camera's ``timeline`` / ``playback`` (``recordings:read``;
-deleting needs ``recordings:write``)."""
+deleting needs ``recordings:write``, exporting a clip ``clips:export``)."""
 
 from __future__ import annotations
 
@@ -255,7 +255,7 @@ class CameraRecordingController(Controller):
                         [SpanOut(g.start, g.end) for g in gaps],
                         [RecordingOut.of(r) for r in rows])
 
-    @post("/{camera_id:str}/clips", opt=needs("recordings:write"), status_code=202,
+    @post("/{camera_id:str}/clips", opt=needs("clips:export"), status_code=202,
           summary="Export a clip (≤ 60 min) across chunks into one MP4; poll /clips/{id}")
     async def create_clip(self, request: Request, camera_id: FromPath[str],
                           data: JSONBody[ClipIn], recording_service: Recordings,

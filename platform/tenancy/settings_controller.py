@@ -1,9 +1,10 @@
 """``/api/v1/settings/ip-allowlist``: the tenant's CIDR allowlist for its UI and API;
+``/api/v1/settings/role-grants``: permissions granted to roles beyond the matrix;
 ``/api/v1/settings/recording``: retention and storage-tier ages.
 
-Kept on the tenant's control row (it is needed before anything else runs); every process
-learns of a change through the tenant-changed channel. A list that would lock out the admin
-making the change is refused.
+The allowlist and the grants are kept on the tenant's control row (they are needed before
+anything else runs); every process learns of a change through the tenant-changed channel. A
+list that would lock out the admin making the change is refused.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import Invalid
 from argus.platform.identity.guards import needs
+from argus.platform.identity.permissions import GRANTABLE
 from argus.platform.identity.schemas import IpAllowlist
 from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy
 from argus.platform.tenancy.dependencies import scope_client_ip
@@ -33,6 +35,32 @@ class RecordingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
     cold_after_days: int = 30
     chunk_minutes: int = 60
     clip_retention_days: int = 7
+
+
+class RoleGrantsIO(msgspec.Struct, forbid_unknown_fields=True):
+    """Role → permissions granted beyond the matrix, e.g. ``{"viewer": ["clips:export"]}``."""
+    grants: dict[str, list[str]]
+
+
+def _clean_grants(grants: dict[str, list[str]]) -> dict[str, list[str]]:
+    clean: dict[str, list[str]] = {}
+    for role, perms in grants.items():
+        for permission in perms:
+            if role not in GRANTABLE.get(permission, ()):
+                offered = ", ".join(f"{p} to {'/'.join(sorted(r))}"
+                                    for p, r in GRANTABLE.items())
+                raise Invalid(f"{permission!r} cannot be granted to {role!r} "
+                              f"(grantable: {offered})", field=f"grants.{role}")
+        if perms:
+            clean[role] = sorted(set(perms))
+    return clean
+
+
+def _grants_of(tenant: TenantContext) -> RoleGrantsIO:
+    out: dict[str, list[str]] = {}
+    for role, permission in tenant.role_grants:
+        out.setdefault(role, []).append(permission)
+    return RoleGrantsIO(out)
 
 
 class TenantSettingsController(Controller):
@@ -66,6 +94,23 @@ class TenantSettingsController(Controller):
         await request.app.state.tenant_service.set_ip_allowlist(tenant.slug, cidrs)
         await audit.session.commit()
         return IpAllowlist(cidrs)
+
+    @get("/role-grants", opt=needs("settings:read"),
+         summary="Permissions this tenant grants to roles beyond the role matrix")
+    async def get_grants(self, tenant: NamedDependency[TenantContext]) -> RoleGrantsIO:
+        return _grants_of(tenant)
+
+    @put("/role-grants", opt=needs("settings:write"),
+         summary="Replace the grants (e.g. {\"viewer\": [\"clips:export\"]}; {}: none)")
+    async def put_grants(self, request: Request, data: JSONBody[RoleGrantsIO],
+                         tenant: NamedDependency[TenantContext],
+                         audit: NamedDependency[Audit]) -> RoleGrantsIO:
+        grants = _clean_grants(data.grants)
+        audit.record("settings.role_grants", "tenant", tenant.id, detail={"grants": grants})
+        await audit.session.flush()
+        await request.app.state.tenant_service.set_role_grants(tenant.slug, grants)
+        await audit.session.commit()
+        return RoleGrantsIO(grants)
 
     @get("/recording", opt=needs("settings:read"),
          summary="Recording retention and storage-tier ages")

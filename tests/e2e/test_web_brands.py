@@ -172,8 +172,9 @@ async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls
 
 async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, artifacts):
     """Invite someone (the mail's link sets their password), create an API token (shown once),
-    upload a logo through the form, add a domain, change the brand colour, disable cameras in
-    bulk, rotate a stream key; and an expired access cookie renews itself."""
+    upload a logo through the form, add a domain, let viewers export clips, change the brand
+    colour, disable cameras in bulk, rotate a stream key; and an expired access cookie renews
+    itself."""
     import re
 
     token = admin_token(server, tenant_a)
@@ -227,6 +228,15 @@ async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, a
     await page.fill("#d-domain", f"www.{tenant_a.slug}.test")
     await page.click("form[data-form=domain-add] button[type=submit]")
     await page.wait_for_selector("[data-list=domains] td:text-is('pending')")
+    # Permissions: the admin lets viewers export clips, and the page shows it after a reload.
+    assert a.get("/api/v1/settings/role-grants").json() == {"grants": {}}
+    await page.check("form[data-form=grants] input[name=viewer_clips]")
+    await page.click("form[data-form=grants] button[type=submit]")
+    await page.wait_for_selector("text=Permissions saved.")
+    assert a.get("/api/v1/settings/role-grants").json() == {
+        "grants": {"viewer": ["clips:export"]}}
+    await page.reload()
+    assert await page.is_checked("form[data-form=grants] input[name=viewer_clips]")
     # The colour fields show their colour (a swatch, not a thin line) and its hex value.
     await page.wait_for_function("() => /^#[0-9A-F]{6}$/.test(document.querySelector("
                                  "'output[data-hex-of=b-primary]').textContent)")

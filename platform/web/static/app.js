@@ -165,6 +165,12 @@ const forms = {
     if (!r.ok) return showError(form, r);
     location.reload();
   },
+  async grants(form) {
+    const grants = formValues(form).viewer_clips ? { viewer: ["clips:export"] } : {};
+    const r = await api("PUT", "/api/v1/settings/role-grants", { grants });
+    if (!r.ok) return showError(form, r);
+    flash("Permissions saved.");
+  },
   async "domain-add"(form) {
     const r = await api("POST", "/api/v1/domains", formValues(form));
     if (!r.ok) return showError(form, r);

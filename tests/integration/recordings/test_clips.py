@@ -56,7 +56,7 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
     window = {"from": _iso(T + timedelta(seconds=3)), "to": _iso(T + timedelta(seconds=9))}
     refused = await client.post(f"/api/v1/cameras/{camera_id}/clips",
                                 headers=bearer(tenant_a, viewer), json=window)
-    assert refused.status_code == 403  # viewers watch; exporting needs recordings:write
+    assert refused.status_code == 403  # viewers watch; exporting needs clips:export
     operator = (await login(client, tenant_a, "operator"))["access_token"]
     asked = await client.post(f"/api/v1/cameras/{camera_id}/clips",
                               headers=bearer(tenant_a, operator), json=window)
