@@ -70,7 +70,7 @@ def record_usage(session: AsyncSession, meter: str, key: str, day: date, seconds
 
 async def drain_outbox(dbs: Databases, tenant: TenantContext, limit: int = 500) -> int:
     """Move this tenant's outbox into the ledger; returns how many rows were new there."""
-    maker = dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
+    maker = dbs.for_tenant(tenant)
     async with maker() as session:
         rows = list(await session.scalars(
             select(UsageOutbox).order_by(UsageOutbox.created_at).limit(limit)))

@@ -61,12 +61,23 @@ class TenantResolver:
         return await self.resolve(f"{slug}.{self.http.base_domain}")
 
     async def by_id(self, tenant_id: str) -> TenantContext | None:
-        async def lookup() -> TenantContext | None:
-            async with self.dbs.control_session() as session:
-                row = await session.get(Tenant, tenant_id, populate_existing=True)
-                return TenantContext.from_row(row) if row is not None else None
+        return await self._cached(f"#id:{tenant_id}", lambda: self.load(tenant_id))
 
-        return await self._cached(f"#id:{tenant_id}", lookup)
+    async def load(self, tenant_id: str | None = None, *, slug: str | None = None
+                   ) -> TenantContext | None:
+        """A tenant read now, past the cache (jobs and commands, which act on what is)."""
+        query = select(Tenant).where(Tenant.id == tenant_id if slug is None
+                                     else Tenant.slug == slug)
+        async with self.dbs.control_session() as session:
+            row = await session.scalar(query.execution_options(populate_existing=True))
+            return TenantContext.from_row(row) if row is not None else None
+
+    async def active(self) -> list[TenantContext]:
+        """Every active tenant, read now (the crons that go tenant by tenant)."""
+        async with self.dbs.control_session() as session:
+            rows = await session.scalars(select(Tenant).where(Tenant.state == "active")
+                                         .order_by(Tenant.slug))
+            return [TenantContext.from_row(r) for r in rows]
 
     async def _cached(self, key: str, lookup) -> TenantContext | None:
         """Hits and misses are cached apart: a flood of invented host names can only ever

@@ -21,10 +21,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from argus.platform.app import build_state, close_state, create_app
+from argus.platform.app import create_app
 from argus.platform.cli.commands import migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
+from argus.platform.services import Services
 
 TEST_CONTROL_SCHEMA = "argus_test_control"
 configure_logging(json=False, level="warning")
@@ -137,30 +138,30 @@ async def drop_test_schemas(settings: Settings) -> None:
 async def control(settings: Settings) -> AsyncIterator[Settings]:
     """A fresh, migrated test control schema for the session."""
     await drop_test_schemas(settings)
-    state = build_state(settings)
+    services = Services.build(settings)
     try:
         # Counters and markers of earlier runs (lockouts, budgets) must not leak into this one.
-        async for key in state["redis"].scan_iter(match="argus:argus_test_*", count=1000):
-            await state["redis"].delete(key)
-        await migrate_control(state)
+        async for key in services.redis.scan_iter(match="argus:argus_test_*", count=1000):
+            await services.redis.delete(key)
+        await migrate_control(services)
     finally:
-        await close_state(state)
+        await services.close()
     yield settings
 
 
 @pytest.fixture
-async def state(control: Settings) -> AsyncIterator[dict]:
-    """The shared services (``build_state``) on local-directory storage."""
-    st = build_state(control)
+async def services(control: Settings) -> AsyncIterator[Services]:
+    """The shared services (``Services``) on local-directory storage."""
+    st = Services.build(control)
     yield st
-    await close_state(st)
+    await st.close()
 
 
 @pytest.fixture
-async def s3_state(control: Settings, s3_settings: Settings) -> AsyncIterator[dict]:
-    st = build_state(s3_settings)
+async def s3_services(control: Settings, s3_settings: Settings) -> AsyncIterator[Services]:
+    st = Services.build(s3_settings)
     yield st
-    await close_state(st)
+    await st.close()
 
 
 @pytest.fixture
@@ -177,7 +178,7 @@ async def client(app):
 
 
 @pytest.fixture
-async def provider_key(state: dict) -> str:
+async def provider_key(services: Services) -> str:
     from argus.platform.provider.keys import create_key
 
-    return await create_key(state["dbs"], "tests")
+    return await create_key(services.dbs, "tests")

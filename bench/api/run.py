@@ -28,11 +28,11 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
 from argus.platform.cli.commands import ensure_user, migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
+from argus.platform.services import Services
 from argus.tenants.service import TenantSpec
 
 HERE = Path(__file__).resolve().parent
@@ -66,19 +66,19 @@ async def drop_bench_schemas(settings: Settings) -> None:
 
 
 async def prepare_read_tenants(settings: Settings, cameras: int) -> None:
-    state = build_state(settings)
+    services = Services.build(settings)
     try:
-        await migrate_control(state)
+        await migrate_control(services)
         for slug in READ_TENANTS:
-            tenant, _ = await state["tenant_service"].put(slug, TenantSpec(name=slug))
-            maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+            tenant, _ = await services.tenant_service.put(slug, TenantSpec(name=slug))
+            maker = services.dbs.for_tenant(tenant)
             async with maker() as session:
                 session.add_all(Camera(name=f"{slug} camera {i}") for i in range(cameras))
                 await session.commit()
-            await ensure_user(state, slug, f"admin@{slug}.example", "Bench", "admin",
+            await ensure_user(services, slug, f"admin@{slug}.example", "Bench", "admin",
                               BENCH_PASSWORD)
     finally:
-        await close_state(state)
+        await services.close()
 
 
 def free_port() -> int:
@@ -158,15 +158,15 @@ def measure_http(env: dict[str, str], duration: int,
 
 
 async def measure_provisioning(settings: Settings, count: int, prefix: str = "bkprov") -> float:
-    state = build_state(settings)
+    services = Services.build(settings)
     times = []
     try:
         for i in range(count):
             started = time.perf_counter()
-            await state["tenant_service"].put(f"{prefix}{i:04d}", TenantSpec(name="p"))
+            await services.tenant_service.put(f"{prefix}{i:04d}", TenantSpec(name="p"))
             times.append(time.perf_counter() - started)
     finally:
-        await close_state(state)
+        await services.close()
     return statistics.median(times) * 1000
 
 
@@ -174,12 +174,12 @@ def _provision_share(env: dict[str, str], slugs: list[str]) -> int:
     configure_logging(json=True, level="warning")
 
     async def run() -> int:
-        state = build_state(Settings.from_env(env))
+        services = Services.build(Settings.from_env(env))
         try:
             for slug in slugs:
-                await state["tenant_service"].put(slug, TenantSpec(name=slug))
+                await services.tenant_service.put(slug, TenantSpec(name=slug))
         finally:
-            await close_state(state)
+            await services.close()
         return len(slugs)
 
     return asyncio.run(run())

@@ -38,13 +38,13 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
 from common import cpu_seconds, drop_schemas, free_port  # noqa: E402
 
-from argus.platform.app import build_state, close_state
 from argus.platform.audit.service import Audit, RequestMeta
 from argus.platform.cameras.service import CameraService
 from argus.platform.cli.commands import migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
 from argus.platform.ingest.signing import signed_hls_path
+from argus.platform.services import Services
 from argus.tenants.context import TenantContext
 from argus.tenants.service import TenantSpec
 
@@ -69,15 +69,15 @@ def child_pids(parent: int) -> list[int]:
 
 async def prepare(settings: Settings, cameras: int) -> tuple[TenantContext, list[tuple[str, str]]]:
     await drop_schemas(settings, CONTROL, "argus_t_bench_ingest")
-    state = build_state(settings)
+    services = Services.build(settings)
     try:
-        await migrate_control(state)
-        row, _ = await state["tenant_service"].put(TENANT, TenantSpec(name="Bench ingest"))
+        await migrate_control(services)
+        row, _ = await services.tenant_service.put(TENANT, TenantSpec(name="Bench ingest"))
         tenant = TenantContext.from_row(row)
         made = []
-        async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        async with services.dbs.tenant_session(tenant) as session:
             service = CameraService(session, tenant, Audit(session, None, RequestMeta()),
-                                    state["dbs"], settings.ingest.rtmp_url)
+                                    services.dbs, settings.ingest.rtmp_url)
             for i in range(cameras):
                 # nginx records every stream either way; with record off the agent probes
                 # each piece and discards it (no finalizing: bench/recording measures that)
@@ -85,7 +85,7 @@ async def prepare(settings: Settings, cameras: int) -> tuple[TenantContext, list
                 made.append((created.camera.id, created.ingest.stream_key))
         return tenant, made
     finally:
-        await close_state(state)
+        await services.close()
 
 
 def make_clip(path: Path) -> None:

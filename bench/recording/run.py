@@ -30,12 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
 from common import cpu_seconds, drop_schemas  # noqa: E402
 
-from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
 from argus.platform.cli.commands import migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
 from argus.platform.recordings.finalize import Finalizer
+from argus.platform.services import Services
 from argus.tenants.context import TenantContext
 from argus.tenants.service import TenantSpec
 
@@ -76,15 +76,15 @@ async def main_async(args) -> None:
                        "ARGUS_BUCKET_PREFIX": f"bench{uuid.uuid4().hex[:6]}-"})
     settings = Settings.from_env()
     await drop_schemas(settings, CONTROL, "argus_t_bench_rec")
-    state = build_state(settings)
+    services = Services.build(settings)
     try:
-        await migrate_control(state)
-        row, _ = await state["tenant_service"].put(TENANT, TenantSpec(name="Bench rec"))
+        await migrate_control(services)
+        row, _ = await services.tenant_service.put(TENANT, TenantSpec(name="Bench rec"))
         tenant = TenantContext.from_row(row)
         # one camera per chunk, as on a node with many cameras (a camera's pieces are
         # finalized one at a time)
         cameras = [str(uuid.uuid4()) for _ in range(args.chunks + 1)]
-        async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+        async with services.dbs.tenant_session(tenant) as s:
             s.add_all(Camera(id=c, name="bench", record=True, chunk_minutes=1) for c in cameras)
             await s.commit()
         camera_id = cameras[-1]
@@ -104,7 +104,7 @@ async def main_async(args) -> None:
             target = rec / f"{TENANT}__{cameras[i]}-{1795000000 + i}.flv"
             shutil.copyfile(template, target)
             os.utime(target, (1795000000 + 60 * (i + 1),) * 2)
-        finalizer = Finalizer(state, rec)
+        finalizer = Finalizer(services, services.resolver, rec)
         chunks = finalizer.leftovers()
         moto = moto_pid()
         moto_before = cpu_seconds(moto) if moto else 0.0
@@ -130,8 +130,8 @@ async def main_async(args) -> None:
         long_wall = time.monotonic() - started
         long_cpu = cpu_self_and_children() - cpu_before
     finally:
-        await state["tenant_service"].delete(TENANT)
-        await close_state(state)
+        await services.tenant_service.delete(TENANT)
+        await services.close()
         await drop_schemas(settings, CONTROL, "argus_t_bench_rec")
         shutil.rmtree(tmp, ignore_errors=True)
 

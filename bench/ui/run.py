@@ -34,11 +34,11 @@ from playwright.async_api import async_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
 from common import cpu_seconds, drop_schemas, free_port  # noqa: E402
 
-from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
 from argus.platform.cli.commands import ensure_user, migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
+from argus.platform.services import Services
 from argus.tenants.context import TenantContext
 from argus.tenants.service import TenantSpec
 
@@ -55,21 +55,21 @@ def percentile(values: list[float], p: float) -> float:
 
 
 async def seed(settings: Settings, cameras: int) -> None:
-    state = build_state(settings)
+    services = Services.build(settings)
     try:
-        await migrate_control(state)
-        row, _ = await state["tenant_service"].put(TENANT, TenantSpec(name="Bench UI"))
+        await migrate_control(services)
+        row, _ = await services.tenant_service.put(TENANT, TenantSpec(name="Bench UI"))
         tenant = TenantContext.from_row(row)
-        await ensure_user(state, TENANT, "admin@bench-ui.example", "Admin", "admin", PASSWORD)
+        await ensure_user(services, TENANT, "admin@bench-ui.example", "Admin", "admin", PASSWORD)
         rng = random.Random(7)
         statuses = ["online"] * 6 + ["offline"] * 3 + ["error"]
-        async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+        async with services.dbs.tenant_session(tenant) as s:
             s.add_all(Camera(id=str(uuid.uuid4()), name=f"Camera {i:04d} " + "x" * 40,
                              location=f"Site {i // 50}", status=rng.choice(statuses),
                              record=True) for i in range(cameras))
             await s.commit()
     finally:
-        await close_state(state)
+        await services.close()
 
 
 def timed_gets(client: httpx.Client, path: str, count: int) -> tuple[list[float], bytes]:

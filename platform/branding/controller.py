@@ -21,10 +21,14 @@ from argus.branding.brands import BrandSettings, BrandStore
 from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import Invalid
+from argus.platform.core.infra import Provided
+from argus.platform.core.storage import Storage
 from argus.platform.identity.guards import needs, public
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.branding")
+Brands = Provided[BrandStore]
+Files = Provided[Storage]
 
 
 @dataclass(frozen=True)
@@ -71,64 +75,72 @@ class BrandController(Controller):
     tags = ["branding"]
 
     @get("/", opt=needs("settings:read"), summary="The tenant's brand, defaults filled in")
-    async def get_brand(self, request: Request,
+    async def get_brand(self, brands: Brands,
                         tenant: NamedDependency[TenantContext]) -> BrandOut:
-        return BrandOut.of(*await BrandStore(request.app.state.dbs).get(tenant.id))
+        return BrandOut.of(*await brands.get(tenant.id))
 
     @put("/", opt=needs("settings:write"),
          summary="Replace the brand (absent fields go back to the provider's default)")
-    async def put_brand(self, request: Request, data: JSONBody[dict[str, Any]],
+    async def put_brand(self, brands: Brands, data: JSONBody[dict[str, Any]],
                         tenant: NamedDependency[TenantContext],
                         audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._save(request, data, tenant, audit, replace_all=True)
+        return await self._save(brands, data, tenant, audit, replace_all=True)
 
     @patch("/", opt=needs("settings:write"), summary="Change some brand fields (null: default)")
-    async def patch_brand(self, request: Request, data: JSONBody[dict[str, Any]],
+    async def patch_brand(self, brands: Brands, data: JSONBody[dict[str, Any]],
                           tenant: NamedDependency[TenantContext],
                           audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._save(request, data, tenant, audit, replace_all=False)
+        return await self._save(brands, data, tenant, audit, replace_all=False)
 
     @get("/logo", opt=public(), summary="The tenant's logo (the provider's default if unset)")
-    async def logo(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response:
-        return await self._image(request, tenant, "logo")
+    async def logo(self, request: Request, tenant: NamedDependency[TenantContext],
+                   brands: Brands, storage: Files) -> Response:
+        return await self._image(request, brands, storage, tenant, "logo")
 
     @get("/favicon", opt=public(), summary="The tenant's favicon")
-    async def favicon(self, request: Request, tenant: NamedDependency[TenantContext]) -> Response:
-        return await self._image(request, tenant, "favicon")
+    async def favicon(self, request: Request, tenant: NamedDependency[TenantContext],
+                      brands: Brands, storage: Files) -> Response:
+        return await self._image(request, brands, storage, tenant, "favicon")
 
     @put("/logo", opt=needs("settings:write"),
          summary="Upload the logo (PNG, JPEG, WebP or sanitized SVG, at most 1 MB)")
     async def put_logo(self, request: Request, tenant: NamedDependency[TenantContext],
-                       audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._set_image(request, tenant, audit, "logo", await read_upload(request))
+                       audit: NamedDependency[Audit],
+                       brands: Brands, storage: Files) -> BrandOut:
+        return await self._set_image(brands, storage, tenant, audit, "logo",
+                                     await read_upload(request))
 
     @put("/favicon", opt=needs("settings:write"), summary="Upload the favicon")
     async def put_favicon(self, request: Request, tenant: NamedDependency[TenantContext],
-                          audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._set_image(request, tenant, audit, "favicon",
+                          audit: NamedDependency[Audit],
+                       brands: Brands, storage: Files) -> BrandOut:
+        return await self._set_image(brands, storage, tenant, audit, "favicon",
                                      await read_upload(request))
 
     @delete("/logo", opt=needs("settings:write"), status_code=200,
             summary="Back to the provider's logo")
     async def delete_logo(self, request: Request, tenant: NamedDependency[TenantContext],
-                          audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._set_image(request, tenant, audit, "logo", None)
+                          audit: NamedDependency[Audit],
+                       brands: Brands, storage: Files) -> BrandOut:
+        return await self._set_image(brands, storage, tenant, audit, "logo", None)
 
     @delete("/favicon", opt=needs("settings:write"), status_code=200,
             summary="Back to the provider's favicon")
     async def delete_favicon(self, request: Request, tenant: NamedDependency[TenantContext],
-                             audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._set_image(request, tenant, audit, "favicon", None)
+                             audit: NamedDependency[Audit],
+                       brands: Brands, storage: Files) -> BrandOut:
+        return await self._set_image(brands, storage, tenant, audit, "favicon", None)
 
     @staticmethod
-    async def _image(request: Request, tenant: TenantContext, kind: str) -> Response:
-        _, stored = await BrandStore(request.app.state.dbs).get(tenant.id)
+    async def _image(request: Request, brands: BrandStore, storage: Storage,
+                     tenant: TenantContext, kind: str) -> Response:
+        _, stored = await brands.get(tenant.id)
         meta = stored.get(kind)
         cache = "public, max-age=31536000, immutable" if request.query_params.get("v") \
             else "public, max-age=300"
         if meta is not None:
             try:
-                data = await request.app.state.storage.get(tenant.bucket, meta["key"])
+                data = await storage.get(tenant.bucket, meta["key"])
             except FileNotFoundError:  # the object is gone (restored bucket): show the default
                 log.warning("branding.image_missing", tenant=tenant.slug, key=meta["key"])
             else:
@@ -138,21 +150,20 @@ class BrandController(Controller):
                         headers={**IMAGE_HEADERS, "Cache-Control": "public, max-age=300"})
 
     @staticmethod
-    async def _set_image(request: Request, tenant: TenantContext, audit: Audit, kind: str,
-                         data: bytes | None) -> BrandOut:
+    async def _set_image(brands: BrandStore, storage: Storage, tenant: TenantContext,
+                         audit: Audit, kind: str, data: bytes | None) -> BrandOut:
         image = check_image(data) if data is not None else None
-        store = BrandStore(request.app.state.dbs)
-        await store.set_image(tenant.id, tenant.bucket, request.app.state.storage, kind, image)
+        await brands.set_image(tenant.id, tenant.bucket, storage, kind, image)
         audit.record(f"branding.{kind}", "tenant", tenant.id,
                      detail={"content_type": image.content_type if image else None,
                              "bytes": len(image.data) if image else 0})
         await audit.session.commit()
-        return BrandOut.of(*await store.get(tenant.id))
+        return BrandOut.of(*await brands.get(tenant.id))
 
     @staticmethod
-    async def _save(request: Request, data: dict, tenant: TenantContext, audit: Audit,
+    async def _save(brands: BrandStore, data: dict, tenant: TenantContext, audit: Audit,
                     replace_all: bool) -> BrandOut:
-        brand, stored = await BrandStore(request.app.state.dbs).update(
+        brand, stored = await brands.update(
             tenant.id, tenant.plan, data, replace_all=replace_all)
         audit.record("branding.update", "tenant", tenant.id, detail={"set": stored})
         await audit.session.commit()

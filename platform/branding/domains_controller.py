@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from argus.branding.domains import WELL_KNOWN, DomainService, dns_record_name
 from argus.platform.audit.service import Audit
+from argus.platform.core.infra import Provided
 from argus.platform.identity.guards import needs
 from argus.tenants.context import TenantContext
 from argus.tenants.models import TenantDomain
@@ -47,8 +48,7 @@ class DomainList(msgspec.Struct):
     items: list[DomainOut]
 
 
-def _service(request: Request) -> DomainService:
-    return request.app.state.domains
+Domains = Provided[DomainService]
 
 
 class DomainController(Controller):
@@ -56,42 +56,42 @@ class DomainController(Controller):
     tags = ["domains"]
 
     @get("/", opt=needs("settings:read"), summary="The tenant's domains and their state")
-    async def list_domains(self, request: Request,
+    async def list_domains(self, domains: Domains,
                            tenant: NamedDependency[TenantContext]) -> DomainList:
-        return DomainList([DomainOut.of(r) for r in await _service(request).list(tenant.id)])
+        return DomainList([DomainOut.of(r) for r in await domains.list(tenant.id)])
 
     @post("/", opt=needs("settings:write"),
           summary="Add a domain: answers the token to publish (TXT or well-known URL)")
-    async def add_domain(self, request: Request, data: JSONBody[dict[str, Any]],
+    async def add_domain(self, domains: Domains, data: JSONBody[dict[str, Any]],
                          tenant: NamedDependency[TenantContext],
                          audit: NamedDependency[Audit]) -> Response[DomainOut]:
-        row, created = await _service(request).add(tenant.id, data.get("domain"))
+        row, created = await domains.add(tenant.id, data.get("domain"))
         if created:
             audit.record("domain.add", "domain", row.domain)
             await audit.session.commit()
         return Response(DomainOut.of(row), status_code=201 if created else 200)
 
     @get("/{domain:str}", opt=needs("settings:read"), summary="One domain")
-    async def get_domain(self, request: Request, domain: FromPath[str],
+    async def get_domain(self, domains: Domains, domain: FromPath[str],
                          tenant: NamedDependency[TenantContext]) -> DomainOut:
-        return DomainOut.of(await _service(request).get(tenant.id, domain))
+        return DomainOut.of(await domains.get(tenant.id, domain))
 
     @post("/{domain:str}/verify", opt=needs("settings:write"), status_code=200,
           summary="Check the TXT record, then the well-known URL; verified or failed")
-    async def verify_domain(self, request: Request, domain: FromPath[str],
+    async def verify_domain(self, domains: Domains, domain: FromPath[str],
                             tenant: NamedDependency[TenantContext],
                             audit: NamedDependency[Audit]) -> DomainOut:
-        row = await _service(request).verify(tenant.id, domain, tenant.slug)
+        row = await domains.verify(tenant.id, domain, tenant.slug)
         audit.record("domain.verify", "domain", row.domain,
                      detail={"state": row.state, "reason": row.reason})
         await audit.session.commit()
         return DomainOut.of(row)
 
     @delete("/{domain:str}", opt=needs("settings:write"), summary="Remove a domain")
-    async def delete_domain(self, request: Request, domain: FromPath[str],
+    async def delete_domain(self, domains: Domains, domain: FromPath[str],
                             tenant: NamedDependency[TenantContext],
                             audit: NamedDependency[Audit]) -> None:
-        await _service(request).delete(tenant.id, domain, tenant.slug)
+        await domains.delete(tenant.id, domain, tenant.slug)
         audit.record("domain.delete", "domain", domain.lower())
         await audit.session.commit()
 
@@ -101,6 +101,6 @@ class TlsAskController(Controller):
     include_in_schema = False
 
     @get("/allowed")
-    async def allowed(self, request: Request, domain: FromQuery[str] = "") -> Response:
-        ok = await _service(request).allowed_for_tls(domain)
+    async def allowed(self, domains: Domains, domain: FromQuery[str] = "") -> Response:
+        ok = await domains.allowed_for_tls(domain)
         return Response({"allowed": ok}, status_code=200 if ok else 404)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -27,6 +27,8 @@ from argus.platform.cameras.schemas import (
 )
 from argus.platform.cameras.service import CameraService
 from argus.platform.core.errors import NotFound
+from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.storage import Storage
 from argus.platform.identity.guards import needs
 from argus.platform.ingest.live import publisher_cutter
 from argus.tenants.context import TenantContext
@@ -34,13 +36,14 @@ from argus.tenants.context import TenantContext
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def provide_camera_service(request: Request, db_session: NamedDependency[AsyncSession],
+async def provide_camera_service(infra: Provided[Infra],
+                                 db_session: NamedDependency[AsyncSession],
                                  tenant: NamedDependency[TenantContext],
                                  audit: NamedDependency[Audit]) -> CameraService:
-    state = request.app.state
-    return CameraService(db_session, tenant, audit, state.dbs, state.settings.ingest.rtmp_url,
-                         cut=publisher_cutter(state),
-                         allow_private_rtsp=state.settings.ingest.rtsp_allow_private)
+    ingest = infra.settings.ingest
+    return CameraService(db_session, tenant, audit, infra.dbs, ingest.rtmp_url,
+                         cut=publisher_cutter(infra),
+                         allow_private_rtsp=ingest.rtsp_allow_private)
 
 
 Cameras = NamedDependency[CameraService]
@@ -112,13 +115,12 @@ class CameraController(Controller):
     @get("/{camera_id:str}/thumbnail", opt=needs("cameras:read"),
          summary="The camera's latest thumbnail (JPEG, refreshed by its node while live)",
          responses={200: ResponseSpec(None, description="image/jpeg", media_type="image/jpeg")})
-    async def thumbnail(self, request: Request, camera_id: FromPath[str],
+    async def thumbnail(self, storage: Provided[Storage], camera_id: FromPath[str],
                         camera_service: Cameras, tenant: NamedDependency[TenantContext]
                         ) -> Response[bytes]:
         await camera_service.get(camera_id)  # 404 for unknown and other tenants' cameras
         try:
-            jpeg = await request.app.state.storage.get(tenant.bucket,
-                                                       f"thumbnails/{camera_id}.jpg")
+            jpeg = await storage.get(tenant.bucket, f"thumbnails/{camera_id}.jpg")
         except FileNotFoundError:
             raise NotFound("no thumbnail yet: the camera has not been live",
                            code="no_thumbnail") from None

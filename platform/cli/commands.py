@@ -1,4 +1,4 @@
-"""The CLI's commands. They use the same services as the HTTP API (``build_state``)."""
+"""The CLI's commands. They use the same services as the HTTP API (``Services``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 
 import msgspec
 
-from argus.platform.app import build_state, close_state
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.migrate import TenantTarget, migrate_all, upgrade_schema
 from argus.platform.core.settings import Settings
 from argus.platform.provider.keys import create_key
 from argus.platform.provider.schemas import TenantOut
+from argus.platform.services import Services
 from argus.tenants.service import TenantSpec
 
 DEMO_PROVIDER_KEY = "argus_pk_000000000000_demo-provider-key-for-local-use-only-000000"
@@ -40,14 +40,14 @@ def _settings() -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def _state(settings: Settings | None = None) -> AsyncIterator[dict]:
-    state = build_state(settings or _settings())
+async def _services(settings: Settings | None = None) -> AsyncIterator[Services]:
+    services = Services.build(settings or _settings())
     try:
-        yield state
+        yield services
     except ArgusError as exc:
         raise CliError(f"{exc.detail}" + (f" (field: {exc.field})" if exc.field else "")) from exc
     finally:
-        await close_state(state)
+        await services.close()
 
 
 def _print_json(obj) -> None:
@@ -84,20 +84,20 @@ def worker(args: argparse.Namespace) -> int:
 
 # --- migrations ------------------------------------------------------------------------------
 
-async def migrate_control(state: dict) -> None:
-    settings: Settings = state["settings"]
-    await upgrade_schema(state["dbs"].engine(settings.database.control_cluster), "control",
+async def migrate_control(services: Services) -> None:
+    settings: Settings = services.settings
+    await upgrade_schema(services.dbs.engine(settings.database.control_cluster), "control",
                          settings.database.control_schema)
 
 
 async def migrate(args: argparse.Namespace) -> int:
     settings = _settings()
-    async with _state(settings) as state:
-        await migrate_control(state)
+    async with _services(settings) as services:
+        await migrate_control(services)
         print(f"control schema {settings.database.control_schema}: up to date")
         if not args.all_tenants:
             return 0
-        tenants = await state["tenant_service"].all_targets()
+        tenants = await services.tenant_service.all_targets()
     targets = [TenantTarget(t.slug, t.db_cluster, t.schema) for t in tenants]
     provisioning = {t.slug for t in tenants if t.state == "provisioning"}
     results = await migrate_all(settings, targets, parallel=max(1, args.parallel))
@@ -121,8 +121,8 @@ async def migrate(args: argparse.Namespace) -> int:
 # --- tenants -----------------------------------------------------------------------------------
 
 async def tenants_create(args: argparse.Namespace) -> int:
-    async with _state() as state:
-        tenant, created = await state["tenant_service"].put(
+    async with _services() as services:
+        tenant, created = await services.tenant_service.put(
             args.slug, TenantSpec(name=args.name, plan=args.plan, domains=args.domains,
                                   db_cluster=args.db_cluster))
         print(("created " if created else "updated ") + tenant.slug, file=sys.stderr)
@@ -131,10 +131,10 @@ async def tenants_create(args: argparse.Namespace) -> int:
 
 
 async def tenants_list(args: argparse.Namespace) -> int:
-    async with _state() as state:
+    async with _services() as services:
         cursor, rows = None, []
         while True:
-            page, cursor = await state["tenant_service"].list(cursor, 500, args.state)
+            page, cursor = await services.tenant_service.list(cursor, 500, args.state)
             rows += page
             if cursor is None:
                 break
@@ -148,23 +148,23 @@ async def tenants_list(args: argparse.Namespace) -> int:
 
 
 async def tenants_show(args: argparse.Namespace) -> int:
-    async with _state() as state:
-        _print_json(TenantOut.of(await state["tenant_service"].get(args.slug)))
+    async with _services() as services:
+        _print_json(TenantOut.of(await services.tenant_service.get(args.slug)))
     return 0
 
 
-async def _set_state(slug: str, target: str) -> int:
-    async with _state() as state:
-        _print_json(TenantOut.of(await state["tenant_service"].update(slug, state=target)))
+async def _set_services(slug: str, target: str) -> int:
+    async with _services() as services:
+        _print_json(TenantOut.of(await services.tenant_service.update(slug, state=target)))
     return 0
 
 
 async def tenants_suspend(args: argparse.Namespace) -> int:
-    return await _set_state(args.slug, "suspended")
+    return await _set_services(args.slug, "suspended")
 
 
 async def tenants_resume(args: argparse.Namespace) -> int:
-    return await _set_state(args.slug, "active")
+    return await _set_services(args.slug, "active")
 
 
 async def tenants_delete(args: argparse.Namespace) -> int:
@@ -174,8 +174,8 @@ async def tenants_delete(args: argparse.Namespace) -> int:
         answer = input(f"Delete tenant {args.slug!r}, its database and its bucket? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             return 1
-    async with _state() as state:
-        await state["tenant_service"].delete(args.slug)
+    async with _services() as services:
+        await services.tenant_service.delete(args.slug)
     print(f"deleted {args.slug}", file=sys.stderr)
     return 0
 
@@ -183,26 +183,25 @@ async def tenants_delete(args: argparse.Namespace) -> int:
 # --- users ---------------------------------------------------------------------------------
 
 @contextlib.asynccontextmanager
-async def user_service(state: dict, slug: str):
+async def user_service(services: Services, slug: str):
     """A ``UserService`` on ``slug``'s schema, acting as the CLI (audited as ``system``)."""
     from argus.platform.audit.service import Audit, RequestMeta
     from argus.platform.identity.auth import AuthService
     from argus.platform.identity.users import UserService
     from argus.tenants.context import TenantContext
 
-    row = await state["tenant_service"].get(slug)
+    row = await services.tenant_service.get(slug)
     if row.state != "active":
         raise CliError(f"tenant {slug!r} is {row.state}")
     tenant = TenantContext.from_row(row)
-    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
-    async with maker() as session:
+    async with services.dbs.tenant_session(tenant) as session:
         audit = Audit(session, None, RequestMeta(user_agent="argus-cli"))
-        auth = AuthService(session, tenant, state["identity"], audit, state["mailer"])
-        service = UserService(session, auth, None, audit, state["mailer"])
+        auth = AuthService(session, tenant, services.identity, audit, services.mailer)
+        service = UserService(session, auth, None, audit, services.mailer)
         yield service
 
 
-async def ensure_user(state: dict, slug: str, email: str, name: str, role: str,
+async def ensure_user(services: Services, slug: str, email: str, name: str, role: str,
                       password: str) -> bool:
     """Create an active user, or reset an existing one's password and role. True if created."""
     from sqlalchemy import select
@@ -211,7 +210,7 @@ async def ensure_user(state: dict, slug: str, email: str, name: str, role: str,
     from argus.platform.identity.models import User
     from argus.platform.identity.passwords import check_policy
 
-    async with user_service(state, slug) as service:
+    async with user_service(services, slug) as service:
         existing = await service.session.scalar(
             select(User).where(User.email == normalize_email(email)))
         if existing is None:
@@ -230,17 +229,17 @@ async def users_create(args: argparse.Namespace) -> int:
     password = None
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-    async with _state() as state:
+    async with _services() as services:
         if password is None:
-            async with user_service(state, args.tenant) as service:
+            async with user_service(services, args.tenant) as service:
                 from argus.tenants.urls import tenant_base_url
 
-                link_base = tenant_base_url(state["settings"].http, service.auth.tenant)
+                link_base = tenant_base_url(services.settings.http, service.auth.tenant)
                 user = await service.create(args.email, args.name or args.email, args.role,
                                             base_url=link_base)
             print(f"invited {user.email} (the invite link was mailed)", file=sys.stderr)
             return 0
-        created = await ensure_user(state, args.tenant, args.email, args.name or args.email,
+        created = await ensure_user(services, args.tenant, args.email, args.name or args.email,
                                     args.role, password)
     print(f"{'created' if created else 'updated'} {args.email}", file=sys.stderr)
     return 0
@@ -256,11 +255,11 @@ async def ingest_add(args: argparse.Namespace) -> int:
     from argus.platform.ingest.models import IngestNode
 
     secret = _secrets.token_urlsafe(32)
-    async with _state() as state:
-        async with state["dbs"].control_session() as session:
+    async with _services() as services:
+        async with services.dbs.control_session() as session:
             if await session.get(IngestNode, args.node) is not None:
                 raise CliError(f"node {args.node!r} exists")
-        await _check_node(state, args.node, secret, {
+        await _check_node(services, args.node, secret, {
             "rtmp_url": args.rtmp_url, "hls_url": args.hls_url, "capacity": args.capacity})
     print(secret)
     return 0
@@ -287,13 +286,14 @@ def _node_config(args: argparse.Namespace, node_secret: str, hls_secret: str):
                       piece_minutes=args.piece_minutes, hls_fragment=args.hls_fragment)
 
 
-async def _check_node(state: dict, node_id: str, node_secret: str, register: dict | None = None):
+async def _check_node(services: Services, node_id: str, node_secret: str,
+                      register: dict | None = None):
     """The node's row, with ``node_secret`` verified; ``register`` creates a missing node with
     that secret (a node registering itself) or updates its URLs."""
     from argus.platform.identity.tokens import digest, same_digest
     from argus.platform.ingest.models import IngestNode
 
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         node = await session.get(IngestNode, node_id)
         if node is None and register is None:
             raise CliError(f"node {node_id!r} is not registered")
@@ -317,8 +317,8 @@ async def ingest_render_config(args: argparse.Namespace) -> int:
     from argus.platform.ingest.config import write
 
     node_secret, hls_secret = _node_secrets()
-    async with _state() as state:
-        await _check_node(state, args.node, node_secret)
+    async with _services() as services:
+        await _check_node(services, args.node, node_secret)
     try:
         path = write(_node_config(args, node_secret, hls_secret), Path(args.out))
     except ValueError as exc:
@@ -346,10 +346,10 @@ async def ingest_run(args: argparse.Namespace) -> int:
                 "capacity": args.capacity}
     if not all(urlsplit(register[k]).hostname for k in ("rtmp_url", "hls_url")):
         raise CliError("--rtmp-url and --hls-url must be absolute URLs")
-    async with _state() as state:
-        await _check_node(state, args.node, node_secret, register)
+    async with _services() as services:
+        await _check_node(services, args.node, node_secret, register)
         try:
-            return await run_node(state, cfg)
+            return await run_node(services, services.stream_status, cfg)
         except (NodeError, ValueError) as exc:
             raise CliError(str(exc)) from exc
 
@@ -357,8 +357,8 @@ async def ingest_run(args: argparse.Namespace) -> int:
 # --- provider keys -------------------------------------------------------------------------
 
 async def provider_keys_create(args: argparse.Namespace) -> int:
-    async with _state() as state:
-        key = await create_key(state["dbs"], args.name)
+    async with _services() as services:
+        key = await create_key(services.dbs, args.name)
     print(key)
     return 0
 
@@ -369,26 +369,26 @@ async def _demo_setup(settings: Settings, ports: tuple[int, int] | None,
                       node_secret: str) -> tuple[str, str | None]:
     from argus.platform.cli.demo import brand_demo_tenant, demo_camera
 
-    async with _state(settings) as state:
-        await migrate_control(state)
-        service = state["tenant_service"]
+    async with _services(settings) as services:
+        await migrate_control(services)
+        service = services.tenant_service
         targets = [TenantTarget(t.slug, t.db_cluster, t.schema)
                    for t in await service.all_targets() if t.state != "provisioning"]
         failed = [r for r in await migrate_all(settings, targets) if r.status == "failed"]
         for r in failed:
             print(f"warning: tenant {r.slug} did not migrate: {r.error}", file=sys.stderr)
         await service.put("demo", TenantSpec(name="Demo Security Co."))
-        key = await create_key(state["dbs"], "demo",
+        key = await create_key(services.dbs, "demo",
                                os.environ.get("ARGUS_DEMO_PROVIDER_KEY") or DEMO_PROVIDER_KEY)
-        await ensure_user(state, "demo", DEMO_ADMIN_EMAIL, "Demo Admin", "admin",
+        await ensure_user(services, "demo", DEMO_ADMIN_EMAIL, "Demo Admin", "admin",
                           demo_admin_password())
         # A second tenant with another brand: the same platform, white-labelled twice.
         await service.put("globex", TenantSpec(name="Globex Corporation"))
-        await ensure_user(state, "globex", SECOND_ADMIN_EMAIL, "Globex Admin", "admin",
+        await ensure_user(services, "globex", SECOND_ADMIN_EMAIL, "Globex Admin", "admin",
                           demo_admin_password())
         for slug in ("demo", "globex"):
-            await brand_demo_tenant(state, slug)
-        stream_key = await demo_camera(state, *ports, node_secret) if ports else None
+            await brand_demo_tenant(services, slug)
+        stream_key = await demo_camera(services, *ports, node_secret) if ports else None
     return key, stream_key
 
 

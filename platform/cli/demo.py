@@ -22,6 +22,7 @@ from pathlib import Path
 import httpx
 
 from argus.platform.core.settings import Settings
+from argus.platform.services import Services
 
 DEMO_NODE = "demo-1"
 DEMO_CAMERA = "Lobby (synthetic)"
@@ -34,7 +35,7 @@ def _argus() -> str:
     return str(found) if found.exists() else (shutil.which("argus") or "argus")
 
 
-async def demo_camera(state: dict, rtmp_port: int, http_port: int, node_secret: str) -> str:
+async def demo_camera(services: Services, rtmp_port: int, http_port: int, node_secret: str) -> str:
     """Register ``demo-1`` (with this secret) and the demo camera; a fresh stream key for it
     (keys are stored hashed only, so the demo rotates one at each start)."""
     from sqlalchemy import select
@@ -46,7 +47,7 @@ async def demo_camera(state: dict, rtmp_port: int, http_port: int, node_secret: 
     from argus.platform.ingest.models import IngestNode
     from argus.tenants.context import TenantContext
 
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         node = await session.get(IngestNode, DEMO_NODE)
         if node is None:
             node = IngestNode(id=DEMO_NODE, capacity=50)
@@ -55,11 +56,11 @@ async def demo_camera(state: dict, rtmp_port: int, http_port: int, node_secret: 
         node.hls_url = f"http://127.0.0.1:{http_port}"
         node.secret_hash, node.state = digest(node_secret), "active"
         await session.commit()
-    tenant = TenantContext.from_row(await state["tenant_service"].get("demo"))
-    settings: Settings = state["settings"]
-    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+    tenant = TenantContext.from_row(await services.tenant_service.get("demo"))
+    settings: Settings = services.settings
+    async with services.dbs.tenant_session(tenant) as session:
         audit = Audit(session, None, RequestMeta(user_agent="argus-demo"))
-        service = CameraService(session, tenant, audit, state["dbs"], settings.ingest.rtmp_url)
+        service = CameraService(session, tenant, audit, services.dbs, settings.ingest.rtmp_url)
         camera = await session.scalar(select(Camera).where(Camera.name == DEMO_CAMERA))
         if camera is not None and camera.chunk_minutes != 2:  # demos made before chunk lengths
             await service.update(camera.id, {"record": True, "chunk_minutes": 2})
@@ -89,18 +90,18 @@ DEMO_BRANDS = {
 }
 
 
-async def brand_demo_tenant(state: dict, slug: str) -> None:
+async def brand_demo_tenant(services: Services, slug: str) -> None:
     """Give a demo tenant its brand and logo (the same values at every start)."""
     from argus.branding.assets import check_image
     from argus.branding.brands import BrandStore
 
-    tenant = await state["tenant_service"].get(slug)
-    if not await state["storage"].bucket_exists(tenant.bucket):  # another storage root
-        await state["storage"].create_bucket(tenant.bucket)
+    tenant = await services.tenant_service.get(slug)
+    if not await services.storage.bucket_exists(tenant.bucket):  # another storage root
+        await services.storage.create_bucket(tenant.bucket)
     fields, logo = DEMO_BRANDS[slug]
-    store = BrandStore(state["dbs"])
+    store = BrandStore(services.dbs)
     await store.update(tenant.id, tenant.plan, fields, replace_all=True)
-    await store.set_image(tenant.id, tenant.bucket, state["storage"], "logo", check_image(logo))
+    await store.set_image(tenant.id, tenant.bucket, services.storage, "logo", check_image(logo))
 
 
 class Supervisor:

@@ -12,6 +12,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects import mysql
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from argus.platform.core.errors import ServiceUnavailable
 from argus.platform.core.settings import DatabaseSettings
 
 TENANT_SCHEMA_RE = re.compile(r"^argus_t_[a-z0-9_]{1,40}$")
@@ -75,6 +77,16 @@ def check_schema_name(schema: str) -> str:
     return schema
 
 
+class TenantLocation(Protocol):
+    """Where a tenant's data lives (``TenantContext`` and the ``Tenant`` row both say)."""
+
+    @property
+    def db_cluster(self) -> str: ...
+
+    @property
+    def schema(self) -> str: ...
+
+
 class Databases:
     """Holds one ``AsyncEngine`` per cluster and a translate-mapped view per schema."""
 
@@ -119,10 +131,24 @@ class Databases:
         return maker
 
     def tenant_engine(self, cluster: str, schema: str) -> AsyncEngine:
+        """The engine bound to one tenant schema (migrations and provisioning)."""
         return self._view(cluster, check_schema_name(schema))
 
-    def tenant_sessions(self, cluster: str, schema: str) -> async_sessionmaker[AsyncSession]:
-        return self._maker(cluster, check_schema_name(schema))
+    def for_tenant(self, tenant: TenantLocation) -> async_sessionmaker[AsyncSession]:
+        """The one way to a tenant's database, for requests, jobs and commands alike: a
+        session factory on the tenant's schema, or a 503 ``cluster_unavailable`` (a clear
+        failed-job reason in a worker) when its cluster is not configured in this process."""
+        try:
+            return self._maker(tenant.db_cluster, check_schema_name(tenant.schema))
+        except LookupError:
+            raise ServiceUnavailable(
+                f"the tenant's database cluster {tenant.db_cluster!r} is not configured here",
+                code="cluster_unavailable") from None
+
+    def tenant_session(self, tenant: TenantLocation) -> AsyncSession:
+        """``async with dbs.tenant_session(tenant) as session``: one session (see
+        ``for_tenant``)."""
+        return self.for_tenant(tenant)()
 
     @asynccontextmanager
     async def control_session(self) -> AsyncIterator[AsyncSession]:

@@ -7,12 +7,16 @@
   builds a URL or resolves a tenant ever sees it;
 - when the peer is a trusted proxy, ``X-Forwarded-Proto`` (its right-most value: the one the
   proxy that talks to us wrote) becomes the request's scheme, so cookies are ``Secure`` and
-  links are https behind a TLS-terminating proxy. From anybody else both headers are ignored.
+  links are https behind a TLS-terminating proxy. From anybody else both headers are ignored;
+- the caller's address is worked out once (``scope_client_ip``): every ``X-Forwarded-For``
+  line is one list, walked from the right through the trusted proxies (a proxy that appends
+  its own line cannot be outvoted).
 """
 
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Network, IPv6Network
 
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -32,14 +36,22 @@ def valid_host(host: str) -> bool:
     return len(host) <= 260 and _HOST_RE.match(host) is not None
 
 
+_CLIENT_IP = "argus_client_ip"
+
+
 def header_values(scope: Scope, name: bytes) -> list[str]:
     return [v.decode("latin-1") for k, v in scope["headers"] if k == name]
+
+
+def scope_client_ip(scope: Scope) -> str | None:
+    """The caller's address, as ``ForwardedMiddleware`` found it."""
+    return scope.get(_CLIENT_IP)  # type: ignore[return-value]
 
 
 class ForwardedMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, trusted) -> None:
+    def __init__(self, trusted: tuple[IPv4Network | IPv6Network, ...]) -> None:
         self.trusted = trusted
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -49,6 +61,9 @@ class ForwardedMiddleware(ASGIMiddleware):
                              code="bad_host")
         peer = scope.get("client")
         peer_ip = peer[0] if peer else None
+        forwarded = ",".join(header_values(scope, b"x-forwarded-for")) or None
+        addr = client_ip(peer_ip, forwarded, self.trusted)
+        scope[_CLIENT_IP] = str(addr) if addr is not None else None  # type: ignore[typeddict-unknown-key]
         proto = [p.strip().lower() for p in ",".join(header_values(scope, b"x-forwarded-proto"))
                  .split(",") if p.strip()]
         if proto and proto[-1] in ("http", "https") and self._trusted(peer_ip):

@@ -1,7 +1,7 @@
 """Settings: read once from ``ARGUS_*`` environment variables into frozen dataclasses.
 
 Nothing reads the environment at import time. ``Settings.from_env()`` is called by the CLI, the
-ASGI factory and the worker start-up, and the result is passed down (``app.state.settings``, the
+ASGI factory and the worker start-up, and the result is passed down (``Services.settings``, the
 arq ``ctx``). Tests build ``Settings`` directly or with ``from_env(overrides)``.
 
 Every default makes the one-machine demo work; a production deployment sets at least

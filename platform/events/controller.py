@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from dataclasses import dataclass
 from ipaddress import ip_address
 
 import structlog
@@ -26,12 +27,17 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from argus.platform.core.errors import ArgusError
-from argus.platform.events.hub import LOST
+from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.infra import Provided
+from argus.platform.core.settings import EventSettings, Settings
+from argus.platform.events.hub import LOST, EventHub, SocketSlots
 from argus.platform.identity.guards import needs
 from argus.platform.identity.middleware import check_still_authorised
 from argus.platform.identity.principal import Principal
-from argus.platform.tenancy.dependencies import request_tenant, scope_client_ip
+from argus.platform.identity.state import Identity
+from argus.platform.tenancy.dependencies import scope_tenant
 from argus.tenants.context import TenantContext
+from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.events")
 MAX_JOINED = 500
@@ -46,29 +52,42 @@ class Close(Exception):
         self.code, self.reason = code, reason
 
 
+@dataclass(frozen=True)
+class _Needs:
+    """What a socket's session works with."""
+
+    settings: EventSettings
+    identity: Identity
+    resolver: TenantResolver
+    slots: SocketSlots
+
+
 @websocket("/events", opt=needs("cameras:read"))
-async def events(socket: WebSocket) -> None:
-    tenant = await request_tenant(socket.scope)
-    state = socket.app.state
+async def events(socket: WebSocket, settings: Provided[Settings],
+                 event_hub: Provided[EventHub], socket_slots: Provided[SocketSlots],
+                 identity: Provided[Identity],
+                 resolver: Provided[TenantResolver]) -> None:
+    tenant = scope_tenant(socket.scope)
     principal: Principal = socket.scope["user"]  # type: ignore[assignment]
-    slots = state.socket_slots
+    slots = socket_slots
     slot = await slots.acquire(tenant.id, principal.user_id)
     await socket.accept()
     if slot is None:
         await _close(socket, TOO_MANY, "too many open event sockets for this user or tenant")
         return
-    queue = await state.event_hub.register(tenant.id)
+    queue = await event_hub.register(tenant.id)
     try:
         if queue is None:
             raise Close(INTERNAL_ERROR, "live events are unavailable; retry shortly")
         await socket.send_json({"type": "subscribed", "tenant": tenant.slug})
-        session = _Session(socket, tenant, principal, slot, queue)
+        session = _Session(socket, tenant, principal, slot, queue,
+                           _Needs(settings.events, identity, resolver, slots))
         await session.run()
     except Close as close:
         await _close(socket, close.code, close.reason)
     finally:
         if queue is not None:
-            state.event_hub.unregister(tenant.id, queue)
+            event_hub.unregister(tenant.id, queue)
         with contextlib.suppress(Exception):
             await slots.release(tenant.id, principal.user_id, slot)
 
@@ -83,9 +102,9 @@ class _Session:
     The first to end ends the socket (with the code it raised)."""
 
     def __init__(self, socket: WebSocket, tenant: TenantContext, principal: Principal,
-                 slot: str, queue: asyncio.Queue) -> None:
+                 slot: str, queue: asyncio.Queue, needs: _Needs) -> None:
         self.socket, self.tenant, self.principal = socket, tenant, principal
-        self.slot, self.queue = slot, queue
+        self.slot, self.queue, self.needs = slot, queue, needs
         self.joined: set[str] | None = None  # None: the whole tenant
 
     async def run(self) -> None:
@@ -145,19 +164,19 @@ class _Session:
                 await self.socket.send_json(event)
 
     async def watch(self) -> None:
-        state = self.socket.app.state
-        interval = state.settings.events.recheck_interval
+        needs = self.needs
+        interval = needs.settings.recheck_interval
         client = scope_client_ip(self.socket.scope)
         while True:
             await asyncio.sleep(interval)
-            tenant = await state.resolver.by_id(self.tenant.id)
+            tenant = await needs.resolver.by_id(self.tenant.id)
             if tenant is None or tenant.state != "active":
                 raise Close(POLICY_VIOLATION, "this tenant is not active")
             if tenant.ip_allowlist and (client is None or not any(
                     ip_address(client) in net for net in tenant.ip_allowlist)):
                 raise Close(POLICY_VIOLATION, "your address is not on this tenant's allowlist")
             try:
-                await check_still_authorised(state.identity, tenant, self.principal)
+                await check_still_authorised(needs.identity, tenant, self.principal)
             except ArgusError as refused:
                 raise Close(POLICY_VIOLATION, refused.detail) from None
-            await state.socket_slots.refresh(tenant.id, self.principal.user_id, self.slot)
+            await needs.slots.refresh(tenant.id, self.principal.user_id, self.slot)

@@ -19,8 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
-from argus.platform.core.db import utcnow
+from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Forbidden, Invalid, NotFound, Unauthorized
+from argus.platform.core.forwarded import scope_client_ip
 from argus.platform.identity.models import ApiToken, User
 from argus.platform.identity.permissions import ALL_GRANTS, PERMISSIONS, role_permissions
 from argus.platform.identity.principal import Principal
@@ -32,17 +33,15 @@ LAST_USED_GRANULARITY = timedelta(seconds=60)
 MAX_TOKENS_PER_USER = 100
 
 
-async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str,
+async def authenticate_api_token(identity: Identity, dbs: Databases, scope: Scope,
+                                 tenant: TenantContext, token: str,
                                  fresh: bool = False) -> Principal:
     """The principal an API token stands for; cached per process for a few seconds."""
-    from argus.platform.tenancy.dependencies import scope_client_ip
-
-    identity: Identity = scope["app"].state.identity
     key = (tenant.id, token)
     now = time.time()
     entry = None if fresh else identity.api_tokens.get(key)
     if entry is None or now - entry.cached_at > TOKEN_CACHE_SECONDS:
-        entry = await _load_api_token(scope, tenant, token, now)
+        entry = await _load_api_token(dbs, tenant, token, now)
         identity.api_tokens[key] = entry
     if entry.expires_at is not None and entry.expires_at.timestamp() <= now:
         identity.api_tokens.pop(key, None)
@@ -57,8 +56,7 @@ async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str
     if allowed != principal.permissions:
         principal = dataclasses.replace(principal, permissions=allowed)
     if now - entry.last_used_written > LAST_USED_GRANULARITY.total_seconds():
-        maker = scope["app"].state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
-        async with maker() as session:
+        async with dbs.tenant_session(tenant) as session:
             await session.execute(update(ApiToken).where(ApiToken.id == entry.token_id)
                                   .values(last_used_at=utcnow()))
             await session.commit()
@@ -66,11 +64,10 @@ async def authenticate_api_token(scope: Scope, tenant: TenantContext, token: str
     return principal
 
 
-async def _load_api_token(scope: Scope, tenant: TenantContext, token: str,
+async def _load_api_token(dbs: Databases, tenant: TenantContext, token: str,
                           now: float) -> CachedApiToken:
     prefix = API_TOKEN_RE.match(token).group(1)
-    maker = scope["app"].state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
-    async with maker() as session:
+    async with dbs.tenant_session(tenant) as session:
         found = (await session.execute(
             select(ApiToken, User).join(User, User.id == ApiToken.user_id)
             .where(ApiToken.prefix == prefix))).first()

@@ -8,18 +8,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit, RequestMeta
 from argus.platform.core.errors import Unauthorized
+from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.infra import Provided
+from argus.platform.core.mail import Mailer
+from argus.platform.core.settings import Settings
 from argus.platform.identity.api_tokens import ApiTokenService
 from argus.platform.identity.auth import AuthService
 from argus.platform.identity.principal import Principal
+from argus.platform.identity.state import Identity
 from argus.platform.identity.users import UserService
-from argus.platform.tenancy.dependencies import scope_client_ip, scope_tenant
+from argus.platform.tenancy.dependencies import scope_tenant
 from argus.tenants.context import TenantContext
 from argus.tenants.urls import tenant_base_url
 
 
-def base_url(request: Request) -> str:
-    """Where links point: the request tenant's canonical host (never the Host header)."""
-    return tenant_base_url(request.app.state.settings.http, scope_tenant(request.scope),
+async def provide_base_url(request: Request, settings: Provided[Settings]) -> str:
+    """``base_url``: where links point, the request tenant's canonical host (never the Host
+    header)."""
+    return tenant_base_url(settings.http, scope_tenant(request.scope),
                            request.scope.get("scheme"))
 
 
@@ -37,31 +43,33 @@ async def provide_audit(request: Request, db_session: NamedDependency[AsyncSessi
                              user_agent=request.headers.get("user-agent")))
 
 
-async def provide_auth_service(request: Request, db_session: NamedDependency[AsyncSession],
+async def provide_auth_service(db_session: NamedDependency[AsyncSession],
                                tenant: NamedDependency[TenantContext],
-                               audit: NamedDependency[Audit]) -> AuthService:
-    state = request.app.state
-    return AuthService(db_session, tenant, state.identity, audit, state.mailer)
+                               audit: NamedDependency[Audit], identity: Provided[Identity],
+                               mailer: Provided[Mailer]) -> AuthService:
+    return AuthService(db_session, tenant, identity, audit, mailer)
 
 
 async def provide_user_service(request: Request, db_session: NamedDependency[AsyncSession],
                                auth_service: NamedDependency[AuthService],
-                               audit: NamedDependency[Audit]) -> UserService:
+                               audit: NamedDependency[Audit],
+                               mailer: Provided[Mailer]) -> UserService:
     principal = request.scope.get("user")
     return UserService(db_session, auth_service,
-                       principal if isinstance(principal, Principal) else None, audit,
-                       request.app.state.mailer)
+                       principal if isinstance(principal, Principal) else None, audit, mailer)
 
 
-async def provide_token_service(request: Request, db_session: NamedDependency[AsyncSession],
+async def provide_token_service(db_session: NamedDependency[AsyncSession],
                                 principal: NamedDependency[Principal],
                                 tenant: NamedDependency[TenantContext],
-                                audit: NamedDependency[Audit]) -> ApiTokenService:
-    return ApiTokenService(db_session, principal, audit, request.app.state.identity, tenant)
+                                audit: NamedDependency[Audit],
+                                identity: Provided[Identity]) -> ApiTokenService:
+    return ApiTokenService(db_session, principal, audit, identity, tenant)
 
 
 IDENTITY_DEPENDENCIES = {
     "principal": Provide(provide_principal),
+    "base_url": Provide(provide_base_url),
     "audit": Provide(provide_audit),
     "auth_service": Provide(provide_auth_service),
     "user_service": Provide(provide_user_service),

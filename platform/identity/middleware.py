@@ -23,6 +23,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from argus.platform.core.db import Databases
 from argus.platform.core.errors import Forbidden, QuotaExceeded, Unauthorized
 from argus.platform.core.ratelimit import Budget
 from argus.platform.identity.api_tokens import authenticate_api_token
@@ -33,6 +34,7 @@ from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, InvalidToken
 from argus.platform.tenancy.dependencies import request_tenant
 from argus.tenants.context import TenantContext
+from argus.tenants.resolution import TenantResolver
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -134,13 +136,21 @@ async def check_still_authorised(identity: Identity, tenant: TenantContext,
 class TenantAuthMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
+    def __init__(self, identity: Identity, dbs: Databases, resolver: TenantResolver) -> None:
+        self.identity, self.dbs, self.resolver = identity, dbs, resolver
+
+    def __deepcopy__(self, memo: dict) -> TenantAuthMiddleware:
+        # Litestar deep-copies a router when it is registered: the process's services it
+        # holds (pools, caches) must stay the same objects.
+        return self
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        tenant = await request_tenant(scope)
+        tenant = await request_tenant(scope, self.resolver)
         handler = scope.get("route_handler")
         if handler is not None and handler.opt.get("public"):
             await next_app(scope, receive, send)
             return
-        identity: Identity = scope["app"].state.identity
+        identity = self.identity
         principal, credential, csrf_expected = await self.authenticate(scope, tenant, identity)
         if csrf_expected is not None:  # a cookie-session form post without the CSRF header
             receive = await check_form_csrf(scope, receive, csrf_expected)
@@ -154,7 +164,8 @@ class TenantAuthMiddleware(ASGIMiddleware):
             checks, reload = await self._redis_checks(identity, tenant, principal, key, limit,
                                                       settings.api_rate_window)
         if reload:  # the token's owner changed since it was cached: read it again
-            principal = await authenticate_api_token(scope, tenant, credential, fresh=True)
+            principal = await authenticate_api_token(identity, self.dbs, scope, tenant,
+                                                     credential, fresh=True)
         scope["user"] = principal
         scope["auth"] = principal.kind
         if checks.exceeded:
@@ -181,7 +192,8 @@ class TenantAuthMiddleware(ASGIMiddleware):
             if credential.startswith("argus_pk_"):
                 raise Unauthorized("provider keys are not valid on tenant hosts")
             if API_TOKEN_RE.match(credential):
-                return await authenticate_api_token(scope, tenant, credential), credential, None
+                return await authenticate_api_token(identity, self.dbs, scope, tenant,
+                                                    credential), credential, None
             return self._from_jwt(credential, tenant, identity, via_cookie=False), credential, \
                 None
         cookies = read_cookies(scope)

@@ -1,4 +1,4 @@
-"""``Identity``: the process-wide pieces of authentication, built once in ``build_state``.
+"""``Identity``: the process-wide pieces of authentication, built once in ``Services``.
 
 Also the Redis side of revocation: a logged-out access token's ``jti`` is denied until it
 expires, and disabling a user (or changing their role or password) denies every access token

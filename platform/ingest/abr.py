@@ -107,7 +107,7 @@ class AbrSupervisor:
             tenant = await self.agent.tenant(slug)
             if tenant is None:
                 return
-            maker = self.agent.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+            maker = self.agent.infra.dbs.for_tenant(tenant)
             async with maker() as session:
                 await session.execute(update(Camera).where(Camera.id == camera_id)
                                       .values(renditions=renditions))
@@ -123,7 +123,7 @@ class AbrSupervisor:
                 by_camera[split_internal_name(name)[1]] = name
         if not by_camera:
             return {}
-        async with self.agent.state["dbs"].control_session() as session:
+        async with self.agent.infra.dbs.control_session() as session:
             ids = set(await session.scalars(select(CameraPlacement.camera_id).where(
                 CameraPlacement.camera_id.in_(list(by_camera)),
                 CameraPlacement.abr.is_(True))))

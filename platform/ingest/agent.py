@@ -38,8 +38,9 @@ from sqlalchemy import case, update
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.events import events_channel
+from argus.platform.core.infra import Infra
 from argus.platform.ingest.abr import AbrSupervisor
-from argus.platform.ingest.callbacks import Callbacks, split_internal_name
+from argus.platform.ingest.callbacks import StreamStatus, split_internal_name
 from argus.platform.ingest.models import IngestNode
 from argus.tenants.context import TenantContext
 
@@ -119,15 +120,15 @@ def writable_by(path: Path, user: str) -> bool:
 
 
 class NodeAgent:
-    def __init__(self, state, node_id: str, work_dir: Path, http_address: str,
-                 nginx_user: str) -> None:
-        self.state = state
-        self.settings = state["settings"]
+    def __init__(self, infra: Infra, stream_status: StreamStatus, node_id: str, work_dir: Path,
+                 http_address: str, nginx_user: str) -> None:
+        self.infra = infra
+        self.settings = infra.settings
         self.node_id = node_id
         self.work_dir = work_dir
         self.nginx_user = nginx_user
         self.base = f"http://{http_address}"
-        self.callbacks = Callbacks(state)
+        self.callbacks = stream_status
         self.live = self.callbacks.live
         self.streams: dict[str, StreamFacts] = {}
         self._thumbnailed: set[str] = set()  # streams with a thumbnail this round
@@ -206,7 +207,7 @@ class NodeAgent:
         tenant = await self.tenant(slug)
         if tenant is None:
             return
-        async with self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+        async with self.infra.dbs.tenant_session(tenant) as s:
             await s.execute(update(Camera).where(Camera.id == camera_id).values(
                 video_codec=facts.codec, width=facts.width, height=facts.height, fps=facts.fps,
                 bitrate_kbps=facts.kbps, last_seen_at=utcnow()))
@@ -245,7 +246,7 @@ class NodeAgent:
         node_wide, lines = self.check()
         found = node_wide + ([f"nginx: {lines[-1][:200]}"] if lines else [])
         problems = "; ".join(found)[:500] if found else None
-        async with self.state["dbs"].control_session() as session:
+        async with self.infra.dbs.control_session() as session:
             await session.execute(update(IngestNode).where(IngestNode.id == self.node_id).values(
                 last_heartbeat_at=utcnow(), live_streams=len(self.streams),
                 # back from "offline"; a node an operator set to "draining" stays so
@@ -283,7 +284,7 @@ class NodeAgent:
         for tenant_id, fields in outbox:
             event = {"type": "system-alert", "severity": "error", "node": self.node_id,
                      "at": at, **fields}
-            await self.state["redis"].publish(events_channel(schema, tenant_id),
+            await self.infra.redis.publish(events_channel(schema, tenant_id),
                                               json.dumps(event))
 
     # --- thumbnails --------------------------------------------------------------------------
@@ -321,7 +322,7 @@ class NodeAgent:
                     slug, camera_id = split_internal_name(name)
                     tenant = await self.tenant(slug)
                     if tenant is not None:
-                        await self.state["storage"].put(tenant.bucket,
+                        await self.infra.storage.put(tenant.bucket,
                                                         f"thumbnails/{camera_id}.jpg", jpeg,
                                                         content_type="image/jpeg")
                         self._thumbnailed.add(name)

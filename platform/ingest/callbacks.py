@@ -30,11 +30,10 @@ import structlog
 from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera, StreamKey
-from argus.platform.core.db import Databases, utcnow
+from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid
 from argus.platform.core.events import events_channel
-from argus.platform.core.jobs import Jobs
-from argus.platform.core.settings import Settings
+from argus.platform.core.infra import Infra
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.live import LiveRegistry, set_status
@@ -81,15 +80,18 @@ class Admission:
     camera_id: str
 
 
-class Callbacks:
-    def __init__(self, state) -> None:
-        self.dbs: Databases = state["dbs"]
-        self.identity: Identity = state["identity"]
-        self.jobs: Jobs = state["jobs"]
-        self.settings: Settings = state["settings"]
+class StreamStatus:
+    """What nginx-rtmp's callbacks mean: admit or refuse a publish, mark a camera live or
+    down, hand a closed chunk to its finalizer. One per process (``Services.stream_status``)."""
+
+    def __init__(self, infra: Infra, identity: Identity, resolver: TenantResolver) -> None:
+        self.dbs = infra.dbs
+        self.identity = identity
+        self.jobs = infra.jobs
+        self.settings = infra.settings
         self.control_schema = self.settings.database.control_schema
-        self.live = LiveRegistry(state["redis"], self.control_schema)
-        self.resolver: TenantResolver = state["resolver"]
+        self.live = LiveRegistry(infra.redis, self.control_schema)
+        self.resolver = resolver
 
     async def tenant(self, *, slug: str | None = None, id: str | None = None
                       ) -> TenantContext | None:
@@ -131,7 +133,7 @@ class Callbacks:
         if tenant is None or tenant.state != "active":
             log.info("ingest.publish_refused", reason="tenant_not_active", addr=addr)
             raise Forbidden("tenant is not active", code="tenant_unavailable")
-        maker = self.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
+        maker = self.dbs.for_tenant(tenant)
         async with maker() as session:
             camera = await session.get(Camera, camera_id)
         if camera is None or not camera.enabled:
@@ -167,7 +169,7 @@ class Callbacks:
         changed = await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
                                    camera_id, "online", node_id=node_id)
         if changed:
-            async with self.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+            async with self.dbs.tenant_session(tenant) as session:
                 recording = await session.scalar(select(Camera.record).where(
                     Camera.id == camera_id))
             if recording:

@@ -25,7 +25,7 @@ from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.events import events_channel
-from argus.platform.core.jobs import Jobs
+from argus.platform.core.infra import Infra
 from argus.platform.ingest.models import CameraPlacement
 from argus.tenants.context import TenantContext
 
@@ -86,7 +86,7 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
     query = update(Camera).where(Camera.id == camera_id, Camera.status != status)
     if only_from:
         query = query.where(Camera.status.in_(only_from))
-    async with dbs.tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+    async with dbs.tenant_session(tenant) as session:
         result = await session.execute(query.values(**values))
         await session.commit()
         if result.rowcount:
@@ -104,10 +104,10 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
     return True
 
 
-def publisher_cutter(state) -> Callable[[str], Awaitable[None]]:
+def publisher_cutter(infra: Infra) -> Callable[[str], Awaitable[None]]:
     """``cut(camera_id)``: ask the node carrying the camera's publisher to drop it."""
-    live = LiveRegistry(state["redis"], state["settings"].database.control_schema)
-    jobs: Jobs = state["jobs"]
+    live = LiveRegistry(infra.redis, infra.settings.database.control_schema)
+    jobs = infra.jobs
 
     async def cut(camera_id: str) -> None:
         publisher = await live.take_publisher(camera_id)
@@ -118,12 +118,12 @@ def publisher_cutter(state) -> Callable[[str], Awaitable[None]]:
     return cut
 
 
-async def drop_tenant_publishers(state, tenant_id: str) -> int:
+async def drop_tenant_publishers(infra: Infra, tenant_id: str) -> int:
     """Drop the live publishers of every camera of a tenant (suspended or being deleted)."""
-    async with state["dbs"].control_session() as session:
+    async with infra.dbs.control_session() as session:
         camera_ids = list(await session.scalars(
             select(CameraPlacement.camera_id).where(CameraPlacement.tenant_id == tenant_id)))
-    cut = publisher_cutter(state)
+    cut = publisher_cutter(infra)
     for camera_id in camera_ids:
         await cut(camera_id)
     log.info("ingest.tenant_publishers_dropped", tenant_id=tenant_id, cameras=len(camera_ids))

@@ -18,10 +18,12 @@ import structlog
 from arq.worker import Worker, func
 from sqlalchemy import update
 
+from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import node_queue
 from argus.platform.core.redis import arq_settings
 from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.agent import NodeAgent
+from argus.platform.ingest.callbacks import StreamStatus
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.relays import RelaySupervisor
@@ -98,8 +100,10 @@ async def stop_stale_nginx(work_dir: Path) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-async def run_node(state, cfg: NodeConfig) -> int:
-    settings = state["settings"]
+async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -> int:
+    """Run the node until a signal or nginx's exit; ``stream_status`` is the process's own
+    (its resolver caches tenants for the finalizer too)."""
+    settings = infra.settings
     await stop_stale_nginx(cfg.work_dir)
     conf = write(cfg, cfg.work_dir / "nginx.conf")
     nginx = nginx_binary()
@@ -109,16 +113,17 @@ async def run_node(state, cfg: NodeConfig) -> int:
     _, err = await check.communicate()
     if check.returncode != 0:
         raise NodeError(f"nginx refused the configuration: {err.decode(errors='replace')}")
-    agent = NodeAgent(state, cfg.node_id, cfg.work_dir.resolve(),
+    agent = NodeAgent(infra, stream_status, cfg.node_id, cfg.work_dir.resolve(),
                       local_address(cfg.http_listen), nginx_user(cfg.work_dir))
     agent.abr = AbrSupervisor(agent, local_address(cfg.rtmp_listen))
-    finalizer = Finalizer(state, cfg.work_dir / "rec", cfg.piece_minutes)
+    finalizer = Finalizer(infra, stream_status.resolver, cfg.work_dir / "rec",
+                          cfg.piece_minutes)
     await agent.forget_previous_run()
     await _recover(finalizer)  # before nginx starts writing again
     proc = await asyncio.create_subprocess_exec(
         nginx, "-p", str(cfg.work_dir), "-c", str(conf), "-g", "daemon off;",
         stdin=asyncio.subprocess.DEVNULL)
-    relays = RelaySupervisor(state, cfg.node_id, local_address(cfg.rtmp_listen),
+    relays = RelaySupervisor(infra, cfg.node_id, local_address(cfg.rtmp_listen),
                              cfg.node_secret)
     worker = Worker(functions=[func(drop_publisher, name="drop_publisher", timeout=30),
                                func(finalize_recording, name="finalize_recording",
@@ -177,7 +182,7 @@ async def run_node(state, cfg: NodeConfig) -> int:
     await agent.close()
     # Stopped on purpose or not, new cameras must not be placed here until it is back.
     with contextlib.suppress(Exception):
-        async with state["dbs"].control_session() as session:
+        async with infra.dbs.control_session() as session:
             await session.execute(update(IngestNode).where(IngestNode.id == cfg.node_id)
                                   .values(state="offline"))
             await session.commit()

@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera
 from argus.platform.cameras.rtsp import RtspRefused, mask_credentials, pinned_rtsp_url
+from argus.platform.core.infra import Infra
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.live import set_status
 from argus.platform.ingest.models import CameraPlacement
@@ -61,8 +62,8 @@ class Relay(Supervised):
     async def _status(self, status: str, reason: str | None = None, **kw) -> None:
         sup = self.supervisor
         try:
-            await set_status(sup.state["dbs"], sup.state["redis"],
-                             sup.state["settings"].database.control_schema, self.camera.tenant,
+            await set_status(sup.infra.dbs, sup.infra.redis,
+                             sup.infra.settings.database.control_schema, self.camera.tenant,
                              self.camera.camera_id, status, reason=reason, **kw)
         except Exception as exc:
             log.warning("relay.status_failed", camera_id=self.camera.camera_id, error=str(exc))
@@ -97,18 +98,18 @@ class Relay(Supervised):
 
 
 class RelaySupervisor:
-    def __init__(self, state, node_id: str, rtmp_address: str, node_secret: str) -> None:
-        self.state = state
+    def __init__(self, infra: Infra, node_id: str, rtmp_address: str, node_secret: str) -> None:
+        self.infra = infra
         self.node_secret = node_secret
         self.node_id = node_id
         self.target = f"rtmp://{rtmp_address}/live"
-        self.backoff_max = state["settings"].ingest.relay_backoff_max
-        self.allow_private = state["settings"].ingest.rtsp_allow_private
+        self.backoff_max = infra.settings.ingest.relay_backoff_max
+        self.allow_private = infra.settings.ingest.rtsp_allow_private
         self.relays: dict[str, Relay] = {}
 
     async def wanted(self) -> dict[str, PullCamera]:
         """The enabled pull cameras of active tenants placed on this node."""
-        dbs = self.state["dbs"]
+        dbs = self.infra.dbs
         async with dbs.control_session() as session:
             placed = list(await session.execute(
                 select(CameraPlacement.tenant_id, CameraPlacement.camera_id)
@@ -122,7 +123,7 @@ class RelaySupervisor:
         wanted: dict[str, PullCamera] = {}
         for row in tenants:
             tenant = TenantContext.from_row(row)
-            async with dbs.tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+            async with dbs.tenant_session(tenant) as session:
                 cameras = await session.execute(
                     select(Camera.id, Camera.rtsp_url)
                     .where(Camera.id.in_(by_tenant[tenant.id]), Camera.enabled.is_(True),

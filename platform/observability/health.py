@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Response, get
 from sqlalchemy import text
+
+from argus.platform.core.infra import Infra, Provided
 
 
 class HealthController(Controller):
@@ -17,15 +19,13 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/readyz")
-    async def readyz(self, request: Request) -> Response:
-        state = request.app.state
-
+    async def readyz(self, infra: Provided[Infra]) -> Response:
         async def database() -> None:
-            async with state.dbs.control_engine.connect() as conn:
+            async with infra.dbs.control_engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
 
         async def redis() -> None:
-            await state.redis.ping()
+            await infra.redis.ping()
 
         checks = {"database": database, "redis": redis}
         results: dict[str, str] = {}

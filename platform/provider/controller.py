@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, put
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from argus.platform.provider.guards import provider_host_guard, provider_key_guard
+from argus.platform.core.infra import Provided
 from argus.platform.provider.schemas import TenantOut, TenantPage, TenantPatch, TenantPut
 from argus.tenants.service import TenantService, TenantSpec
 
-Service = NamedDependency[TenantService]
+Service = Provided[TenantService]
 
 
 class ProviderTenantController(Controller):
     path = "/tenants"
     tags = ["provider"]
-    guards = [provider_host_guard, provider_key_guard]
     security = [{"providerKey": []}]
 
     @put("/{slug:str}", summary="Create or update a tenant (idempotent)", status_code=200)

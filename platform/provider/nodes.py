@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from sqlalchemy import func, select
 
-from argus.platform.core.db import utcnow
+from argus.platform.core.db import Databases, utcnow
+from argus.platform.core.infra import Provided
 from argus.platform.ingest.models import CameraPlacement, IngestNode
 from argus.platform.ingest.placement import NODE_ALIVE
-from argus.platform.provider.guards import provider_host_guard, provider_key_guard
 
 
 class NodeOut(msgspec.Struct):
@@ -38,12 +38,11 @@ class NodeList(msgspec.Struct):
 class ProviderNodeController(Controller):
     path = "/ingest-nodes"
     tags = ["provider"]
-    guards = [provider_host_guard, provider_key_guard]
     security = [{"providerKey": []}]
 
     @get("/", summary="Ingest nodes with load and health")
-    async def list_nodes(self, request: Request) -> NodeList:
-        async with request.app.state.dbs.control_session() as session:
+    async def list_nodes(self, dbs: Provided[Databases]) -> NodeList:
+        async with dbs.control_session() as session:
             nodes = list(await session.scalars(select(IngestNode).order_by(IngestNode.id)))
             placed = dict((await session.execute(
                 select(CameraPlacement.node_id, func.count())

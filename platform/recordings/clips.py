@@ -27,6 +27,7 @@ from argus.billing.ledger import drain_outbox, record_usage
 from argus.billing.usage import change_storage
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Conflict, Invalid
+from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import Jobs
 from argus.platform.recordings.finalize import REMUX_TIMEOUT, probe, run_ffmpeg
 from argus.platform.recordings.models import Clip, Recording
@@ -76,8 +77,8 @@ def cut(parts: list[tuple[Path, float | None, float | None]], out: Path, work: P
                 .overwrite_output().compile()), REMUX_TIMEOUT)
 
 
-async def export_clip(state, tenant: TenantContext, clip_id: str) -> str:
-    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+async def export_clip(infra: Infra, tenant: TenantContext, clip_id: str) -> str:
+    maker = infra.dbs.for_tenant(tenant)
     async with maker() as session:
         clip = await session.get(Clip, clip_id)
         if clip is None or clip.state == "ready":
@@ -92,7 +93,7 @@ async def export_clip(state, tenant: TenantContext, clip_id: str) -> str:
             state="processing", progress=10, updated_at=utcnow()))
         await session.commit()
     try:
-        key, size, duration = await _make(state, tenant, clip, rows)
+        key, size, duration = await _make(infra, tenant, clip, rows)
         values = dict(state="ready", progress=100, object_key=key, size_bytes=size,
                       duration_s=duration, failure_reason=None)
     except asyncio.CancelledError:  # the job's timeout (or shutdown): never left processing
@@ -113,7 +114,7 @@ async def export_clip(state, tenant: TenantContext, clip_id: str) -> str:
         record_usage(session, "clip", clip_id, utcnow().date(), 0.0, size)
         await session.commit()
     try:
-        await drain_outbox(state["dbs"], tenant)
+        await drain_outbox(infra.dbs, tenant)
     except Exception as exc:  # the general worker's sweep drains it later
         log.warning("usage.drain_failed", tenant=tenant.slug, error=str(exc))
     return "ready"
@@ -126,11 +127,11 @@ async def _fail(maker, clip_id: str, reason: str) -> None:
         await session.commit()
 
 
-async def expire_clips(state, tenant: TenantContext, keep_days: int,
+async def expire_clips(infra: Infra, tenant: TenantContext, keep_days: int,
                        stale_after: timedelta = STALE_AFTER) -> dict[str, int]:
     """Clips older than the tenant's clip retention go (object, row, storage); a clip stuck
     ``processing``/``pending`` past any job's lifetime (a worker that died) is failed."""
-    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    maker = infra.dbs.for_tenant(tenant)
     now = utcnow()
     async with maker() as session:
         stuck = await session.execute(update(Clip).where(
@@ -141,23 +142,23 @@ async def expire_clips(state, tenant: TenantContext, keep_days: int,
             Clip.created_at < now - timedelta(days=keep_days)).limit(500)))
         for clip in old:
             if clip.object_key:
-                await state["storage"].delete(tenant.bucket, clip.object_key)
+                await infra.storage.delete(tenant.bucket, clip.object_key)
         if old:
             await session.execute(delete(Clip).where(Clip.id.in_([c.id for c in old])))
         await session.commit()
     freed = sum(c.size_bytes or 0 for c in old if c.state == "ready")
     if freed:
-        async with state["dbs"].control_session() as control:
+        async with infra.dbs.control_session() as control:
             await change_storage(control, tenant.id, -freed)
             await control.commit()
     return {"expired": len(old), "stuck": stuck.rowcount}
 
 
-async def _make(state, tenant: TenantContext, clip: Clip, rows: list[Recording]
+async def _make(infra: Infra, tenant: TenantContext, clip: Clip, rows: list[Recording]
                 ) -> tuple[str, int, float]:
     if not rows:
         raise ValueError("the recordings in that window are gone")
-    storage = state["storage"]
+    storage = infra.storage
     with tempfile.TemporaryDirectory(prefix="argus-clip-") as tmp:
         work = Path(tmp)
         parts = []

@@ -3,13 +3,11 @@ deleting needs ``recordings:write``, exporting a clip ``clips:export``)."""
 
 from __future__ import annotations
 
-import hmac
-import time
 from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
@@ -17,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import NotFound
-from argus.platform.identity.dependencies import base_url
+from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.jobs import Jobs
 from argus.platform.identity.guards import needs, public
 from argus.platform.recordings.clips import request_clip
 from argus.platform.recordings.models import Clip, Recording
-from argus.platform.recordings.service import RecordingService, sign_download
+from argus.platform.recordings.service import RecordingService, download_secret
 from argus.tenants.context import TenantContext
 
 
@@ -86,47 +85,28 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def download_secret(request: Request) -> str:
-    return "downloads:" + request.app.state.settings.auth.jwt_secrets[0]
-
-
-async def provide_recording_service(request: Request, db_session: NamedDependency[AsyncSession],
+async def provide_recording_service(infra: Provided[Infra],
+                                    db_session: NamedDependency[AsyncSession],
                                     tenant: NamedDependency[TenantContext],
-                                    audit: NamedDependency[Audit]) -> RecordingService:
-    state = request.app.state
-    return RecordingService(db_session, tenant, audit, state.dbs, state.storage)
+                                    audit: NamedDependency[Audit],
+                                    base_url: NamedDependency[str]) -> RecordingService:
+    return RecordingService(db_session, tenant, audit, infra.dbs, infra.storage, base_url,
+                            download_secret(infra.settings))
 
 
 Recordings = NamedDependency[RecordingService]
 FromTime = Annotated[datetime | None, QueryParameter(name="from")]
 
 
-def _signed_file(request: Request, tenant: TenantContext, key: str | None, expires: int,
-                 signature: str, filename: str) -> File:
-    """The directory backend's download URLs: the signature stands in for credentials."""
-    expected = key and sign_download(download_secret(request), tenant.bucket, key, expires)
-    if (not key or not signature or expires < time.time()
-            or not hmac.compare_digest(expected, signature)):
-        raise NotFound("this download link is not valid (or has expired)", field="url",
-                       code="bad_link")
-    path = request.app.state.storage.local_path(tenant.bucket, key)
-    if path is None or not path.exists():
-        raise NotFound("the file is gone", field="id")
-    return File(path, filename=filename, media_type="video/mp4")
-
-
-async def _url(request: Request, service: RecordingService, row: Recording
-               ) -> tuple[str, datetime]:
-    url, expires = await service.download_url(row, base_url(request),
-                                              download_secret(request))
+async def _url(service: RecordingService, row: Recording) -> tuple[str, datetime]:
+    url, expires = await service.download_url(row)
     return url, datetime.fromtimestamp(expires, UTC)
 
 
-async def playback_at(request: Request, service: RecordingService, camera_id: str,
-                      at: datetime) -> Playback:
+async def playback_at(service: RecordingService, camera_id: str, at: datetime) -> Playback:
     """The recording of a camera that covers ``at`` (no zone: UTC), the offset, a URL."""
     row, offset = await service.at(camera_id, _utc(at))
-    url, expires = await _url(request, service, row)
+    url, expires = await _url(service, row)
     return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
 
 
@@ -165,25 +145,24 @@ class RecordingController(Controller):
 
     @get("/{recording_id:str}/download", opt=needs("recordings:read"),
          summary="A short-lived URL to the MP4 (presigned on S3)")
-    async def download(self, request: Request, recording_id: FromPath[str],
+    async def download(self, recording_id: FromPath[str],
                        recording_service: Recordings) -> Response[Download]:
         row = await recording_service.get(recording_id)
         if row.state != "ready":
             raise NotFound("the recording has no playable file", field="id",
                            code="not_ready")
-        url, expires = await _url(request, recording_service, row)
+        url, expires = await _url(recording_service, row)
         return Response(Download(url, expires), headers={"Cache-Control": "no-store"})
 
     @get("/{recording_id:str}/file", opt=public(), include_in_schema=False)
-    async def file(self, request: Request, recording_id: FromPath[str],
-                   db_session: NamedDependency[AsyncSession],
-                   tenant: NamedDependency[TenantContext], expires: FromQuery[int] = 0,
-                   signature: FromQuery[str] = "") -> File:
+    async def file(self, recording_id: FromPath[str], recording_service: Recordings,
+                   expires: FromQuery[int] = 0, signature: FromQuery[str] = "") -> File:
         """The directory backend's download URL: the signature stands in for credentials."""
-        row = await db_session.get(Recording, recording_id)
-        return _signed_file(request, tenant, row and row.object_key, expires, signature,
-                            f"{row.camera_id}-{row.started_at:%Y%m%dT%H%M%SZ}.mp4"
-                            if row else "recording.mp4")
+        row = await recording_service.session.get(Recording, recording_id)
+        path = recording_service.signed_file(row and row.object_key, expires, signature)
+        return File(path, media_type="video/mp4",
+                    filename=f"{row.camera_id}-{row.started_at:%Y%m%dT%H%M%SZ}.mp4"
+                    if row else "recording.mp4")
 
 
 class ClipIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -217,26 +196,22 @@ class ClipController(Controller):
 
     @get("/{clip_id:str}", opt=needs("recordings:read"),
          summary="A clip export: its state, progress and, when ready, a download URL")
-    async def get_clip(self, request: Request, clip_id: FromPath[str],
+    async def get_clip(self, clip_id: FromPath[str],
                        recording_service: Recordings) -> Response[ClipOut]:
         clip = await recording_service.session.get(Clip, clip_id)
         if clip is None:
             raise NotFound("clip not found", field="id")
         url = None
         if clip.state == "ready" and clip.object_key:
-            url, _ = await recording_service.object_url(
-                clip.object_key, base_url(request), download_secret(request),
-                f"clips/{clip.id}")
+            url, _ = await recording_service.object_url(clip.object_key, f"clips/{clip.id}")
         return Response(ClipOut.of(clip, url), headers={"Cache-Control": "no-store"})
 
     @get("/{clip_id:str}/file", opt=public(), include_in_schema=False)
-    async def clip_file(self, request: Request, clip_id: FromPath[str],
-                        db_session: NamedDependency[AsyncSession],
-                        tenant: NamedDependency[TenantContext], expires: FromQuery[int] = 0,
-                        signature: FromQuery[str] = "") -> File:
-        clip = await db_session.get(Clip, clip_id)
-        return _signed_file(request, tenant, clip and clip.object_key, expires, signature,
-                            f"clip-{clip_id}.mp4")
+    async def clip_file(self, clip_id: FromPath[str], recording_service: Recordings,
+                        expires: FromQuery[int] = 0, signature: FromQuery[str] = "") -> File:
+        clip = await recording_service.session.get(Clip, clip_id)
+        path = recording_service.signed_file(clip and clip.object_key, expires, signature)
+        return File(path, filename=f"clip-{clip_id}.mp4", media_type="video/mp4")
 
 
 class CameraRecordingController(Controller):
@@ -257,19 +232,19 @@ class CameraRecordingController(Controller):
 
     @post("/{camera_id:str}/clips", opt=needs("clips:export"), status_code=202,
           summary="Export a clip (≤ 60 min) across chunks into one MP4; poll /clips/{id}")
-    async def create_clip(self, request: Request, camera_id: FromPath[str],
+    async def create_clip(self, jobs: Provided[Jobs], camera_id: FromPath[str],
                           data: JSONBody[ClipIn], recording_service: Recordings,
                           tenant: NamedDependency[TenantContext],
                           audit: NamedDependency[Audit]) -> ClipOut:
         await recording_service.camera(camera_id)
-        clip = await request_clip(recording_service.session, request.app.state.jobs, tenant,
+        clip = await request_clip(recording_service.session, jobs, tenant,
                                   audit, camera_id, _utc(data.start),
                                   _utc(data.end))
         return ClipOut.of(clip)
 
     @get("/{camera_id:str}/playback", opt=needs("recordings:read"),
          summary="The recording that covers an instant, the offset into it, and its URL")
-    async def playback(self, request: Request, camera_id: FromPath[str],
+    async def playback(self, camera_id: FromPath[str],
                        recording_service: Recordings,
                        at: Annotated[datetime, QueryParameter()]) -> Playback:
-        return await playback_at(request, recording_service, camera_id, at)
+        return await playback_at(recording_service, camera_id, at)

@@ -41,10 +41,12 @@ from sqlalchemy.exc import IntegrityError
 from argus.billing.ledger import drain_outbox, record_usage
 from argus.platform.cameras.models import Camera
 from argus.platform.core.events import events_channel
+from argus.platform.core.infra import Infra
 from argus.platform.recordings.assembly import Piece, ready_groups
 from argus.platform.recordings.lifecycle import load_policy
 from argus.platform.recordings.models import Recording
 from argus.tenants.context import TenantContext
+from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.recordings")
 CHUNK_RE = re.compile(
@@ -123,12 +125,14 @@ def object_key(camera_id: str, started: datetime) -> str:
 
 
 class Finalizer:
-    def __init__(self, state, rec_dir: Path, piece_minutes: float = 1) -> None:
-        self.state = state
+    def __init__(self, infra: Infra, resolver: TenantResolver, rec_dir: Path,
+                 piece_minutes: float = 1) -> None:
+        self.infra = infra
+        self.resolver = resolver
         self.rec_dir = rec_dir.resolve()
         self.lock_dir = self.rec_dir.parent / ".finalize-locks"  # not in rec/: nginx's
         self.piece = timedelta(minutes=piece_minutes)
-        self.schema = state["settings"].database.control_schema
+        self.schema = infra.settings.database.control_schema
 
     # --- entry points ------------------------------------------------------------------------
 
@@ -191,7 +195,7 @@ class Finalizer:
     # --- steps ------------------------------------------------------------------------------
 
     async def _tenant(self, slug: str) -> TenantContext | None:
-        return await self.state["resolver"].by_slug(slug)
+        return await self.resolver.by_slug(slug)
 
     async def _close(self, path: Path, slug: str, camera_id: str) -> str:
         """Probe a piece nginx closed and keep it as ``.closed`` with its facts beside it."""
@@ -203,7 +207,7 @@ class Finalizer:
         tenant = await self._tenant(slug)
         if tenant is None:
             return self._discard([path], "tenant gone")
-        async with self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+        async with self.infra.dbs.tenant_session(tenant) as s:
             recording = await s.scalar(select(Camera.record).where(Camera.id == camera_id))
         if not recording:  # nginx records every stream; this one is not wanted (no probe)
             return self._discard([path], "recording is off for the camera")
@@ -226,7 +230,7 @@ class Finalizer:
             return {}
         if tenant is None:
             return {p.name: self._discard([p.path, p.sidecar()], "tenant gone") for p in pieces}
-        async with self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+        async with self.infra.dbs.tenant_session(tenant) as s:
             camera = await s.get(Camera, camera_id)
             chunk_minutes = await self._chunk_minutes(s, camera)
         live = any(self.rec_dir.glob(f"{slug}__{camera_id}-*.flv"))
@@ -252,7 +256,7 @@ class Finalizer:
         # the pieces, their facts, and what a crashed run may have left half-made
         files = [f for p in group for f in (p.path, p.sidecar())] + [
             mp4, jpeg, mp4.with_suffix(".txt")]
-        maker = self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+        maker = self.infra.dbs.for_tenant(tenant)
         async with maker() as session:
             done = await session.scalar(select(Recording.id).where(Recording.source == source))
         if done is not None:
@@ -274,7 +278,7 @@ class Finalizer:
             return "quarantined"
         key = object_key(camera_id, started)
         thumb_key = key.removesuffix(".mp4") + ".jpg"
-        storage = self.state["storage"]
+        storage = self.infra.storage
         await storage.put_file(tenant.bucket, key, mp4, "video/mp4")
         await storage.put_file(tenant.bucket, thumb_key, jpeg, "image/jpeg")
         size = mp4.stat().st_size
@@ -298,7 +302,7 @@ class Finalizer:
         new_id = str(uuid.uuid4())
         stmt = insert(Recording).values(id=new_id, source=source, storage_tier="hot",
                                         created_at=datetime.now(UTC), **row)
-        maker = self.state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+        maker = self.infra.dbs.for_tenant(tenant)
         async with maker() as session:
             try:
                 await session.execute(stmt)
@@ -314,14 +318,14 @@ class Finalizer:
                  else "recording-failed", "cameraId": row["camera_id"],
                  "recordingId": new_id, "startedAt": row["started_at"].isoformat(),
                  "endedAt": row["ended_at"].isoformat(), "state": row["state"]}
-        await self.state["redis"].publish(events_channel(self.schema, tenant.id),
+        await self.infra.redis.publish(events_channel(self.schema, tenant.id),
                                           json.dumps(event))
         return new_id
 
     async def _drain(self, tenant: TenantContext) -> None:
         """Into the ledger now if possible; the general worker's sweep does it otherwise."""
         try:
-            await drain_outbox(self.state["dbs"], tenant)
+            await drain_outbox(self.infra.dbs, tenant)
         except Exception as exc:
             log.warning("usage.drain_failed", tenant=tenant.slug, error=str(exc))
 
@@ -329,7 +333,7 @@ class Finalizer:
                           ended: datetime, reason: str) -> str:
         name = path.name.removesuffix(".closed")
         key = f"quarantine/{camera_id}/{name}"
-        await self.state["storage"].put_file(tenant.bucket, key, path, "video/x-flv")
+        await self.infra.storage.put_file(tenant.bucket, key, path, "video/x-flv")
         await self._insert(tenant, name, dict(
             camera_id=camera_id, started_at=ended, ended_at=ended, duration_s=0.0,
             size_bytes=path.stat().st_size, video_codec=None, width=None, height=None,

@@ -23,6 +23,7 @@ from argus.billing.usage import change_storage
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid
+from argus.platform.core.infra import Infra
 from argus.platform.recordings.models import Recording
 from argus.platform.tenancy.settings_store import get_setting
 from argus.tenants.context import TenantContext
@@ -70,9 +71,9 @@ async def load_policy(session) -> RecordingPolicy:
     return RecordingPolicy.parse(await get_setting(session, SETTING))
 
 
-async def apply_retention(state, tenant: TenantContext) -> int:
+async def apply_retention(infra: Infra, tenant: TenantContext) -> int:
     """Delete expired recordings of one tenant; the number deleted."""
-    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    maker = infra.dbs.for_tenant(tenant)
     now = utcnow()
     async with maker() as session:
         policy = await load_policy(session)
@@ -99,13 +100,13 @@ async def apply_retention(state, tenant: TenantContext) -> int:
                 for row in rows:
                     for key in (row.object_key, row.thumbnail_key):
                         if key:
-                            await state["storage"].delete(tenant.bucket, key)
+                            await infra.storage.delete(tenant.bucket, key)
                 await session.execute(delete(Recording).where(
                     Recording.id.in_([r.id for r in rows])))
                 await session.commit()
             freed = sum(r.size_bytes for r in rows if r.state == "ready")
             if freed:
-                async with state["dbs"].control_session() as control:
+                async with infra.dbs.control_session() as control:
                     await change_storage(control, tenant.id, -freed)
                     await control.commit()
             deleted += len(rows)
@@ -114,9 +115,9 @@ async def apply_retention(state, tenant: TenantContext) -> int:
     return deleted
 
 
-async def apply_tiers(state, tenant: TenantContext) -> int:
+async def apply_tiers(infra: Infra, tenant: TenantContext) -> int:
     """Move recordings older than the tenant's tier ages down a tier; the number moved."""
-    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    maker = infra.dbs.for_tenant(tenant)
     now = utcnow()
     async with maker() as session:
         policy = await load_policy(session)
@@ -134,7 +135,7 @@ async def apply_tiers(state, tenant: TenantContext) -> int:
                 if not rows:
                     break
                 for row in rows:
-                    key = await state["storage"].move_to_tier(
+                    key = await infra.storage.move_to_tier(
                         tenant.bucket, row.object_key, row.storage_tier, tier)
                     await session.execute(update(Recording).where(Recording.id == row.id)
                                           .values(storage_tier=tier, object_key=key))

@@ -8,6 +8,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import Invalid, NotFound
 from argus.platform.core.pagination import newest_cursor, older_than
+from argus.platform.core.settings import Settings
 from argus.platform.core.storage import Storage
 from argus.platform.recordings.models import STATES, TIERS, Recording
 from argus.tenants.context import TenantContext
@@ -70,14 +72,24 @@ def day_start(day: str | None) -> datetime:
     return datetime(chosen.year, chosen.month, chosen.day, tzinfo=UTC)
 
 
+def download_secret(settings: Settings) -> str:
+    """What signs the directory backend's download URLs (derived from the JWT key)."""
+    return "downloads:" + settings.auth.jwt_secrets[0]
+
+
 class RecordingService:
+    """A tenant's recordings and the URLs to them: ``base_url`` is the tenant's canonical
+    address, ``secret`` signs the directory backend's download URLs (``download_secret``)."""
+
     def __init__(self, session: AsyncSession, tenant: TenantContext, audit: Audit | None,
-                 dbs: Databases, storage: Storage) -> None:
+                 dbs: Databases, storage: Storage, base_url: str = "", secret: str = "") -> None:
         self.session = session
         self.tenant = tenant
         self.audit = audit
         self.dbs = dbs
         self.storage = storage
+        self.base_url = base_url
+        self.secret = secret
 
     async def get(self, recording_id: str) -> Recording:
         row = await self.session.get(Recording, recording_id)
@@ -147,19 +159,31 @@ class RecordingService:
                            code="not_recorded")
         return row, (instant - row.started_at).total_seconds()
 
-    async def download_url(self, row: Recording, base_url: str, secret: str) -> tuple[str, int]:
-        return await self.object_url(row.object_key, base_url, secret, f"recordings/{row.id}")
+    async def download_url(self, row: Recording) -> tuple[str, int]:
+        return await self.object_url(row.object_key, f"recordings/{row.id}")
 
-    async def object_url(self, key: str, base_url: str, secret: str, route: str
-                         ) -> tuple[str, int]:
+    async def object_url(self, key: str, route: str) -> tuple[str, int]:
         """A short-lived URL: presigned on S3, else signed for this API's ``<route>/file``."""
         expires = int(time.time()) + DOWNLOAD_TTL
         presigned = await self.storage.presigned_url(self.tenant.bucket, key, DOWNLOAD_TTL)
         if presigned:
             return presigned, expires
-        signature = sign_download(secret, self.tenant.bucket, key, expires)
-        return (f"{base_url}/api/v1/{route}/file?expires={expires}&signature={signature}",
+        signature = sign_download(self.secret, self.tenant.bucket, key, expires)
+        return (f"{self.base_url}/api/v1/{route}/file?expires={expires}&signature={signature}",
                 expires)
+
+    def signed_file(self, key: str | None, expires: int, signature: str) -> Path:
+        """The file behind a directory-backend download URL: the signature stands in for
+        credentials (a bad or expired one, or a file gone, is a 404)."""
+        expected = key and sign_download(self.secret, self.tenant.bucket, key, expires)
+        if (not key or not signature or not expected or expires < time.time()
+                or not hmac.compare_digest(expected, signature)):
+            raise NotFound("this download link is not valid (or has expired)", field="url",
+                           code="bad_link")
+        path = self.storage.local_path(self.tenant.bucket, key)
+        if path is None or not path.exists():
+            raise NotFound("the file is gone", field="id")
+        return path
 
     async def delete(self, recording_id: str) -> None:
         row = await self.get(recording_id)

@@ -13,16 +13,22 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
-from argus.platform.identity.dependencies import base_url
+from argus.platform.core.infra import Infra, Provided
 from argus.platform.identity.guards import needs, public
 from argus.platform.identity.principal import Principal
-from argus.platform.recordings.controller import Playback, SpanOut, playback_at
-from argus.platform.recordings.service import RecordingService, day_start
+from argus.platform.recordings.controller import (
+    Playback,
+    Recordings,
+    SpanOut,
+    playback_at,
+    provide_recording_service,
+)
+from argus.platform.recordings.service import day_start
 from argus.platform.sharing.models import Share
 from argus.platform.sharing.service import ShareService
 from argus.platform.streaming.controller import HlsUrl, live_url
@@ -73,13 +79,14 @@ class CameraShareController(Controller):
 
     @post("/", opt=needs("cameras:write"),
           summary="Create a share link (viewer page and embed) for a camera")
-    async def create_share(self, request: Request, camera_id: FromPath[str],
+    async def create_share(self, request: Request, base_url: NamedDependency[str],
+                           camera_id: FromPath[str],
                            data: JSONBody[ShareIn], db_session: NamedDependency[AsyncSession],
                            audit: NamedDependency[Audit]) -> Response[ShareCreated]:
         principal: Principal = request.scope["user"]  # type: ignore[assignment]
         share, token = await ShareService(db_session, audit).create(
             camera_id, data.expires_at, data.live_only, principal.user_id)
-        base = base_url(request)
+        base = base_url
         embed = f"{base}/embed/{token}"
         html = (f'<iframe src="{embed}" width="640" height="360" frameborder="0" '
                 'allow="autoplay; fullscreen" allowfullscreen></iframe>')
@@ -95,6 +102,7 @@ class CameraShareController(Controller):
 class ShareController(Controller):
     path = "/shares"
     tags = ["shares"]
+    dependencies = {"recording_service": Provide(provide_recording_service)}
 
     @delete("/{share_id:str}", opt=needs("cameras:write"), summary="Revoke a share link")
     async def revoke_share(self, share_id: FromPath[str],
@@ -103,33 +111,25 @@ class ShareController(Controller):
         await ShareService(db_session, audit).revoke(share_id)
 
     @get("/{token:str}/live", opt=public(), summary="The live HLS URL of a shared camera")
-    async def shared_live(self, request: Request, token: FromPath[str],
+    async def shared_live(self, infra: Provided[Infra], token: FromPath[str],
                           db_session: NamedDependency[AsyncSession],
                           tenant: NamedDependency[TenantContext]) -> HlsUrl:
         _, camera = await ShareService(db_session).open(token)
-        return await live_url(request.app.state, tenant, camera)
+        return await live_url(infra, tenant, camera)
 
     @get("/{token:str}/timeline", opt=public(),
          summary="Recorded spans of a shared camera on a day (not for live-only links)")
-    async def shared_timeline(self, request: Request, token: FromPath[str],
-                              db_session: NamedDependency[AsyncSession],
-                              tenant: NamedDependency[TenantContext],
+    async def shared_timeline(self, token: FromPath[str], recording_service: Recordings,
                               day: FromQuery[str | None] = None) -> ShareTimeline:
-        _, camera = await ShareService(db_session).open_recordings(token)
+        _, camera = await ShareService(recording_service.session).open_recordings(token)
         start = day_start(day)
-        service = RecordingService(db_session, tenant, None, request.app.state.dbs,
-                                   request.app.state.storage)
-        spans, _, _ = await service.timeline(camera.id, start, start + timedelta(days=1))
+        spans, _, _ = await recording_service.timeline(camera.id, start, start + timedelta(days=1))
         return ShareTimeline(camera.id, [SpanOut(s.start, s.end) for s in spans])
 
     @get("/{token:str}/playback", opt=public(),
          summary="Play a shared camera's recording at an instant (not for live-only links)")
-    async def shared_playback(self, request: Request, token: FromPath[str],
-                              db_session: NamedDependency[AsyncSession],
-                              tenant: NamedDependency[TenantContext],
+    async def shared_playback(self, token: FromPath[str], recording_service: Recordings,
                               at: Annotated[datetime, QueryParameter()]) -> Playback:
-        _, camera = await ShareService(db_session).open_recordings(token)
-        service = RecordingService(db_session, tenant, None, request.app.state.dbs,
-                                   request.app.state.storage)
-        return await playback_at(request, service, camera.id, at)
+        _, camera = await ShareService(recording_service.session).open_recordings(token)
+        return await playback_at(recording_service, camera.id, at)
 

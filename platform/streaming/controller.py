@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.cameras.models import Camera
 from argus.platform.core.errors import Conflict, NotFound, ServiceUnavailable
+from argus.platform.core.infra import Infra, Provided
 from argus.platform.identity.guards import needs
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.models import IngestNode
@@ -28,18 +29,18 @@ class HlsUrl(msgspec.Struct):
     renditions: list[str] | None = None
 
 
-async def live_url(state, tenant: TenantContext, camera: Camera) -> HlsUrl:
+async def live_url(infra: Infra, tenant: TenantContext, camera: Camera) -> HlsUrl:
     """A signed, expiring HLS URL for a live camera on its node (409 ``not_live`` otherwise).
 
     Used by the API and by share links, whose token stands in for a session.
     """
-    settings = state.settings.ingest
+    settings = infra.settings.ingest
     if not camera.enabled or camera.status != "online" or not camera.ingest_node_id:
         raise Conflict("the camera is not live", field="camera_id", code="not_live")
     if not settings.hls_secret:
         raise ServiceUnavailable("playback is not configured (ARGUS_HLS_SECRET)",
                                  code="streaming_unconfigured")
-    async with state.dbs.control_session() as session:
+    async with infra.dbs.control_session() as session:
         node = await session.get(IngestNode, camera.ingest_node_id)
     if node is None:
         raise Conflict("the camera's ingest node is gone", field="camera_id",
@@ -60,10 +61,10 @@ class StreamingController(Controller):
 
     @get("/hls/{camera_id:str}", opt=needs("streams:view"),
          summary="A signed HLS playlist URL on the camera's node (expires; token in the path)")
-    async def hls(self, request: Request, camera_id: FromPath[str],
+    async def hls(self, infra: Provided[Infra], camera_id: FromPath[str],
                   db_session: NamedDependency[AsyncSession],
                   tenant: NamedDependency[TenantContext]) -> HlsUrl:
         camera = await db_session.get(Camera, camera_id)
         if camera is None:
             raise NotFound("camera not found", field="camera_id")
-        return await live_url(request.app.state, tenant, camera)
+        return await live_url(infra, tenant, camera)

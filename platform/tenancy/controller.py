@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.di import NamedDependency
 
 from argus.branding.brands import BrandStore
+from argus.platform.core.infra import Provided
 from argus.tenants.context import TenantContext
 
 
@@ -23,8 +24,8 @@ class TenantProfileController(Controller):
 
     @get("/", opt={"public": True},
          summary="The public profile of the tenant this host belongs to")
-    async def profile(self, request: Request,
+    async def profile(self, brands: Provided[BrandStore],
                       tenant: NamedDependency[TenantContext]) -> TenantProfile:
-        brand, _ = await BrandStore(request.app.state.dbs).get(tenant.id)
+        brand, _ = await brands.get(tenant.id)
         return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
                              product_name=brand.product_name)

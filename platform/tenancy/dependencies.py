@@ -23,25 +23,13 @@ from argus.platform.core.errors import (
     ServiceUnavailable,
     TenantUnavailable,
 )
-from argus.platform.core.forwarded import header_values
-from argus.platform.core.netaddr import client_ip
+from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.infra import Infra, Provided
 from argus.platform.observability.request_log import log_fields
 from argus.tenants.context import TenantContext
+from argus.tenants.resolution import TenantResolver
 
 _TENANT = "argus_tenant"
-_CLIENT_IP = "argus_client_ip"
-
-
-def scope_client_ip(scope: Scope) -> str | None:
-    """The caller's address: every ``X-Forwarded-For`` line is one list, walked from the right
-    through the trusted proxies (a proxy that appends its own line cannot be outvoted)."""
-    if _CLIENT_IP not in scope:
-        forwarded = ",".join(header_values(scope, b"x-forwarded-for")) or None
-        peer = scope.get("client")
-        addr = client_ip(peer[0] if peer else None, forwarded,
-                         scope["app"].state.identity.trusted_proxies)
-        scope[_CLIENT_IP] = str(addr) if addr is not None else None  # type: ignore[typeddict-unknown-key]
-    return scope[_CLIENT_IP]  # type: ignore[typeddict-item]
 
 
 def scope_tenant(scope: Scope) -> TenantContext:
@@ -49,12 +37,12 @@ def scope_tenant(scope: Scope) -> TenantContext:
     return scope[_TENANT]  # type: ignore[typeddict-item]
 
 
-async def request_tenant(scope: Scope) -> TenantContext:
+async def request_tenant(scope: Scope, resolver: TenantResolver) -> TenantContext:
     cached = scope.get(_TENANT)
     if cached is not None:
         return cached
     host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
-    tenant = await scope["app"].state.resolver.resolve(host)
+    tenant = await resolver.resolve(host)
     if tenant is None or tenant.state == "deleting":
         raise NotFound("no tenant is served at this host", code="unknown_host")
     log_fields(scope)["tenant"] = tenant.slug
@@ -73,17 +61,13 @@ async def request_tenant(scope: Scope) -> TenantContext:
 
 
 async def provide_tenant(request: Request) -> TenantContext:
-    return await request_tenant(request.scope)
+    return scope_tenant(request.scope)
 
 
-async def provide_tenant_session(
-        request: Request, tenant: NamedDependency[TenantContext]) -> AsyncIterator[AsyncSession]:
-    try:
-        maker = request.app.state.dbs.tenant_sessions(tenant.db_cluster, tenant.schema)
-    except LookupError:
-        raise ServiceUnavailable("this tenant's database cluster is not configured here",
-                                 code="cluster_unavailable") from None
-    async with maker() as session:
+async def provide_tenant_session(infra: Provided[Infra],
+                                 tenant: NamedDependency[TenantContext]
+                                 ) -> AsyncIterator[AsyncSession]:
+    async with infra.dbs.tenant_session(tenant) as session:
         yield session
 
 

@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import Invalid
+from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.infra import Provided
 from argus.platform.identity.guards import needs
 from argus.platform.identity.permissions import GRANTABLE
 from argus.platform.identity.schemas import IpAllowlist
 from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy
-from argus.platform.tenancy.dependencies import scope_client_ip
 from argus.platform.tenancy.settings_store import put_setting
 from argus.tenants.context import TenantContext
+from argus.tenants.service import TenantService
 
 
 class RecordingPolicyIO(msgspec.Struct, forbid_unknown_fields=True):
@@ -74,6 +76,7 @@ class TenantSettingsController(Controller):
     @put("/ip-allowlist", opt=needs("settings:write"),
          summary="Replace the allowlist (empty list: every address may connect)")
     async def put_allowlist(self, request: Request, data: JSONBody[IpAllowlist],
+                            tenant_service: Provided[TenantService],
                             tenant: NamedDependency[TenantContext],
                             audit: NamedDependency[Audit]) -> IpAllowlist:
         if len(data.ip_allowlist) > 100:
@@ -91,7 +94,7 @@ class TenantSettingsController(Controller):
         cidrs = [str(n) for n in networks]
         audit.record("settings.ip_allowlist", "tenant", tenant.id, detail={"ip_allowlist": cidrs})
         await audit.session.flush()
-        await request.app.state.tenant_service.set_ip_allowlist(tenant.slug, cidrs)
+        await tenant_service.set_ip_allowlist(tenant.slug, cidrs)
         await audit.session.commit()
         return IpAllowlist(cidrs)
 
@@ -102,13 +105,14 @@ class TenantSettingsController(Controller):
 
     @put("/role-grants", opt=needs("settings:write"),
          summary="Replace the grants (e.g. {\"viewer\": [\"clips:export\"]}; {}: none)")
-    async def put_grants(self, request: Request, data: JSONBody[RoleGrantsIO],
+    async def put_grants(self, data: JSONBody[RoleGrantsIO],
+                         tenant_service: Provided[TenantService],
                          tenant: NamedDependency[TenantContext],
                          audit: NamedDependency[Audit]) -> RoleGrantsIO:
         grants = _clean_grants(data.grants)
         audit.record("settings.role_grants", "tenant", tenant.id, detail={"grants": grants})
         await audit.session.flush()
-        await request.app.state.tenant_service.set_role_grants(tenant.slug, grants)
+        await tenant_service.set_role_grants(tenant.slug, grants)
         await audit.session.commit()
         return RoleGrantsIO(grants)
 

@@ -9,9 +9,12 @@ from urllib.parse import quote
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from argus.branding.brands import BrandStore
+from argus.platform.core.db import Databases
 from argus.platform.core.errors import ArgusError, Unauthorized
 from argus.platform.identity.middleware import TenantAuthMiddleware
+from argus.platform.identity.state import Identity
 from argus.platform.tenancy.dependencies import request_tenant
+from argus.tenants.resolution import TenantResolver
 
 BRAND_KEY = "argus_brand"  # (BrandSettings, stored fields) of the page's tenant
 
@@ -23,6 +26,11 @@ def _redirect_target(scope: Scope) -> str:
 
 
 class PageAuthMiddleware(TenantAuthMiddleware):
+    def __init__(self, identity: Identity, dbs: Databases, resolver: TenantResolver,
+                 brands: BrandStore) -> None:
+        super().__init__(identity, dbs, resolver)
+        self.brands = brands
+
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         started = False
 
@@ -32,11 +40,11 @@ class PageAuthMiddleware(TenantAuthMiddleware):
             await send(message)
 
         try:
-            tenant = await request_tenant(scope)
+            tenant = await request_tenant(scope, self.resolver)
         except ArgusError:
             tenant = None  # raised again below, and answered with an error page
         if tenant is not None:
-            scope[BRAND_KEY] = await BrandStore(scope["app"].state.dbs).get(tenant.id)  # type: ignore[literal-required]
+            scope[BRAND_KEY] = await self.brands.get(tenant.id)  # type: ignore[literal-required]
         try:
             await super().handle(scope, receive, tracking_send, next_app)
         except Unauthorized:

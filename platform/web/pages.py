@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, VENDOR_NAMES, CameraService
+from argus.platform.core.db import Databases
 from argus.platform.core.errors import Invalid
+from argus.platform.core.infra import Infra, Provided
 from argus.platform.identity.guards import needs, public
 from argus.platform.recordings.service import RecordingService, day_start
 from argus.platform.web.render import brand_context, local_path, page, render
@@ -56,10 +58,10 @@ class AdminPages(Controller):
 
     @get("/", opt=needs("cameras:read"))
     async def dashboard(self, request: Request, tenant: NamedDependency[TenantContext],
-                        db_session: NamedDependency[AsyncSession],
+                        db_session: NamedDependency[AsyncSession], dbs: Provided[Databases],
                         camera_service: NamedDependency[CameraService]) -> Template:
         counts = await camera_counts(db_session)
-        async with request.app.state.dbs.control_session() as session:
+        async with dbs.control_session() as session:
             storage = await session.scalar(select(Tenant.storage_bytes)
                                            .where(Tenant.id == tenant.id))
         cameras, cursor = await camera_service.list(limit=GRID_PAGE)
@@ -106,6 +108,7 @@ class AdminPages(Controller):
     async def recordings(self, request: Request, tenant: NamedDependency[TenantContext],
                          camera_id: FromPath[str], db_session: NamedDependency[AsyncSession],
                          camera_service: NamedDependency[CameraService],
+                         infra: Provided[Infra],
                          day: FromQuery[str | None] = None) -> Template:
         camera = await camera_service.get(camera_id)
         try:
@@ -114,8 +117,7 @@ class AdminPages(Controller):
             start = day_start(None)
         chosen = start.date()
         end = start + timedelta(days=1)
-        service = RecordingService(db_session, tenant, None, request.app.state.dbs,
-                                   request.app.state.storage)
+        service = RecordingService(db_session, tenant, None, infra.dbs, infra.storage)
         spans, gaps, rows = await service.timeline(camera.id, start, end)
         return await render(
             request, tenant, "recordings.html", camera=camera, day=chosen,

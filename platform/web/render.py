@@ -13,7 +13,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
-from argus.branding.brands import PROVIDER_DEFAULT, BrandStore
+from argus.branding.brands import PROVIDER_DEFAULT
 from argus.platform.branding.controller import image_url
 from argus.platform.core.errors import ArgusError
 from argus.platform.identity.principal import Principal
@@ -70,8 +70,8 @@ def _brand_fields(brand, stored: dict, tenant: TenantContext | None) -> dict[str
 async def brand_context(request: Request, tenant: TenantContext | None) -> dict[str, Any]:
     if tenant is None:
         return _brand_fields(PROVIDER_DEFAULT, {}, None)
-    known = request.scope.get(BRAND_KEY)  # read by the page middleware
-    brand, stored = known or await BrandStore(request.app.state.dbs).get(tenant.id)
+    # The page middleware read it for every page whose tenant it resolved.
+    brand, stored = request.scope.get(BRAND_KEY) or (PROVIDER_DEFAULT, {})
     return _brand_fields(brand, stored, tenant)
 
 

@@ -12,6 +12,7 @@ from litestar.static_files import create_static_files_router
 from argus.platform.cameras.controller import provide_camera_service
 from argus.platform.core.errors import ArgusError
 from argus.platform.identity.guards import require_permission
+from argus.platform.services import Services
 from argus.platform.web.middleware import PageAuthMiddleware
 from argus.platform.web.pages import AdminPages
 from argus.platform.web.render import HERE, error_page
@@ -20,11 +21,13 @@ from argus.platform.web.viewer import UnknownPages, ViewerPages
 VENDOR = HERE / "node_modules"
 
 
-def web_handlers(dependencies: dict[str, Provide]) -> list[Any]:
+def web_handlers(dependencies: dict[str, Provide], services: Services) -> list[Any]:
     pages = Router("/", route_handlers=[AdminPages, ViewerPages, UnknownPages],
                    dependencies={**dependencies,
                                  "camera_service": Provide(provide_camera_service)},
-                   middleware=[PageAuthMiddleware()], guards=[require_permission],
+                   middleware=[PageAuthMiddleware(services.identity, services.dbs,
+                                                  services.resolver, services.brands)],
+                   guards=[require_permission],
                    exception_handlers={ArgusError: error_page})
     return [
         pages,

@@ -14,7 +14,6 @@ from arq import cron
 from sqlalchemy import select, update
 
 from argus.billing.ledger import drain_outbox
-from argus.platform.app import build_state, close_state
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import NotFound
@@ -28,7 +27,7 @@ from argus.platform.ingest.placement import dead_nodes, rebalance
 from argus.platform.recordings.clips import expire_clips
 from argus.platform.recordings.clips import export_clip as run_clip_export
 from argus.platform.recordings.lifecycle import apply_retention, apply_tiers, load_policy
-from argus.tenants.context import TenantContext
+from argus.platform.services import CTX_KEY, Services, services_of
 from argus.tenants.models import Tenant
 
 log = structlog.get_logger("argus.worker")
@@ -37,7 +36,7 @@ STUCK_AFTER = timedelta(minutes=2)
 
 async def provision_tenant(ctx: dict, slug: str) -> str:
     try:
-        tenant = await ctx["tenant_service"].provision(slug)
+        tenant = await services_of(ctx).tenant_service.provision(slug)
     except NotFound:
         return "gone"
     return tenant.state
@@ -45,7 +44,7 @@ async def provision_tenant(ctx: dict, slug: str) -> str:
 
 async def delete_tenant(ctx: dict, slug: str) -> str:
     try:
-        await ctx["tenant_service"].delete(slug)
+        await services_of(ctx).tenant_service.delete(slug)
     except NotFound:
         return "gone"
     return "deleted"
@@ -53,8 +52,9 @@ async def delete_tenant(ctx: dict, slug: str) -> str:
 
 async def finish_unfinished_tenants(ctx: dict) -> int:
     """Finish tenants left in ``provisioning`` or ``deleting`` by a crash."""
-    service = ctx["tenant_service"]
-    async with ctx["dbs"].control_session() as session:
+    services = services_of(ctx)
+    service = services.tenant_service
+    async with services.dbs.control_session() as session:
         rows = list(await session.execute(
             select(Tenant.slug, Tenant.state)
             .where(Tenant.state.in_(("provisioning", "deleting")),
@@ -71,22 +71,17 @@ async def finish_unfinished_tenants(ctx: dict) -> int:
     return len(rows)
 
 
-async def _tenant(ctx: dict, tenant_id: str) -> TenantContext | None:
-    async with ctx["dbs"].control_session() as session:
-        row = await session.get(Tenant, tenant_id)
-    return TenantContext.from_row(row) if row is not None else None
-
-
 async def camera_offline_check(ctx: dict, tenant_id: str, camera_id: str) -> str:
     """Deferred by the grace period after a publisher left: offline unless it came back."""
-    settings: Settings = ctx["settings"]
-    live = LiveRegistry(ctx["redis"], settings.database.control_schema)
+    services = services_of(ctx)
+    live = LiveRegistry(services.redis, services.settings.database.control_schema)
     if await live.live_on(camera_id):
         return "live"
-    tenant = await _tenant(ctx, tenant_id)
+    tenant = await services.resolver.load(tenant_id)
     if tenant is None:
         return "gone"
-    changed = await set_status(ctx["dbs"], ctx["redis"], settings.database.control_schema,
+    changed = await set_status(services.dbs, services.redis,
+                               services.settings.database.control_schema,
                                tenant, camera_id, "offline", only_from=("online", "connecting"))
     return "offline" if changed else "unchanged"
 
@@ -94,11 +89,11 @@ async def camera_offline_check(ctx: dict, tenant_id: str, camera_id: str) -> str
 async def reconcile_nodes(ctx: dict) -> int:
     """Nodes whose agent stopped heartbeating: their streams are gone (offline now, the grace
     period has passed) and their cameras move to live nodes. Returns cameras touched."""
-    settings: Settings = ctx["settings"]
-    schema = settings.database.control_schema
-    live = LiveRegistry(ctx["redis"], schema)
+    services = services_of(ctx)
+    schema = services.settings.database.control_schema
+    live = LiveRegistry(services.redis, schema)
     touched = 0
-    async with ctx["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         dead = await dead_nodes(session)
         for node in dead:
             node.state = "offline"
@@ -109,9 +104,9 @@ async def reconcile_nodes(ctx: dict) -> int:
             for name, tenant_id in (await live.node_streams(node.id)).items():
                 _slug, _, camera_id = name.partition("__")
                 await live.went_down(node.id, name, camera_id)
-                tenant = await _tenant(ctx, tenant_id)
+                tenant = await services.resolver.load(tenant_id)
                 if tenant is not None:
-                    await set_status(ctx["dbs"], ctx["redis"], schema, tenant, camera_id,
+                    await set_status(services.dbs, services.redis, schema, tenant, camera_id,
                                      "offline", reason="ingest node lost",
                                      only_from=("online", "connecting"))
                     touched += 1
@@ -120,10 +115,10 @@ async def reconcile_nodes(ctx: dict) -> int:
     for tenant_id, camera_id, node_id in moves:
         by_tenant.setdefault((tenant_id, node_id), []).append(camera_id)
     for (tenant_id, node_id), camera_ids in by_tenant.items():
-        tenant = await _tenant(ctx, tenant_id)
+        tenant = await services.resolver.load(tenant_id)
         if tenant is None:
             continue
-        async with ctx["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+        async with services.dbs.tenant_session(tenant) as session:
             await session.execute(update(Camera).where(Camera.id.in_(camera_ids))
                                   .values(ingest_node_id=node_id))
             await session.commit()
@@ -133,22 +128,17 @@ async def reconcile_nodes(ctx: dict) -> int:
     return touched
 
 
-async def _active_tenants(ctx: dict) -> list[TenantContext]:
-    async with ctx["dbs"].control_session() as session:
-        rows = await session.scalars(select(Tenant).where(Tenant.state == "active"))
-        return [TenantContext.from_row(r) for r in rows]
-
-
 async def recording_lifecycle(ctx: dict) -> dict:
     """Retention, then tiers, tenant by tenant (one failing tenant does not stop the rest)."""
+    services = services_of(ctx)
     totals = {"expired": 0, "tiered": 0, "clips_expired": 0, "failed": 0}
-    for tenant in await _active_tenants(ctx):
+    for tenant in await services.resolver.active():
         try:
-            totals["expired"] += await apply_retention(ctx, tenant)
-            totals["tiered"] += await apply_tiers(ctx, tenant)
-            async with ctx["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as s:
+            totals["expired"] += await apply_retention(services, tenant)
+            totals["tiered"] += await apply_tiers(services, tenant)
+            async with services.dbs.tenant_session(tenant) as s:
                 keep = (await load_policy(s)).clip_retention_days
-            totals["clips_expired"] += (await expire_clips(ctx, tenant, keep))["expired"]
+            totals["clips_expired"] += (await expire_clips(services, tenant, keep))["expired"]
         except Exception as exc:
             totals["failed"] += 1
             log.warning("recordings.lifecycle_failed", tenant=tenant.slug, error=str(exc))
@@ -157,10 +147,11 @@ async def recording_lifecycle(ctx: dict) -> dict:
 
 async def drain_usage(ctx: dict) -> int:
     """Every tenant's usage outbox into the ledger (what a finalizer could not drain itself)."""
+    services = services_of(ctx)
     new = 0
-    for tenant in await _active_tenants(ctx):
+    for tenant in await services.resolver.active():
         try:
-            new += await drain_outbox(ctx["dbs"], tenant)
+            new += await drain_outbox(services.dbs, tenant)
         except Exception as exc:
             log.warning("usage.drain_failed", tenant=tenant.slug, error=str(exc))
     return new
@@ -169,25 +160,27 @@ async def drain_usage(ctx: dict) -> int:
 async def verify_pending_domains(ctx: dict) -> dict:
     """Custom domains whose TXT record or well-known file may have appeared since they were
     added are verified without the tenant asking again."""
-    return await ctx["domains"].recheck_pending()
+    return await services_of(ctx).domains.recheck_pending()
 
 
 async def export_clip(ctx: dict, tenant_id: str, clip_id: str) -> str:
-    tenant = await _tenant(ctx, tenant_id)
+    services = services_of(ctx)
+    tenant = await services.resolver.load(tenant_id)
     if tenant is None:
         return "gone"
-    return await run_clip_export(ctx, tenant, clip_id)
+    return await run_clip_export(services, tenant, clip_id)
 
 
 async def startup(ctx: dict) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_logging(settings.log_json, settings.log_level)
-    ctx.update(build_state(settings))
+    ctx[CTX_KEY] = Services.build(settings)
     tune_gc()
 
 
 async def shutdown(ctx: dict) -> None:
-    await close_state(ctx)
+    if CTX_KEY in ctx:
+        await services_of(ctx).close()
 
 
 def worker_settings(settings: Settings) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from tests.e2e.stack import LiveStack
 from tests.integration.conftest import (  # noqa: F401  (fixtures)
     admin_session,
@@ -18,11 +18,11 @@ from tests.integration.conftest import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-async def stack(tmp_path, tmp_root, state):
+async def stack(tmp_path, tmp_root, services):
     """The platform's own processes on free ports (``tests/e2e/stack.py``)."""
     live = LiveStack(tmp_path, tmp_root)
     try:
-        yield await live.start(state)
+        yield await live.start(services)
     finally:
         live.close()
 
@@ -31,7 +31,7 @@ async def stack(tmp_path, tmp_root, state):
 async def identity_app(control):
     app = create_app(control)
     yield app
-    await close_state(app.state)
+    await services_of_app(app).close()
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's, installed by scripts/setup.sh

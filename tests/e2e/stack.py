@@ -106,9 +106,9 @@ class LiveStack:
             wait_for(lambda: answers(f"http://127.0.0.1:{self.http_port}/healthz"), 60,
                      "nginx")
 
-    async def start(self, state) -> LiveStack:
+    async def start(self, services) -> LiveStack:
         # Nodes of earlier tests must not be chosen for this test's cameras.
-        async with state["dbs"].control_session() as session:
+        async with services.dbs.control_session() as session:
             await session.execute(update(IngestNode).values(state="draining"))
             await session.commit()
         self.start_server()
@@ -116,7 +116,7 @@ class LiveStack:
         self.start_node()
 
         async def heartbeat_seen() -> bool:
-            async with state["dbs"].control_session() as session:
+            async with services.dbs.control_session() as session:
                 node = await session.get(IngestNode, self.node_id)
             return node is not None and node.last_heartbeat_at is not None
 

@@ -48,7 +48,7 @@ async def _closed_with(socket_, code: int | tuple[int, ...],
     return closed.value.rcvd.reason if closed.value.rcvd else ""
 
 
-async def test_sockets_close_when_authorisation_ends(server, tenant_a, state):
+async def test_sockets_close_when_authorisation_ends(server, tenant_a, services):
     # Sign-out.
     admin = _login(server, tenant_a)
     socket_ = await server.events(tenant_a, admin)
@@ -75,15 +75,15 @@ async def test_sockets_close_when_authorisation_ends(server, tenant_a, state):
 
     # An allowlist that no longer holds the caller (127.0.0.1).
     socket_ = await server.events(tenant_a, admin)
-    await state["tenant_service"].set_ip_allowlist(tenant_a.slug, ["192.0.2.0/24"])
+    await services.tenant_service.set_ip_allowlist(tenant_a.slug, ["192.0.2.0/24"])
     await _closed_with(socket_, 1008)
-    await state["tenant_service"].set_ip_allowlist(tenant_a.slug, [])
+    await services.tenant_service.set_ip_allowlist(tenant_a.slug, [])
 
     # A suspended tenant.
     socket_ = await server.events(tenant_a, admin)
-    await state["tenant_service"].update(tenant_a.slug, state="suspended")
+    await services.tenant_service.update(tenant_a.slug, state="suspended")
     await _closed_with(socket_, 1008)
-    await state["tenant_service"].update(tenant_a.slug, state="active")
+    await services.tenant_service.update(tenant_a.slug, state="active")
 
 
 async def test_sockets_are_capped_per_user(server, tenant_a, tenant_b):

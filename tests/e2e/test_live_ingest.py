@@ -205,7 +205,7 @@ async def test_publishing_fails_closed_while_the_control_plane_is_down(stack, cl
     stack.wait_status(tenant_a, admin, camera_id, "online", timeout=15)
 
 
-async def test_an_unwritable_recording_directory_is_reported(tmp_path, tmp_root, state,
+async def test_an_unwritable_recording_directory_is_reported(tmp_path, tmp_root, services,
                                                              client_for, tenant_a):
     if os.geteuid() != 0:
         pytest.skip("needs root to run nginx as another user")  # CI runs as root
@@ -217,7 +217,7 @@ async def test_an_unwritable_recording_directory_is_reported(tmp_path, tmp_root,
     os.chown(work, nobody.pw_uid, nobody.pw_gid)
     live = LiveStack(tmp_path, tmp_root, work_dir=work)
     try:
-        await live.start(state)
+        await live.start(services)
         client = client_for()
         admin = (await login(client, tenant_a))["access_token"]
         camera_id, key = await _camera(client, tenant_a, admin, record=True)
@@ -231,7 +231,7 @@ async def test_an_unwritable_recording_directory_is_reported(tmp_path, tmp_root,
         finally:
             await socket_.close()
         assert "rec/" in alert["message"] and "recordings are being lost" in alert["message"]
-        async with state["dbs"].control_session() as session:
+        async with services.dbs.control_session() as session:
             node = await session.scalar(select(IngestNode).where(IngestNode.id == live.node_id))
         assert node.problems and "rec/" in node.problems
         assert "ingest.node_problem" in live.logs["node"].read_text()
@@ -309,16 +309,16 @@ async def test_abr_makes_a_ladder_no_higher_than_the_source(stack, client_for, t
 
 
 async def test_suspending_a_tenant_drops_its_live_publishers_at_once(stack, client_for,
-                                                                      tenant_a, state):
+                                                                      tenant_a, services):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     camera_id, key = await _camera(client, tenant_a, admin, record=True)
     publisher = stack.publish(key)
     stack.wait_status(tenant_a, admin, camera_id, "online", timeout=20)
-    await state["tenant_service"].update(tenant_a.slug, state="suspended")
+    await services.tenant_service.update(tenant_a.slug, state="suspended")
     try:
         # nginx drops the connection: the publisher (ffmpeg) ends with an error by itself.
         wait_for(lambda: publisher.poll() is not None, 15, "the publisher to be dropped")
         assert stack.publish(key, name="again").wait(20) != 0  # and cannot come back
     finally:
-        await state["tenant_service"].update(tenant_a.slug, state="active")
+        await services.tenant_service.update(tenant_a.slug, state="active")

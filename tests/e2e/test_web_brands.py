@@ -20,7 +20,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-async def server(tmp_path, tmp_root, state, dns_server):
+async def server(tmp_path, tmp_root, services, dns_server):
     """Only the control plane: these pages need no ingest node."""
     stack = LiveStack(tmp_path, tmp_root, ARGUS_DNS_NAMESERVERS=dns_server.address,
                       ARGUS_DOMAIN_CHECK_ALLOW_PRIVATE="1", ARGUS_DOMAIN_CHECK_TIMEOUT="2")
@@ -57,7 +57,7 @@ def watch_dialogs(page) -> list[str]:
 
 
 async def test_two_tenants_two_brands_and_a_verified_custom_domain(
-        server, tenant_a, tenant_b, state, chromium, artifacts, dns_server):
+        server, tenant_a, tenant_b, services, chromium, artifacts, dns_server):
     a = api(server, tenant_a, admin_token(server, tenant_a))
     b = api(server, tenant_b, admin_token(server, tenant_b))
     assert a.patch("/api/v1/branding", json={
@@ -106,13 +106,13 @@ async def test_two_tenants_two_brands_and_a_verified_custom_domain(
 
 
 async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls(
-        server, tenant_a, state, chromium, artifacts):
+        server, tenant_a, services, chromium, artifacts):
     token = admin_token(server, tenant_a)
     a = api(server, tenant_a, token)
     camera_id = a.post("/api/v1/cameras", json={"name": XSS}).json()["camera"]["id"]
     assert a.post("/api/v1/users", json={"email": f"x@{tenant_a.slug}.example", "name": XSS,
                                          "role": "viewer"}).status_code == 201
-    await state["tenant_service"].update(tenant_a.slug, name=XSS)
+    await services.tenant_service.update(tenant_a.slug, name=XSS)
     # The theme takes hex colours only: CSS cannot be smuggled into it.
     refused = a.patch("/api/v1/branding", json={"primary_color": "#000;}body{display:none"})
     assert refused.status_code == 422 and refused.json()["field"] == "primary_color"
@@ -170,7 +170,7 @@ async def test_markup_in_names_renders_as_text_and_viewers_see_no_admin_controls
     await viewer.screenshot(path=str(artifacts / "viewer-phone.png"), full_page=True)
 
 
-async def test_admin_pages_do_what_they_say(server, tenant_a, state, chromium, artifacts):
+async def test_admin_pages_do_what_they_say(server, tenant_a, services, chromium, artifacts):
     """Invite someone (the mail's link sets their password), create an API token (shown once),
     upload a logo through the form, add a domain, let viewers export clips, change the brand
     colour, disable cameras in bulk, rotate a stream key; and an expired access cookie renews

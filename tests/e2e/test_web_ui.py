@@ -27,7 +27,7 @@ async def sign_in(page, base: str, email: str, path: str = "/") -> None:
     await page.wait_for_url(base + path)
 
 
-async def add_recording(state, tenant, camera_id: str, tmp: Path) -> datetime:
+async def add_recording(services, tenant, camera_id: str, tmp: Path) -> datetime:
     """A ready 12-second recording from an hour ago (the ingest path has its own tests)."""
     mp4 = tmp / "rec.mp4"
     subprocess.run(["ffmpeg", "-y", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
@@ -38,8 +38,8 @@ async def add_recording(state, tenant, camera_id: str, tmp: Path) -> datetime:
     if start.date() != datetime.now(UTC).date():  # keep it on today's timeline
         start = datetime.now(UTC).replace(hour=0, minute=0, second=5, microsecond=0)
     key = f"recordings/{start:%Y/%m/%d}/{camera_id}/{start:%Y%m%dT%H%M%SZ}.mp4"
-    await state["storage"].put_file(f"argus-t-{tenant.slug}", key, mp4, "video/mp4")
-    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    await services.storage.put_file(f"argus-t-{tenant.slug}", key, mp4, "video/mp4")
+    maker = services.dbs.for_tenant(tenant)
     async with maker() as session:
         session.add(Recording(camera_id=camera_id, started_at=start,
                               ended_at=start + timedelta(seconds=12), duration_s=12.0,
@@ -51,7 +51,7 @@ async def add_recording(state, tenant, camera_id: str, tmp: Path) -> datetime:
 
 
 async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
-        stack, tenant_a, state, chromium, artifacts, tmp_path):
+        stack, tenant_a, services, chromium, artifacts, tmp_path):
     base = f"http://{tenant_a.host}:{stack.api_port}"
     browser = await chromium()
     admin = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
@@ -78,8 +78,8 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
                                   ".textContent === '1'")
     assert await admin.text_content("[data-count=recording]") == "1"  # "record" was ticked
     # System alerts of the tenant's nodes show up on the dashboard, as text.
-    channel = events_channel(state["settings"].database.control_schema, tenant_a.id)
-    await state["redis"].publish(channel, json.dumps({
+    channel = events_channel(services.settings.database.control_schema, tenant_a.id)
+    await services.redis.publish(channel, json.dumps({
         "type": "system-alert", "severity": "error", "node": "n1",
         "message": "recording directory not writable <b>", "at": "2026-11-24T10:00:00+00:00"}))
     await admin.wait_for_selector("[data-alerts] li.alert.error", timeout=10_000)
@@ -110,7 +110,7 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
 
     # Recordings: the day's timeline shows the span; playing it advances.
     camera_id = admin.url.rsplit("/", 1)[1]
-    await add_recording(state, tenant_a, camera_id, tmp_path)
+    await add_recording(services, tenant_a, camera_id, tmp_path)
     await admin.goto(f"{base}/cameras/{camera_id}/recordings")
     span = admin.locator("[data-testid=span]")
     assert await span.count() == 1
@@ -154,7 +154,7 @@ async def test_admin_adds_a_camera_sees_it_go_live_plays_it_and_shares_it(
         "() => document.querySelector('.camera-title').textContent === 'Loading dock (north)'")
 
     # The link expires: the same URL shows the branded expired page.
-    await stack_expire_shares(state, tenant_a)
+    await stack_expire_shares(services, tenant_a)
     await viewer.goto(share_url)
     assert await viewer.is_visible("[data-testid=link-expired]")
 
@@ -165,12 +165,12 @@ async def add_recording_start(page) -> datetime:
     return datetime.fromisoformat(at)
 
 
-async def stack_expire_shares(state, tenant) -> None:
+async def stack_expire_shares(services, tenant) -> None:
     from sqlalchemy import update
 
     from argus.platform.sharing.models import Share
 
-    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    maker = services.dbs.for_tenant(tenant)
     async with maker() as session:
         await session.execute(update(Share).values(
             expires_at=datetime.now(UTC) - timedelta(seconds=1)))

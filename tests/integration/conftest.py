@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from argus.platform.cli.commands import ensure_user
 from argus.tenants.service import TenantSpec
 from tests.conftest import new_slug
@@ -27,6 +27,11 @@ class TenantUsers:
     id: str
     host: str
     emails: dict[str, str] = field(default_factory=dict)
+    db_cluster: str = "main"
+
+    @property
+    def schema(self) -> str:
+        return f"argus_t_{self.slug}"
 
 
 @pytest.fixture(params=["redis-per-call", "mirrored"])
@@ -36,18 +41,18 @@ async def identity_app(control, request):
     ``redis-per-call``: no background tasks, every call asks Redis (a process starting up, or
     one that lost Redis). ``mirrored``: the revocation mirror and the batched rate counter run,
     as in a serving process. Requests run in this test's event loop (httpx's ASGI transport),
-    so the app's state is opened and closed here; Litestar's test client uses another loop.
+    so the app's services are opened and closed here; Litestar's test client uses another loop.
     """
     app = create_app(control)
     tasks = await start_background(app) if request.param == "mirrored" else []
     yield app
     await stop_background(tasks)
-    await close_state(app.state)
+    await services_of_app(app).close()
 
 
 async def start_background(app) -> list[asyncio.Task]:
     """Start what a serving process runs for the auth fast path; wait until it is in use."""
-    identity = app.state.identity
+    identity = services_of_app(app).identity
     tasks = [asyncio.create_task(job) for job in identity.background()]
     deadline = time.monotonic() + 10
     while not identity.fast:
@@ -85,25 +90,25 @@ def fresh_ip(first: int = 10) -> str:
     return f"{first}.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
 
 
-async def make_tenant(state) -> TenantUsers:
+async def make_tenant(services) -> TenantUsers:
     slug = new_slug()
-    tenant, _ = await state["tenant_service"].put(slug, TenantSpec(name=f"Tenant {slug}"))
+    tenant, _ = await services.tenant_service.put(slug, TenantSpec(name=f"Tenant {slug}"))
     users = TenantUsers(slug=slug, id=tenant.id, host=f"{slug}.localhost")
     for role in ROLES:
         email = f"{role.replace('_', '-')}@{slug}.example"
-        await ensure_user(state, slug, email, role.title(), role, PASSWORD)
+        await ensure_user(services, slug, email, role.title(), role, PASSWORD)
         users.emails[role] = email
     return users
 
 
 @pytest.fixture
-async def tenant_a(state) -> TenantUsers:
-    return await make_tenant(state)
+async def tenant_a(services) -> TenantUsers:
+    return await make_tenant(services)
 
 
 @pytest.fixture
-async def tenant_b(state) -> TenantUsers:
-    return await make_tenant(state)
+async def tenant_b(services) -> TenantUsers:
+    return await make_tenant(services)
 
 
 async def login(client: httpx.AsyncClient, tenant: TenantUsers, role: str = "admin",

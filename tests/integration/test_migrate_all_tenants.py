@@ -9,11 +9,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from argus.platform.app import build_state, close_state
 from argus.platform.cli.commands import migrate_control
 from argus.platform.core.db import utcnow
 from argus.platform.core.migrate import head_revision, schema_versions, upgrade_schema
 from argus.platform.core.settings import Settings
+from argus.platform.services import Services
 from argus.tenants.models import Tenant
 from argus.tenants.slugs import schema_for
 from tests.conftest import new_slug, settings_env
@@ -24,11 +24,11 @@ ARGUS = str(Path(sys.executable).parent / "argus")
 
 async def _make_tenants_at_first_revision(settings: Settings, count: int) -> list[Tenant]:
     """Tenants whose schemas stop at t0001, so that ``--all-tenants`` has work to do."""
-    state = build_state(settings)
+    services = Services.build(settings)
     rows = []
     try:
-        await migrate_control(state)
-        engine = state["dbs"].engine("main")
+        await migrate_control(services)
+        engine = services.dbs.engine("main")
         for _ in range(count):
             slug = new_slug("m")
             now = utcnow()
@@ -36,11 +36,11 @@ async def _make_tenants_at_first_revision(settings: Settings, count: int) -> lis
                                db_cluster="main", schema=schema_for(slug),
                                bucket=f"argus-t-{slug}", created_at=now, updated_at=now))
             await upgrade_schema(engine, "tenant", schema_for(slug), "t0001")
-        async with state["dbs"].control_session() as session:
+        async with services.dbs.control_session() as session:
             session.add_all(rows)
             await session.commit()
     finally:
-        await close_state(state)
+        await services.close()
     return rows
 
 
@@ -61,8 +61,8 @@ async def test_migrate_all_tenants_reports_the_broken_one_and_migrates_the_rest(
     settings = Settings.from_env(env)
     tenants = await _make_tenants_at_first_revision(settings, 50)
     broken = tenants[17]
-    state = build_state(settings)
-    engine = state["dbs"].engine("main")
+    services = Services.build(settings)
+    engine = services.dbs.engine("main")
     try:
         await _set_version(engine, broken.schema, "deadbeef")
 
@@ -88,4 +88,4 @@ async def test_migrate_all_tenants_reports_the_broken_one_and_migrates_the_rest(
         result = _run_cli(env, "migrate", "--all-tenants")
         assert result.returncode == 0 and "50 tenants: 50 current" in result.stdout
     finally:
-        await close_state(state)
+        await services.close()

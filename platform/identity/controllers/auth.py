@@ -14,7 +14,6 @@ from argus.platform.identity.cookies import (
     read_cookies,
     set_session_cookies,
 )
-from argus.platform.identity.dependencies import base_url
 from argus.platform.identity.guards import needs, public
 from argus.platform.identity.permissions import SELF_SERVICE
 from argus.platform.identity.principal import Principal
@@ -31,7 +30,7 @@ from argus.platform.identity.schemas import (
 Auth = NamedDependency[AuthService]
 
 
-def _tokens_response(request: Request, pair: TokenPair, cookie: bool,
+def _tokens_response(request: Request, auth_service: AuthService, pair: TokenPair, cookie: bool,
                      status_code: int = 200) -> Response[TokensOut]:
     body = TokensOut(access_token=pair.access_token, token_type="Bearer",
                      expires_in=pair.expires_in, refresh_token=pair.refresh_token,
@@ -40,7 +39,7 @@ def _tokens_response(request: Request, pair: TokenPair, cookie: bool,
     if cookie:
         body.csrf_token = set_session_cookies(
             response, request, pair.access_token, pair.expires_in, pair.refresh_token,
-            pair.refresh_expires_in, request.app.state.settings.auth.cookie_secure)
+            pair.refresh_expires_in, auth_service.identity.settings.cookie_secure)
     return response
 
 
@@ -52,7 +51,7 @@ class AuthController(Controller):
     async def login(self, request: Request, data: JSONBody[LoginIn],
                     auth_service: Auth) -> Response[TokensOut]:
         pair = await auth_service.login(data.email, data.password)
-        return _tokens_response(request, pair, data.cookie)
+        return _tokens_response(request, auth_service, pair, data.cookie)
 
     @post("/refresh", opt=public(), status_code=200,
           summary="Rotate the refresh token; get a new access token")
@@ -63,7 +62,8 @@ class AuthController(Controller):
             else data.refresh_token
         if not token:
             raise Invalid("refresh_token is required", field="refresh_token")
-        return _tokens_response(request, await auth_service.refresh(token), from_cookie)
+        return _tokens_response(request, auth_service, await auth_service.refresh(token),
+                                from_cookie)
 
     @post("/logout", opt=needs(SELF_SERVICE), status_code=204,
           summary="End this session: the refresh family and this access token")
@@ -76,9 +76,9 @@ class AuthController(Controller):
 
     @post("/password-reset", opt=public(), status_code=202,
           summary="Mail a one-time password-reset link (the answer is the same for any e-mail)")
-    async def request_reset(self, request: Request, data: JSONBody[ResetRequestIn],
+    async def request_reset(self, base_url: NamedDependency[str], data: JSONBody[ResetRequestIn],
                             auth_service: Auth) -> dict[str, str]:
-        await auth_service.request_reset(data.email, base_url(request))
+        await auth_service.request_reset(data.email, base_url)
         return {"status": "accepted"}
 
     @post("/password-reset/confirm", opt=public(), status_code=204,

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from argus.platform.identity.dependencies import base_url
 from argus.platform.identity.guards import needs
 from argus.platform.identity.permissions import SELF_SERVICE
 from argus.platform.identity.principal import Principal
@@ -43,10 +42,10 @@ class UsersController(Controller):
 
     @post("/", opt=needs("users:write"),
           summary="Invite a user (a one-time link is mailed) or create one with a password")
-    async def create_user(self, request: Request, data: JSONBody[UserCreateIn],
+    async def create_user(self, base_url: NamedDependency[str], data: JSONBody[UserCreateIn],
                           user_service: Users) -> Response[UserOut]:
         user = await user_service.create(data.email, data.name, data.role, data.password,
-                                         base_url(request))
+                                         base_url)
         return Response(UserOut.of(user), status_code=201)
 
     @get("/{user_id:str}", opt=needs("users:read"))

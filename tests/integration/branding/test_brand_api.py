@@ -3,6 +3,7 @@ colours only), plan rules, PUT versus PATCH, and one tenant's brand invisible to
 
 from __future__ import annotations
 
+from argus.platform.app import services_of_app
 from tests.integration.conftest import bearer, login
 
 
@@ -43,7 +44,7 @@ async def test_brand_defaults_changes_and_refusals(client_for, tenant_a, tenant_
         "primary_color": "#f2c200", "primary_text_color": "#111111"})).status_code == 200
 
     # The plan decides about the "powered by" line.
-    await identity_app.state.tenant_service.update(tenant_a.slug, plan="professional")
+    await services_of_app(identity_app).tenant_service.update(tenant_a.slug, plan="professional")
     assert (await client.patch("/api/v1/branding", headers=headers,
                                json={"powered_by": False})).json()["powered_by"] is False
 
@@ -67,7 +68,7 @@ async def test_invites_and_resets_are_mailed_in_the_brand(client_for, tenant_a, 
     await client.patch("/api/v1/branding", headers=headers, json={
         "product_name": "Acme Cams", "email_sender_name": "Acme Security",
         "support_email": "help@acme.example"})
-    outbox = identity_app.state.mailer.outbox
+    outbox = services_of_app(identity_app).mailer.outbox
     email = f"new-{tenant_a.slug}@x.example"
     created = await client.post("/api/v1/users", headers=headers,
                                 json={"email": email, "name": "New", "role": "viewer"})

@@ -7,7 +7,7 @@ from tests.integration.conftest import PASSWORD, bearer, login, png_bytes
 from tests.unit.test_brand_images import EVIL_SVG
 
 
-async def test_logo_upload_read_replace_and_reset(client_for, tenant_a, tenant_b, state):
+async def test_logo_upload_read_replace_and_reset(client_for, tenant_a, tenant_b, services):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     headers = bearer(tenant_a, admin)
@@ -30,17 +30,17 @@ async def test_logo_upload_read_replace_and_reset(client_for, tenant_a, tenant_b
     # Settings replaced with PUT keep the logo; a new logo replaces the old object.
     await client.put("/api/v1/branding", headers=headers, json={"product_name": "Acme"})
     first_key = f"branding/logo-{url.split('=')[1]}.png"
-    assert await state["storage"].get(f"argus-t-{tenant_a.slug}", first_key) == logo
+    assert await services.storage.get(f"argus-t-{tenant_a.slug}", first_key) == logo
     svg = (await client.put("/api/v1/branding/logo", headers=headers, content=EVIL_SVG)).json()
     served = await client.get(svg["logo_url"], headers={"Host": tenant_a.host})
     assert served.headers["content-type"] == "image/svg+xml"
     assert b"script" not in served.content and b"evil.example" not in served.content
-    assert first_key not in await state["storage"].list_keys(f"argus-t-{tenant_a.slug}",
+    assert first_key not in await services.storage.list_keys(f"argus-t-{tenant_a.slug}",
                                                              "branding/")
 
     # An object lost from the bucket shows the default image, not an error.
     svg_key = f"branding/logo-{svg['logo_url'].split('=')[1]}.svg"
-    await state["storage"].delete(f"argus-t-{tenant_a.slug}", svg_key)
+    await services.storage.delete(f"argus-t-{tenant_a.slug}", svg_key)
     lost = await client.get(svg["logo_url"], headers={"Host": tenant_a.host})
     assert lost.status_code == 200 and b"Argus" in lost.content
     await client.put("/api/v1/branding/logo", headers=headers, content=EVIL_SVG)
@@ -50,7 +50,7 @@ async def test_logo_upload_read_replace_and_reset(client_for, tenant_a, tenant_b
     assert refused.status_code == 422 and refused.json()["field"] == "file"
     assert (await client.delete("/api/v1/branding/logo", headers=headers)).json()[
         "logo_url"].endswith("v=default")
-    assert await state["storage"].list_keys(f"argus-t-{tenant_a.slug}", "branding/") == []
+    assert await services.storage.list_keys(f"argus-t-{tenant_a.slug}", "branding/") == []
 
 
 async def test_browser_upload_is_multipart_with_the_csrf_header(client_for, tenant_a):

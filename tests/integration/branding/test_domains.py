@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from argus.platform.core.settings import Settings
+from argus.platform.services import CTX_KEY
 from tests.conftest import settings_env
 from tests.integration.conftest import bearer, login
 
@@ -46,7 +47,7 @@ async def domain_app(control, tmp_root, dns_server, well_known):
         ARGUS_DOMAIN_CHECK_TIMEOUT="2"))
     app = create_app(settings)
     yield app
-    await close_state(app.state)
+    await services_of_app(app).close()
 
 
 @pytest.fixture
@@ -156,13 +157,13 @@ async def test_pending_domains_are_rechecked_then_given_up(client, domain_app, t
         tokens[name] = (await client.post("/api/v1/domains", headers=admin, json={
             "domain": name})).json()["verification"]["token"]
     dns_server.records[(f"_argus-challenge.{names[0]}", "TXT")] = [tokens[names[0]]]
-    state = domain_app.state
-    async with state.dbs.control_session() as session:
+    services = services_of_app(domain_app)
+    async with services.dbs.control_session() as session:
         await session.execute(update(TenantDomain).where(TenantDomain.domain == names[2])
                               .values(created_at=utcnow() - timedelta(hours=73)))
         await session.commit()
 
-    counts = await verify_pending_domains({"domains": state.domains})
+    counts = await verify_pending_domains({CTX_KEY: services})
     assert counts["verified"] >= 1 and counts["failed"] >= 1
     states = {d["domain"]: d for d in (await client.get("/api/v1/domains",
                                                         headers=admin)).json()["items"]}

@@ -7,20 +7,20 @@ import dataclasses
 import httpx
 from sqlalchemy import select
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from argus.platform.cameras.models import StreamKey
 from argus.platform.identity.tokens import digest
 from tests.integration.conftest import bearer, login
 
 
-async def _stream_keys(state, tenant_id: str, camera_id: str) -> list[str]:
-    async with state["dbs"].control_session() as session:
+async def _stream_keys(services, tenant_id: str, camera_id: str) -> list[str]:
+    async with services.dbs.control_session() as session:
         return list(await session.scalars(
             select(StreamKey.key_hash).where(StreamKey.tenant_id == tenant_id,
                                              StreamKey.camera_id == camera_id)))
 
 
-async def test_create_shows_the_key_once_and_stores_its_hash(admin_session, state):
+async def test_create_shows_the_key_once_and_stores_its_hash(admin_session, services):
     client, tenant, admin = admin_session
     response = await client.post("/api/v1/cameras", headers=bearer(tenant, admin),
                                  json={"name": "Gate 1", "vendor": "hikvision",
@@ -31,7 +31,7 @@ async def test_create_shows_the_key_once_and_stores_its_hash(admin_session, stat
     key = ingest["stream_key"]
     assert ingest["full_url"].endswith("/" + key) and ingest["setup_hints"]
     assert camera["stream_key_hint"] == key[:4] and camera["status"] == "offline"
-    assert await _stream_keys(state, tenant.id, camera["id"]) == [digest(key)]
+    assert await _stream_keys(services, tenant.id, camera["id"]) == [digest(key)]
     shown = await client.get(f"/api/v1/cameras/{camera['id']}", headers=bearer(tenant, admin))
     assert key not in shown.text
 
@@ -39,14 +39,14 @@ async def test_create_shows_the_key_once_and_stores_its_hash(admin_session, stat
                                 headers=bearer(tenant, admin))
     new_key = rotated.json()["stream_key"]
     assert new_key != key
-    assert await _stream_keys(state, tenant.id, camera["id"]) == [digest(new_key)]
+    assert await _stream_keys(services, tenant.id, camera["id"]) == [digest(new_key)]
 
     deleted = await client.delete(f"/api/v1/cameras/{camera['id']}",
                                   headers=bearer(tenant, admin))
     assert deleted.status_code == 204
     assert (await client.get(f"/api/v1/cameras/{camera['id']}", headers=bearer(tenant, admin))
             ).status_code == 404
-    assert await _stream_keys(state, tenant.id, camera["id"]) == []
+    assert await _stream_keys(services, tenant.id, camera["id"]) == []
 
 
 async def test_rtsp_credentials_are_never_returned(admin_session):
@@ -211,4 +211,4 @@ async def test_pull_cameras_cannot_point_at_private_addresses(control, tenant_a)
         listed = (await client.get("/api/v1/cameras", headers=headers)).json()
         assert not any("Probe" == c["name"] for c in listed["items"])
     finally:
-        await close_state(app.state)
+        await services_of_app(app).close()

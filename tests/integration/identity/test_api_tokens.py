@@ -11,7 +11,7 @@ from argus.platform.identity.models import ApiToken
 from tests.integration.conftest import bearer, login, make_api_token
 
 
-async def test_secret_is_shown_once_and_stored_hashed(admin_session, state):
+async def test_secret_is_shown_once_and_stored_hashed(admin_session, services):
     client, tenant, admin = admin_session
     created = await make_api_token(client, tenant, admin, ["cameras:read"])
     secret = created["secret"]
@@ -19,7 +19,7 @@ async def test_secret_is_shown_once_and_stored_hashed(admin_session, state):
     listed = await client.get("/api/v1/api-tokens", headers=bearer(tenant, admin))
     entry = next(t for t in listed.json() if t["id"] == created["id"])
     assert "secret" not in entry and entry["scopes"] == ["cameras:read"]
-    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    maker = services.dbs.for_tenant(tenant)
     async with maker() as session:
         row = await session.scalar(select(ApiToken).where(ApiToken.id == created["id"]))
     assert secret not in (row.secret_hash, row.prefix)

@@ -8,7 +8,7 @@ import dataclasses
 import httpx
 import pytest
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from tests.integration.conftest import (
     PASSWORD,
     bearer,
@@ -93,11 +93,11 @@ async def test_api_rate_limit_answers_429_with_headers(control, tenant_a, mirror
         assert "remaining=0" in blocked.headers["RateLimit"]
     finally:
         await stop_background(tasks)
-        await close_state(app.state)
+        await services_of_app(app).close()
 
 
 async def test_ip_allowlist_blocks_others_and_trusts_forwarded_for_only_from_proxies(
-        control, state, tenant_a):
+        control, services, tenant_a):
     proxied = dataclasses.replace(control, auth=dataclasses.replace(
         control.auth, trusted_proxies=("10.99.0.0/16",)))
     app = create_app(proxied)
@@ -151,11 +151,11 @@ async def test_ip_allowlist_blocks_others_and_trusts_forwarded_for_only_from_pro
         assert (await client("203.0.113.9").get("/api/v1/me", headers=headers)
                 ).status_code == 200
     finally:
-        await close_state(app.state)
+        await services_of_app(app).close()
 
 
 async def test_a_tenant_can_have_its_own_rate_limit(identity_app, client_for, tenant_a, tenant_b):
-    await identity_app.state.tenant_service.update(tenant_a.slug, api_rate_limit=3)
+    await services_of_app(identity_app).tenant_service.update(tenant_a.slug, api_rate_limit=3)
     client = client_for(fresh_ip())
     tokens = {t.slug: (await login(client, t))["access_token"] for t in (tenant_a, tenant_b)}
 
@@ -169,8 +169,9 @@ async def test_a_tenant_can_have_its_own_rate_limit(identity_app, client_for, te
             ).headers["RateLimit-Policy"] == "3;w=60"
     assert set(await statuses(tenant_b)) == {200}
     # 0 puts the tenant back on the deployment's default.
-    await identity_app.state.tenant_service.update(tenant_a.slug, api_rate_limit=0)
-    assert (await identity_app.state.tenant_service.get(tenant_a.slug)).api_rate_limit is None
+    await services_of_app(identity_app).tenant_service.update(tenant_a.slug, api_rate_limit=0)
+    tenants = services_of_app(identity_app).tenant_service
+    assert (await tenants.get(tenant_a.slug)).api_rate_limit is None
 
 
 async def test_provider_sets_and_validates_the_rate_limit(client, provider_key):
@@ -214,4 +215,4 @@ async def test_forwarded_proto_from_a_trusted_proxy_makes_cookies_secure(control
         plain = await cookie_login("10.99.1.1", "http")
         assert not any("Secure" in c for c in plain.headers.get_list("set-cookie"))
     finally:
-        await close_state(app.state)
+        await services_of_app(app).close()

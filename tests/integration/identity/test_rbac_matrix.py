@@ -73,8 +73,8 @@ async def _camera_path(ctx, suffix: str = "", body=None):
 async def _live_camera(ctx):
     """A camera the ingest side has reported online on a node."""
     camera_id = await _fresh_camera(ctx)
-    state, tenant = ctx["state"], ctx["tenant"]
-    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+    services, tenant = ctx["state"], ctx["tenant"]
+    maker = services.dbs.for_tenant(tenant)
     async with maker() as session:
         await session.execute(update(Camera).where(Camera.id == camera_id)
                               .values(status="online", ingest_node_id=ctx["node_id"]))
@@ -85,13 +85,13 @@ async def _live_camera(ctx):
 async def _recording(ctx) -> tuple[str, str]:
     """A ready recording (row and object) of a fresh camera: (camera id, recording id)."""
     camera_id = await _fresh_camera(ctx)
-    state, tenant = ctx["state"], ctx["tenant"]
-    row = await state["tenant_service"].get(tenant.slug)
+    services, tenant = ctx["state"], ctx["tenant"]
+    row = await services.tenant_service.get(tenant.slug)
     recording = Recording(camera_id=camera_id, started_at=RECORDED, ended_at=RECORDED +
                           timedelta(minutes=1), duration_s=60.0, size_bytes=4,
                           object_key=f"recordings/m/{uuid.uuid4()}.mp4", source=str(uuid.uuid4()))
-    await state["storage"].put(row.bucket, recording.object_key, b"mp4!")
-    async with state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")() as session:
+    await services.storage.put(row.bucket, recording.object_key, b"mp4!")
+    async with services.dbs.tenant_session(tenant) as session:
         session.add(recording)
         await session.commit()
     return camera_id, recording.id
@@ -118,8 +118,7 @@ async def _clip_path(ctx):
     camera_id, _ = await _recording(ctx)
     clip = Clip(camera_id=camera_id, starts_at=RECORDED, ends_at=RECORDED +
                 timedelta(seconds=10), state="pending")
-    async with ctx["state"]["dbs"].tenant_sessions(
-            "main", f"argus_t_{ctx['tenant'].slug}")() as session:
+    async with ctx["state"].dbs.tenant_session(ctx['tenant']) as session:
         session.add(clip)
         await session.commit()
     return f"/api/v1/clips/{clip.id}", None
@@ -211,9 +210,9 @@ async def _share_path(ctx):
 async def _domain_path(ctx, suffix: str = "", tenant_added: bool = False):
     domain = f"{uuid.uuid4().hex[:8]}.example.test"
     if tenant_added:
-        await ctx["state"]["domains"].add(ctx["tenant"].id, domain)
+        await ctx["state"].domains.add(ctx["tenant"].id, domain)
     else:
-        async with ctx["state"]["dbs"].control_session() as session:
+        async with ctx["state"].dbs.control_session() as session:
             session.add(TenantDomain(domain=domain, tenant_id=ctx["tenant"].id,
                                      state="verified", source="provider"))
             await session.commit()
@@ -231,8 +230,8 @@ async def _with_body(pending, body):
 
 async def _thumbnail_path(ctx):
     camera_id = await _fresh_camera(ctx)
-    tenant = await ctx["state"]["tenant_service"].get(ctx["tenant"].slug)
-    await ctx["state"]["storage"].put(tenant.bucket, f"thumbnails/{camera_id}.jpg",
+    tenant = await ctx["state"].tenant_service.get(ctx["tenant"].slug)
+    await ctx["state"].storage.put(tenant.bucket, f"thumbnails/{camera_id}.jpg",
                                       b"\xff\xd8\xff\xe0 not really a jpeg")
     return f"/api/v1/cameras/{camera_id}/thumbnail", None
 
@@ -241,9 +240,9 @@ async def _token_path(ctx):
     return f"/api/v1/api-tokens/{await _own_token(ctx)}", None
 
 
-async def _node(state) -> str:
+async def _node(services) -> str:
     node_id = f"ztnode{uuid.uuid4().hex[:8]}"
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         session.add(IngestNode(id=node_id, rtmp_url="rtmp://127.0.0.1:1935",
                                hls_url="http://127.0.0.1:8080", capacity=10, state="active",
                                secret_hash="0" * 64))
@@ -282,22 +281,22 @@ def test_every_tenant_route_is_in_the_matrix(identity_app):
             assert not opt.get("public") and opt.get("permission"), key
 
 
-async def _audit_count(state, tenant) -> int:
-    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant.slug}")
+async def _audit_count(services, tenant) -> int:
+    maker = services.dbs.for_tenant(tenant)
     async with maker() as session:
         return await session.scalar(select(func.count()).select_from(AuditLog))
 
 
 @pytest.mark.parametrize("caller", ["admin", "operator", "viewer", "api_only"])
 async def test_role_by_route_matrix_and_one_audit_row_per_change(
-        client_for, tenant_a, state, identity_app, caller):
+        client_for, tenant_a, services, identity_app, caller):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     users = (await client.get("/api/v1/users", headers=bearer(tenant_a, admin))).json()["items"]
     user_ids = {u["role"]: u["id"] for u in users}
     permissions = ROLE_PERMISSIONS[caller]
     routes = tenant_routes(identity_app)
-    node_id = await _node(state)
+    node_id = await _node(services)
     failures = []
     for key, opt in sorted(routes.items()):
         if key in PUBLIC:
@@ -311,15 +310,15 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
         else:
             credential = (await login(client, tenant_a, caller))["access_token"]
             allowed = opt["permission"] == SELF_SERVICE or opt["permission"] in permissions
-        ctx = {"client": client, "tenant": tenant_a, "admin": admin, "state": state,
+        ctx = {"client": client, "tenant": tenant_a, "admin": admin, "state": services,
                "node_id": node_id,
                "caller_admin_view": admin, "caller_user_id": user_ids[caller]}
         path, body = await CASES[key](ctx)
-        before = await _audit_count(state, tenant_a)
+        before = await _audit_count(services, tenant_a)
         payload = {"content": body} if isinstance(body, bytes) else {"json": body}
         response = await client.request(method, path, **payload,
                                         headers=bearer(tenant_a, credential))
-        after = await _audit_count(state, tenant_a)
+        after = await _audit_count(services, tenant_a)
         expected_rows = 1 if (allowed and method != "GET") else 0
         ok_status = 200 <= response.status_code < 300 if allowed else response.status_code == 403
         if not ok_status or after - before != expected_rows:
@@ -329,14 +328,14 @@ async def test_role_by_route_matrix_and_one_audit_row_per_change(
 
 
 async def test_public_mutations_are_audited_once_and_failures_leave_no_row(
-        client_for, tenant_a, state, identity_app):
+        client_for, tenant_a, services, identity_app):
     client = client_for(fresh_ip())
     host = {"Host": tenant_a.host}
 
     async def rows_added(coro) -> tuple[int, object]:
-        before = await _audit_count(state, tenant_a)
+        before = await _audit_count(services, tenant_a)
         response = await coro
-        return await _audit_count(state, tenant_a) - before, response
+        return await _audit_count(services, tenant_a) - before, response
 
     added, tokens = await rows_added(client.post(
         "/api/v1/auth/login", headers=host,

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from argus.platform.identity.tokens import AccessTokens
 from tests.helpers import wait_for
 from tests.integration.conftest import (
@@ -235,7 +235,7 @@ async def test_revocations_reach_other_processes(control, tenant_a):
     finally:
         await stop_background(tasks)
         for app in apps:
-            await close_state(app.state)
+            await services_of_app(app).close()
 
 
 async def test_a_mirror_started_later_resyncs_from_redis(control, tenant_a):
@@ -246,18 +246,18 @@ async def test_a_mirror_started_later_resyncs_from_redis(control, tenant_a):
     tokens = await login(client, tenant_a)
     headers = bearer(tenant_a, tokens["access_token"])
     assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
-    await close_state(first.state)
+    await services_of_app(first).close()
 
     late = create_app(control)
     tasks = await start_background(late)
     try:
-        assert late.state.identity.fast
+        assert services_of_app(late).identity.fast
         other = httpx.AsyncClient(transport=httpx.ASGITransport(app=late, client=("10.7.0.3", 1)),
                                   base_url="http://testserver.local")
         assert (await other.get("/api/v1/me", headers=headers)).status_code == 401
     finally:
         await stop_background(tasks)
-        await close_state(late.state)
+        await services_of_app(late).close()
 
 
 async def test_form_posts_carry_the_csrf_token_in_a_field(client_for, tenant_a):

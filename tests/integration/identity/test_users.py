@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from argus.platform.app import services_of_app
 from tests.integration.conftest import PASSWORD, bearer, fresh_ip, login
 
 
@@ -19,8 +20,9 @@ async def test_invite_link_lets_the_user_choose_a_password_once(admin_session, i
                                 json={"email": email.upper(), "name": "New", "role": "viewer"})
     assert created.status_code == 201 and created.json()["state"] == "invited"
     assert created.json()["email"] == email  # e-mails are case-insensitive
-    token = _link_token(identity_app.state.mailer, email)
-    assert f"http://{tenant.host}/invite#token=" in identity_app.state.mailer.outbox[-1].body
+    token = _link_token(services_of_app(identity_app).mailer, email)
+    outbox = services_of_app(identity_app).mailer.outbox
+    assert f"http://{tenant.host}/invite#token=" in outbox[-1].body
 
     host = {"Host": tenant.host}
     weak = await client.post("/api/v1/auth/invite/accept", headers=host,
@@ -49,7 +51,7 @@ async def test_password_reset_by_mail_ends_old_sessions(client_for, tenant_a, id
         response = await client.post("/api/v1/auth/password-reset", headers=host,
                                      json={"email": email})
         assert response.status_code == 202  # same answer whether the account exists or not
-    token = _link_token(identity_app.state.mailer, tenant_a.emails["viewer"])
+    token = _link_token(services_of_app(identity_app).mailer, tenant_a.emails["viewer"])
     done = await client.post("/api/v1/auth/password-reset/confirm", headers=host,
                              json={"token": token, "new_password": "brand-new-password"})
     assert done.status_code == 204
@@ -124,5 +126,5 @@ async def test_password_reset_requests_are_budgeted(client_for, tenant_a, identi
     codes = [(await client.post("/api/v1/auth/password-reset", headers=host,
                                 json={"email": email})).status_code for _ in range(4)]
     assert codes[:3] == [202, 202, 202] and codes[3] == 429
-    mails = [m for m in identity_app.state.mailer.outbox if m.to == email]
+    mails = [m for m in services_of_app(identity_app).mailer.outbox if m.to == email]
     assert len(mails) == 3

@@ -13,9 +13,9 @@ from argus.platform.ingest.agent import NodeAgent
 from tests.conftest import new_slug
 
 
-async def _listen(state, tenant_id: str) -> tuple:
-    pubsub = state["redis"].pubsub()
-    await pubsub.subscribe(events_channel(state["settings"].database.control_schema, tenant_id))
+async def _listen(services, tenant_id: str) -> tuple:
+    pubsub = services.redis.pubsub()
+    await pubsub.subscribe(events_channel(services.settings.database.control_schema, tenant_id))
     await pubsub.get_message(timeout=1)  # the subscribe confirmation
     return pubsub
 
@@ -29,15 +29,15 @@ async def _drain(pubsub) -> list[dict]:
     return got
 
 
-async def test_node_problems_reach_only_the_tenants_they_concern(state, tenant_a, tenant_b,
+async def test_node_problems_reach_only_the_tenants_they_concern(services, tenant_a, tenant_b,
                                                                  tmp_path):
     node_id = new_slug("node")
-    agent = NodeAgent(state, node_id, tmp_path, "127.0.0.1:1", "nobody")
+    agent = NodeAgent(services, services.stream_status, node_id, tmp_path, "127.0.0.1:1", "nobody")
     camera_a, camera_b = str(uuid.uuid4()), str(uuid.uuid4())
     name_a, name_b = f"{tenant_a.slug}__{camera_a}", f"{tenant_b.slug}__{camera_b}"
     await agent.live.went_live(node_id, tenant_a.id, name_a, camera_a)
     await agent.live.went_live(node_id, tenant_b.id, name_b, camera_b)
-    listen_a, listen_b = await _listen(state, tenant_a.id), await _listen(state, tenant_b.id)
+    listen_a, listen_b = await _listen(services, tenant_a.id), await _listen(services, tenant_b.id)
     try:
         line = (f"*12 record: {name_a}: failed to open file '/var/rec/{name_a}-1.flv' "
                 "(13: Permission denied)")

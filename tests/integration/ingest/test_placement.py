@@ -10,14 +10,15 @@ from sqlalchemy import delete, update
 from argus.platform.core.db import utcnow
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.models import CameraPlacement, IngestNode
+from argus.platform.services import CTX_KEY
 from argus.platform.workers.general import reconcile_nodes
 from tests.conftest import new_slug
 from tests.integration.conftest import bearer, login
 
 
-async def _nodes(state, beats: dict[str, timedelta | None], capacity: int = 10) -> list[str]:
+async def _nodes(services, beats: dict[str, timedelta | None], capacity: int = 10) -> list[str]:
     ids = []
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         # Other tests' nodes must not take part.
         await session.execute(update(IngestNode).values(state="draining"))
         for index, age in beats.items():
@@ -38,8 +39,8 @@ async def _create(client, tenant, admin, **extra) -> dict:
     return response.json()
 
 
-async def test_cameras_go_to_the_least_loaded_live_node(client_for, tenant_a, state):
-    live_1, live_2, silent, never = await _nodes(state, {
+async def test_cameras_go_to_the_least_loaded_live_node(client_for, tenant_a, services):
+    live_1, live_2, silent, never = await _nodes(services, {
         "a": timedelta(seconds=1), "b": timedelta(seconds=2), "c": timedelta(minutes=5),
         "d": None})
     client = client_for()
@@ -54,37 +55,37 @@ async def test_cameras_go_to_the_least_loaded_live_node(client_for, tenant_a, st
     pull = await _create(client, tenant_a, admin, ingest_mode="rtsp_pull",
                          rtsp_url="rtsp://user:pw@10.0.0.5/stream")
     assert pull["ingest"] is None and pull["camera"]["ingest_node_id"] in (live_1, live_2)
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         row = await session.get(CameraPlacement, pull["camera"]["id"])
         assert row.pull is True and row.enabled is True and row.tenant_id == tenant_a.id
     # Deleting a camera frees its place.
     await client.delete(f"/api/v1/cameras/{pull['camera']['id']}",
                         headers=bearer(tenant_a, admin))
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         assert await session.get(CameraPlacement, pull["camera"]["id"]) is None
     assert silent and never
 
 
-async def test_cameras_move_off_a_dead_node(client_for, tenant_a, state):
-    (doomed,) = await _nodes(state, {"a": timedelta(seconds=1)})
+async def test_cameras_move_off_a_dead_node(client_for, tenant_a, services):
+    (doomed,) = await _nodes(services, {"a": timedelta(seconds=1)})
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     camera = (await _create(client, tenant_a, admin))["camera"]
     assert camera["ingest_node_id"] == doomed
-    (spare,) = await _nodes(state, {"b": timedelta(seconds=1)})
-    async with state["dbs"].control_session() as session:
+    (spare,) = await _nodes(services, {"b": timedelta(seconds=1)})
+    async with services.dbs.control_session() as session:
         await session.execute(update(IngestNode).where(IngestNode.id == doomed).values(
             state="active", last_heartbeat_at=utcnow() - timedelta(minutes=2)))
         await session.commit()
     try:
-        assert await reconcile_nodes(dict(state)) >= 1
-        async with state["dbs"].control_session() as session:
+        assert await reconcile_nodes({CTX_KEY: services}) >= 1
+        async with services.dbs.control_session() as session:
             assert (await session.get(IngestNode, doomed)).state == "offline"
             assert (await session.get(CameraPlacement, camera["id"])).node_id == spare
         moved = await client.get(f"/api/v1/cameras/{camera['id']}",
                                  headers=bearer(tenant_a, admin))
         assert moved.json()["ingest_node_id"] == spare
     finally:
-        async with state["dbs"].control_session() as session:
+        async with services.dbs.control_session() as session:
             await session.execute(delete(IngestNode).where(IngestNode.id.in_([doomed, spare])))
             await session.commit()

@@ -9,19 +9,21 @@ import secrets
 
 import pytest
 
+from argus.platform.app import services_of_app
 from argus.platform.core.jobs import general_queue, node_queue
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.signing import relay_token
+from argus.platform.services import CTX_KEY
 from argus.platform.workers.general import camera_offline_check
 from tests.conftest import new_slug
 from tests.integration.conftest import bearer, fresh_ip, login
 
 
 @pytest.fixture
-async def node(state):
+async def node(services):
     node_id, secret = new_slug("node"), secrets.token_urlsafe(24)
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         session.add(IngestNode(id=node_id, rtmp_url="rtmp://127.0.0.1:19350",
                                hls_url="http://127.0.0.1:18080", capacity=10, state="active",
                                secret_hash=digest(secret)))
@@ -113,7 +115,7 @@ async def test_refusals(client_for, tenant_a, node, identity_app):
                                  headers=bearer(tenant_a, admin))).json()["stream_key"]
     assert (await _call(client, node, "publish", _publish_body(key_y))).status_code == 403
     assert (await _call(client, node, "publish", _publish_body(rotated))).status_code == 302
-    await identity_app.state.tenant_service.update(tenant_a.slug, state="suspended")
+    await services_of_app(identity_app).tenant_service.update(tenant_a.slug, state="suspended")
     assert (await _call(client, node, "publish", _publish_body(rotated))).status_code == 403
 
 
@@ -131,8 +133,9 @@ async def test_internal_publish_marks_online_and_announces_it(client_for, tenant
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     camera_id, _ = await _camera(client, tenant_a, admin)
-    redis = identity_app.state.redis
-    channel = f"argus:{identity_app.state.settings.database.control_schema}:events:{tenant_a.id}"
+    redis = services_of_app(identity_app).redis
+    schema = services_of_app(identity_app).settings.database.control_schema
+    channel = f"argus:{schema}:events:{tenant_a.id}"
     async with redis.pubsub() as pubsub:
         await pubsub.subscribe(channel)
         name = f"{tenant_a.slug}__{camera_id}"
@@ -167,14 +170,14 @@ async def test_internal_publish_marks_online_and_announces_it(client_for, tenant
         # The publisher leaves: still online during the grace period, and a check queued for
         # its end on the general queue.
         done = f"app=internal&addr=127.0.0.1&call=publish_done&name={name}"
-        queue = general_queue(identity_app.state.settings)
-        before = await identity_app.state.jobs.redis.zcard(queue)
+        queue = general_queue(services_of_app(identity_app).settings)
+        before = await services_of_app(identity_app).jobs.redis.zcard(queue)
         assert (await _call(client, node, "internal_publish_done", done)).status_code == 200
         assert await status_now() == "online"
-        assert await identity_app.state.jobs.redis.zcard(queue) == before + 1
+        assert await services_of_app(identity_app).jobs.redis.zcard(queue) == before + 1
         # Back inside the grace period: the check finds it live and leaves it online.
         assert (await _call(client, node, "internal_publish", body)).status_code == 200
-        ctx = dict(identity_app.state)
+        ctx = {CTX_KEY: services_of_app(identity_app)}
         assert await camera_offline_check(ctx, tenant_a.id, camera_id) == "live"
         assert await status_now() == "online"
         assert await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2) is None
@@ -195,8 +198,8 @@ async def test_rotating_the_key_drops_the_live_publisher(client_for, tenant_a, n
     admin = (await login(client, tenant_a))["access_token"]
     camera_id, key = await _camera(client, tenant_a, admin)
     assert (await _call(client, node, "publish", _publish_body(key))).status_code == 302
-    queue = node_queue(identity_app.state.settings, node[0])
-    jobs = identity_app.state.jobs.redis
+    queue = node_queue(services_of_app(identity_app).settings, node[0])
+    jobs = services_of_app(identity_app).jobs.redis
     assert await jobs.zcard(queue) == 0
     await client.post(f"/api/v1/cameras/{camera_id}/stream-key", headers=bearer(tenant_a, admin))
     queued = await jobs.queued_jobs(queue_name=queue)
@@ -207,7 +210,7 @@ async def test_rotating_the_key_drops_the_live_publisher(client_for, tenant_a, n
 
 
 async def test_a_key_with_double_underscores_from_this_host_is_still_a_key(
-        client_for, tenant_a, node, state):
+        client_for, tenant_a, node, services):
     """Keys are base64url and may hold "__": from 127.0.0.1 (a camera on the node's own host)
     such a key must not be mistaken for an RTSP relay's internal name."""
     from sqlalchemy import update
@@ -218,7 +221,7 @@ async def test_a_key_with_double_underscores_from_this_host_is_still_a_key(
     admin = (await login(client, tenant_a))["access_token"]
     camera_id, _ = await _camera(client, tenant_a, admin)
     key = f"ab__{secrets.token_hex(11)}__z0"  # 32 characters, like a real key
-    async with state["dbs"].control_session() as session:  # as if the key came out so
+    async with services.dbs.control_session() as session:  # as if the key came out so
         await session.execute(update(StreamKey).where(StreamKey.camera_id == camera_id)
                               .values(key_hash=digest(key)))
         await session.commit()

@@ -83,15 +83,16 @@ async def test_unknown_field_is_refused(client, provider_key):
     assert "colour" in response.json()["detail"]
 
 
-async def test_delete_then_get_is_404_and_schema_and_bucket_are_gone(client, provider_key, state):
+async def test_delete_then_get_is_404_and_schema_and_bucket_are_gone(client, provider_key,
+                                                                     services):
     slug = new_slug()
     created = await client.put(f"/provider/v1/tenants/{slug}", json={"name": "Gone"},
                                headers=auth(provider_key))
     assert created.status_code == 201
     schema, bucket = f"argus_t_{slug}", f"argus-t-{slug}"
-    engine = state["dbs"].engine("main")
+    engine = services.dbs.engine("main")
     assert await schema_exists(engine, schema)
-    assert await state["storage"].bucket_exists(bucket)
+    assert await services.storage.bucket_exists(bucket)
 
     response = await client.delete(f"/provider/v1/tenants/{slug}", headers=auth(provider_key))
     assert response.status_code == 204
@@ -99,7 +100,7 @@ async def test_delete_then_get_is_404_and_schema_and_bucket_are_gone(client, pro
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert not await schema_exists(engine, schema)
-    assert not await state["storage"].bucket_exists(bucket)
+    assert not await services.storage.bucket_exists(bucket)
     again = await client.delete(f"/provider/v1/tenants/{slug}", headers=auth(provider_key))
     assert again.status_code == 404
 
@@ -175,8 +176,8 @@ async def test_openapi_schema_lists_the_provider_api(client):
     assert "/provider/v1/tenants/{slug}" in paths and "/api/v1/tenant" in paths
 
 
-async def test_provider_key_is_stored_hashed(state, provider_key):
-    async with state["dbs"].control_session() as session:
+async def test_provider_key_is_stored_hashed(services, provider_key):
+    async with services.dbs.control_session() as session:
         rows = list(await session.execute(select(ProviderApiKey.prefix, ProviderApiKey.key_hash)))
     assert rows
     assert all(provider_key not in (prefix, key_hash) for prefix, key_hash in rows)
@@ -202,12 +203,12 @@ async def test_any_host_mode_still_hides_the_provider_api_on_tenant_hosts(contro
         assert on_tenant.status_code == 404
 
 
-async def test_ingest_nodes_show_load_and_health(client, provider_key, state):
+async def test_ingest_nodes_show_load_and_health(client, provider_key, services):
     from argus.platform.core.db import utcnow
     from argus.platform.ingest.models import CameraPlacement, IngestNode
 
     node_id = new_slug("node")
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         session.add(IngestNode(id=node_id, rtmp_url="rtmp://n:1935", hls_url="http://n",
                                capacity=7, state="active", secret_hash="0" * 64,
                                last_heartbeat_at=utcnow(), live_streams=1,

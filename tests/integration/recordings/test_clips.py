@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from argus.platform.cameras.models import Camera
 from argus.platform.recordings.finalize import Finalizer
+from argus.platform.services import CTX_KEY
 from argus.platform.workers.general import export_clip
 from tests.integration.conftest import bearer, login
 
@@ -30,28 +31,28 @@ def _chunk(rec, slug, camera_id, index: int, ends: datetime) -> None:
     os.utime(path, (ends.timestamp(), ends.timestamp()))
 
 
-async def _recorded_camera(state, tenant_a, tmp_path, chunks: int) -> tuple:
+async def _recorded_camera(services, tenant_a, tmp_path, chunks: int) -> tuple:
     """A recording camera with ``chunks`` finalized 6 s recordings from ``T`` on."""
-    tenant = await state["resolver"].by_slug(tenant_a.slug)
+    tenant = await services.resolver.by_slug(tenant_a.slug)
     camera_id = str(uuid.uuid4())
-    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+    async with services.dbs.tenant_session(tenant) as session:
         session.add(Camera(id=camera_id, name="Clip", record=True))
         await session.commit()
     rec = tmp_path / "rec"
     rec.mkdir()
     for index in range(chunks):
         _chunk(rec, tenant.slug, camera_id, index, T + timedelta(seconds=6 * (index + 1)))
-    finalizer = Finalizer(state, rec)
+    finalizer = Finalizer(services, services.resolver, rec)
     for chunk in finalizer.leftovers():
         assert await finalizer.finalize(chunk) == "done"
     return tenant, camera_id
 
 
-async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
+async def test_a_clip_across_two_chunks(client_for, tenant_a, services, tmp_path):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     viewer = (await login(client, tenant_a, "viewer"))["access_token"]
-    tenant, camera_id = await _recorded_camera(state, tenant_a, tmp_path, chunks=2)
+    tenant, camera_id = await _recorded_camera(services, tenant_a, tmp_path, chunks=2)
 
     window = {"from": _iso(T + timedelta(seconds=3)), "to": _iso(T + timedelta(seconds=9))}
     refused = await client.post(f"/api/v1/cameras/{camera_id}/clips",
@@ -63,8 +64,8 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
     assert asked.status_code == 202, asked.text
     clip = asked.json()
     assert clip["state"] == "pending" and clip["from"] == _iso(T + timedelta(seconds=3))
-    assert await export_clip(dict(state), tenant.id, clip["id"]) == "ready"
-    assert await export_clip(dict(state), tenant.id, clip["id"]) == "ready"  # idempotent
+    assert await export_clip({CTX_KEY: services}, tenant.id, clip["id"]) == "ready"
+    assert await export_clip({CTX_KEY: services}, tenant.id, clip["id"]) == "ready"  # idempotent
     done = (await client.get(f"/api/v1/clips/{clip['id']}", headers=bearer(tenant_a, viewer))
             ).json()
     assert done["state"] == "ready" and done["progress"] == 100
@@ -89,9 +90,9 @@ async def test_a_clip_across_two_chunks(client_for, tenant_a, state, tmp_path):
 
 
 
-async def _clip_of_one_chunk(client, tenant_a, state, tmp_path) -> tuple:
+async def _clip_of_one_chunk(client, tenant_a, services, tmp_path) -> tuple:
     admin = (await login(client, tenant_a))["access_token"]
-    tenant, camera_id = await _recorded_camera(state, tenant_a, tmp_path, chunks=1)
+    tenant, camera_id = await _recorded_camera(services, tenant_a, tmp_path, chunks=1)
     asked = await client.post(f"/api/v1/cameras/{camera_id}/clips",
                               headers=bearer(tenant_a, admin),
                               json={"from": _iso(T + timedelta(seconds=1)),
@@ -100,38 +101,38 @@ async def _clip_of_one_chunk(client, tenant_a, state, tmp_path) -> tuple:
     return tenant, admin, camera_id, asked.json()["id"]
 
 
-async def _stored(state, tenant_id) -> int:
+async def _stored(services, tenant_id) -> int:
     from sqlalchemy import select
 
     from argus.tenants.models import Tenant
 
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         return await session.scalar(select(Tenant.storage_bytes).where(Tenant.id == tenant_id))
 
 
 async def test_a_clip_whose_source_object_is_gone_fails_with_a_reason(client_for, tenant_a,
-                                                                     s3_state, tmp_path):
+                                                                     s3_services, tmp_path):
     """On the real S3 endpoint: the recording's object was deleted before the export ran."""
     from sqlalchemy import select
 
     from argus.platform.recordings.models import Recording
 
     client = client_for()
-    bucket = (await s3_state["tenant_service"].get(tenant_a.slug)).bucket
-    await s3_state["storage"].create_bucket(bucket)  # the tenant was made on the local backend
-    tenant, admin, camera_id, clip_id = await _clip_of_one_chunk(client, tenant_a, s3_state,
+    bucket = (await s3_services.tenant_service.get(tenant_a.slug)).bucket
+    await s3_services.storage.create_bucket(bucket)  # the tenant was made on the local backend
+    tenant, admin, camera_id, clip_id = await _clip_of_one_chunk(client, tenant_a, s3_services,
                                                                    tmp_path)
-    async with s3_state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+    async with s3_services.dbs.tenant_session(tenant) as session:
         for row in await session.scalars(select(Recording)):
-            await s3_state["storage"].delete(tenant.bucket, row.object_key)
-    assert await export_clip(dict(s3_state), tenant.id, clip_id) == "failed"
+            await s3_services.storage.delete(tenant.bucket, row.object_key)
+    assert await export_clip({CTX_KEY: s3_services}, tenant.id, clip_id) == "failed"
     body = (await client.get(f"/api/v1/clips/{clip_id}", headers=bearer(tenant_a, admin))
             ).json()
     assert body["state"] == "failed" and body["failure_reason"].startswith("export failed")
 
 
 async def test_clips_are_metered_expired_and_never_left_processing(client_for, tenant_a,
-                                                                   state, tmp_path):
+                                                                   services, tmp_path):
     from sqlalchemy import update
 
     from argus.platform.core.db import utcnow
@@ -139,27 +140,27 @@ async def test_clips_are_metered_expired_and_never_left_processing(client_for, t
     from argus.platform.recordings.models import Clip
 
     client = client_for()
-    tenant, admin, camera_id, clip_id = await _clip_of_one_chunk(client, tenant_a, state,
+    tenant, admin, camera_id, clip_id = await _clip_of_one_chunk(client, tenant_a, services,
                                                                    tmp_path)
-    before = await _stored(state, tenant.id)
-    assert await export_clip(dict(state), tenant.id, clip_id) == "ready"
+    before = await _stored(services, tenant.id)
+    assert await export_clip({CTX_KEY: services}, tenant.id, clip_id) == "ready"
     ready = (await client.get(f"/api/v1/clips/{clip_id}", headers=bearer(tenant_a, admin))
              ).json()
-    assert await _stored(state, tenant.id) == before + ready["size_bytes"]
-    assert await export_clip(dict(state), tenant.id, clip_id) == "ready"  # once only
-    assert await _stored(state, tenant.id) == before + ready["size_bytes"]
+    assert await _stored(services, tenant.id) == before + ready["size_bytes"]
+    assert await export_clip({CTX_KEY: services}, tenant.id, clip_id) == "ready"  # once only
+    assert await _stored(services, tenant.id) == before + ready["size_bytes"]
 
     # A second clip whose worker died mid-way is failed by the sweep, not left processing.
     stuck = (await client.post(f"/api/v1/cameras/{camera_id}/clips",
                                headers=bearer(tenant_a, admin),
                                json={"from": _iso(T + timedelta(seconds=1)),
                                      "to": _iso(T + timedelta(seconds=2))})).json()["id"]
-    maker = state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)
+    maker = services.dbs.for_tenant(tenant)
     async with maker() as session:
         await session.execute(update(Clip).where(Clip.id == stuck).values(
             state="processing", updated_at=utcnow() - timedelta(hours=1)))
         await session.commit()
-    assert (await expire_clips(state, tenant, keep_days=7))["stuck"] == 1
+    assert (await expire_clips(services, tenant, keep_days=7))["stuck"] == 1
     gone = (await client.get(f"/api/v1/clips/{stuck}", headers=bearer(tenant_a, admin))).json()
     assert gone["state"] == "failed" and "stopped" in gone["failure_reason"]
 
@@ -168,8 +169,8 @@ async def test_clips_are_metered_expired_and_never_left_processing(client_for, t
         await session.execute(update(Clip).where(Clip.id == clip_id).values(
             created_at=utcnow() - timedelta(days=8)))
         await session.commit()
-    assert (await expire_clips(state, tenant, keep_days=7))["expired"] == 1
+    assert (await expire_clips(services, tenant, keep_days=7))["expired"] == 1
     assert (await client.get(f"/api/v1/clips/{clip_id}", headers=bearer(tenant_a, admin))
             ).status_code == 404
-    assert await _stored(state, tenant.id) == before
-    assert not await state["storage"].list_keys(tenant.bucket, "clips/")
+    assert await _stored(services, tenant.id) == before
+    assert not await services.storage.list_keys(tenant.bucket, "clips/")

@@ -20,21 +20,21 @@ def _iso(at: datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-async def _record(state, tenant, camera_id: str, start: datetime, seconds: float,
+async def _record(services, tenant, camera_id: str, start: datetime, seconds: float,
                   state_: str = "ready") -> Recording:
-    row = await state["tenant_service"].get(tenant.slug)
+    row = await services.tenant_service.get(tenant.slug)
     recording = Recording(camera_id=camera_id, started_at=start,
                           ended_at=start + timedelta(seconds=seconds), duration_s=seconds,
                           size_bytes=1000, object_key=f"recordings/x/{uuid.uuid4()}.mp4",
                           source=str(uuid.uuid4()), state=state_)
-    await state["storage"].put(row.bucket, recording.object_key, b"\x00" * 1000)
-    async with state["dbs"].tenant_sessions(row.db_cluster, row.schema)() as session:
+    await services.storage.put(row.bucket, recording.object_key, b"\x00" * 1000)
+    async with services.dbs.tenant_session(row) as session:
         session.add(recording)
         await session.commit()
     return recording
 
 
-async def test_timeline_playback_download_delete(client_for, tenant_a, tenant_b, state):
+async def test_timeline_playback_download_delete(client_for, tenant_a, tenant_b, services):
     client = client_for()
     admin = (await login(client, tenant_a))["access_token"]
     viewer = (await login(client, tenant_a, "viewer"))["access_token"]
@@ -42,10 +42,10 @@ async def test_timeline_playback_download_delete(client_for, tenant_a, tenant_b,
     camera_id = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
                                    json={"name": "Rec"})).json()["camera"]["id"]
     # Two contiguous minutes, a 30 s outage, one more minute; and a failed chunk.
-    first = await _record(state, tenant_a, camera_id, T0, 60)
-    await _record(state, tenant_a, camera_id, T0 + timedelta(seconds=60.4), 59.6)
-    third = await _record(state, tenant_a, camera_id, T0 + timedelta(seconds=150), 60)
-    await _record(state, tenant_a, camera_id, T0 + timedelta(seconds=240), 0, "failed")
+    first = await _record(services, tenant_a, camera_id, T0, 60)
+    await _record(services, tenant_a, camera_id, T0 + timedelta(seconds=60.4), 59.6)
+    third = await _record(services, tenant_a, camera_id, T0 + timedelta(seconds=150), 60)
+    await _record(services, tenant_a, camera_id, T0 + timedelta(seconds=240), 0, "failed")
 
     timeline = (await client.get(
         f"/api/v1/cameras/{camera_id}/timeline", headers=bearer(tenant_a, viewer),
@@ -112,16 +112,16 @@ async def test_timeline_playback_download_delete(client_for, tenant_a, tenant_b,
     # A viewer cannot delete; an admin can: the object goes, then the row.
     assert (await client.delete(f"/api/v1/recordings/{first.id}",
                                 headers=bearer(tenant_a, viewer))).status_code == 403
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         before = await session.scalar(select(Tenant.storage_bytes).where(
             Tenant.id == tenant_a.id))
     assert (await client.delete(f"/api/v1/recordings/{first.id}",
                                 headers=bearer(tenant_a, admin))).status_code == 204
-    bucket = (await state["tenant_service"].get(tenant_a.slug)).bucket
-    assert first.object_key not in await state["storage"].list_keys(bucket, "recordings/")
+    bucket = (await services.tenant_service.get(tenant_a.slug)).bucket
+    assert first.object_key not in await services.storage.list_keys(bucket, "recordings/")
     assert (await client.get(f"/api/v1/recordings/{first.id}", headers=bearer(tenant_a, admin))
             ).status_code == 404
-    async with state["dbs"].control_session() as session:
+    async with services.dbs.control_session() as session:
         after = await session.scalar(select(Tenant.storage_bytes).where(
             Tenant.id == tenant_a.id))
     assert after == before - 1000
@@ -159,7 +159,7 @@ async def test_the_s3_presigned_download_serves_the_object(control, s3_settings,
     fetches the recording's bytes (moto does not check signatures: their security is S3's)."""
     import httpx
 
-    from argus.platform.app import close_state, create_app
+    from argus.platform.app import create_app, services_of_app
 
     app = create_app(s3_settings)
     try:
@@ -169,14 +169,14 @@ async def test_the_s3_presigned_download_serves_the_object(control, s3_settings,
             headers = bearer(tenant_a, token)
             camera_id = (await client.post("/api/v1/cameras", headers=headers,
                                            json={"name": "S3"})).json()["camera"]["id"]
-            row = await app.state.tenant_service.get(tenant_a.slug)
+            row = await services_of_app(app).tenant_service.get(tenant_a.slug)
             recording = Recording(camera_id=camera_id, started_at=T0,
                                   ended_at=T0 + timedelta(seconds=60), duration_s=60.0,
                                   size_bytes=11, object_key=f"recordings/s3/{uuid.uuid4()}.mp4",
                                   source=str(uuid.uuid4()), state="ready")
-            await app.state.storage.create_bucket(row.bucket)
-            await app.state.storage.put(row.bucket, recording.object_key, b"mp4-content")
-            async with app.state.dbs.tenant_sessions(row.db_cluster, row.schema)() as session:
+            await services_of_app(app).storage.create_bucket(row.bucket)
+            await services_of_app(app).storage.put(row.bucket, recording.object_key, b"mp4-content")
+            async with services_of_app(app).dbs.tenant_session(row) as session:
                 session.add(recording)
                 await session.commit()
             answer = await client.get(f"/api/v1/recordings/{recording.id}/download",
@@ -189,4 +189,4 @@ async def test_the_s3_presigned_download_serves_the_object(control, s3_settings,
         fetched = httpx.get(url, timeout=10)
         assert fetched.status_code == 200 and fetched.content == b"mp4-content"
     finally:
-        await close_state(app.state)
+        await services_of_app(app).close()

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 import argus.billing.ledger as ledger
 from argus.billing.ledger import UsageEvent, UsageOutbox, drain_outbox
 from argus.platform.recordings.finalize import Finalizer
+from argus.platform.services import CTX_KEY
 from argus.platform.workers.general import drain_usage
 from tests.integration.recordings.test_finalize import _usage
 
@@ -24,35 +25,35 @@ def _row(camera_id: str) -> dict:
                 state="ready")
 
 
-async def _outbox(state, tenant) -> int:
-    async with state["dbs"].tenant_sessions(tenant.db_cluster, tenant.schema)() as session:
+async def _outbox(services, tenant) -> int:
+    async with services.dbs.tenant_session(tenant) as session:
         return await session.scalar(select(func.count()).select_from(UsageOutbox))
 
 
-async def _ledger(state, tenant) -> int:
-    async with state["dbs"].control_session() as session:
+async def _ledger(services, tenant) -> int:
+    async with services.dbs.control_session() as session:
         return await session.scalar(select(func.count()).select_from(UsageEvent)
                                     .where(UsageEvent.tenant_id == tenant.id))
 
 
-async def test_inserting_the_same_recording_twice_meters_and_announces_once(state, camera,
+async def test_inserting_the_same_recording_twice_meters_and_announces_once(services, camera,
                                                                             tmp_path):
     tenant, camera_id = camera
-    finalizer = Finalizer(state, tmp_path)
+    finalizer = Finalizer(services, services.resolver, tmp_path)
     assert await finalizer._insert(tenant, "piece-1.flv", _row(camera_id)) is not None
     assert await finalizer._insert(tenant, "piece-1.flv", _row(camera_id)) is None
-    seconds, size, stored = await _usage(state, tenant.id)
+    seconds, size, stored = await _usage(services, tenant.id)
     assert (seconds, size, stored) == (60.0, 5000, 5000)
-    assert await _ledger(state, tenant) == 1 and await _outbox(state, tenant) == 0
+    assert await _ledger(services, tenant) == 1 and await _outbox(services, tenant) == 0
 
 
 @pytest.mark.parametrize("crash", ["before_ledger", "after_ledger"])
 async def test_a_crash_between_the_recording_and_the_ledger_loses_and_doubles_nothing(
-        state, camera, tmp_path, monkeypatch, crash):
+        services, camera, tmp_path, monkeypatch, crash):
     """The process dies right after the recording row committed: before its usage reached
     the ledger, or after the ledger commit but before the outbox row was deleted."""
     tenant, camera_id = camera
-    finalizer = Finalizer(state, tmp_path)
+    finalizer = Finalizer(services, services.resolver, tmp_path)
     real = ledger._to_ledger
 
     async def dies(dbs, tenant_id, row):
@@ -62,13 +63,13 @@ async def test_a_crash_between_the_recording_and_the_ledger_loses_and_doubles_no
 
     monkeypatch.setattr(ledger, "_to_ledger", dies)
     assert await finalizer._insert(tenant, "piece-2.flv", _row(camera_id)) is not None
-    assert await _outbox(state, tenant) == 1  # the fact's usage is kept with the fact
+    assert await _outbox(services, tenant) == 1  # the fact's usage is kept with the fact
     expected = (60.0, 5000, 5000) if crash == "after_ledger" else (0.0, 0, 0)
-    assert await _usage(state, tenant.id) == expected
+    assert await _usage(services, tenant.id) == expected
     monkeypatch.setattr(ledger, "_to_ledger", real)
 
-    await drain_usage(state)  # the general worker's sweep (ctx = the shared state)
-    assert await _usage(state, tenant.id) == (60.0, 5000, 5000)
-    assert await _outbox(state, tenant) == 0 and await _ledger(state, tenant) == 1
-    assert await drain_outbox(state["dbs"], tenant) == 0  # and again: nothing more
-    assert await _usage(state, tenant.id) == (60.0, 5000, 5000)
+    await drain_usage({CTX_KEY: services})  # the general worker's sweep
+    assert await _usage(services, tenant.id) == (60.0, 5000, 5000)
+    assert await _outbox(services, tenant) == 0 and await _ledger(services, tenant) == 1
+    assert await drain_outbox(services.dbs, tenant) == 0  # and again: nothing more
+    assert await _usage(services, tenant.id) == (60.0, 5000, 5000)

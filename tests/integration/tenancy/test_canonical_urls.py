@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from argus.platform.app import close_state, create_app
+from argus.platform.app import create_app, services_of_app
 from argus.platform.core.forwarded import valid_host
 from argus.tenants.service import TenantSpec
 from tests.conftest import settings_env
@@ -35,7 +35,7 @@ def test_valid_hosts_are_host_names(host):
 async def test_hostile_host_is_400_before_tenant_resolution(client_for, identity_app,
                                                              tenant_a):
     client = client_for()
-    sent = len(identity_app.state.mailer.outbox)
+    sent = len(services_of_app(identity_app).mailer.outbox)
     for host in HOSTILE[:-2]:
         host = host.replace("acme", tenant_a.slug)
         response = await client.post("/api/v1/auth/password-reset", headers={"Host": host},
@@ -43,7 +43,7 @@ async def test_hostile_host_is_400_before_tenant_resolution(client_for, identity
         assert response.status_code == 400, (host, response.text)
         # (Litestar refuses a Host with a space itself, as "bad_request")
         assert response.json()["code"] in ("bad_host", "bad_request"), response.text
-    assert len(identity_app.state.mailer.outbox) == sent  # no link was mailed anywhere
+    assert len(services_of_app(identity_app).mailer.outbox) == sent  # no link was mailed anywhere
 
 
 async def test_links_use_the_canonical_host_whatever_the_host_header(control, tenant_a,
@@ -53,9 +53,9 @@ async def test_links_use_the_canonical_host_whatever_the_host_header(control, te
     settings = type(control).from_env(settings_env(
         tmp_root, ARGUS_PUBLIC_SCHEME="https", ARGUS_PUBLIC_PORT="8443"))
     app = create_app(settings)
-    state = app.state
+    services = services_of_app(app)
     try:
-        await state.tenant_service.put(tenant_a.slug, TenantSpec(
+        await services.tenant_service.put(tenant_a.slug, TenantSpec(
             domains=[f"cams.{tenant_a.slug}.example"]))
         canonical = f"https://cams.{tenant_a.slug}.example:8443"
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
@@ -64,7 +64,7 @@ async def test_links_use_the_canonical_host_whatever_the_host_header(control, te
             reset = await client.post("/api/v1/auth/password-reset", headers=odd,
                                       json={"email": tenant_a.emails["admin"]})
             assert reset.status_code == 202, reset.text
-            mail = state.mailer.outbox[-1]
+            mail = services.mailer.outbox[-1]
             assert f"{canonical}/reset#token=" in mail.body, mail.body
             assert "localhost:666" not in mail.body
 
@@ -77,7 +77,7 @@ async def test_links_use_the_canonical_host_whatever_the_host_header(control, te
             assert share["url"].startswith(f"{canonical}/v/"), share
             assert f'src="{canonical}/embed/' in share["embed_html"]
 
-            recording = await _record(state, tenant_a, camera["id"],
+            recording = await _record(services, tenant_a, camera["id"],
                                       datetime(2026, 11, 10, 8, tzinfo=UTC), 60)
             got = await client.get(f"/api/v1/recordings/{recording.id}/download",
                                    headers=headers)
@@ -86,4 +86,4 @@ async def test_links_use_the_canonical_host_whatever_the_host_header(control, te
             assert url.startswith(f"{canonical}/api/v1/recordings/"), url
             assert urlsplit(url).netloc == f"cams.{tenant_a.slug}.example:8443"
     finally:
-        await close_state(state)
+        await services.close()

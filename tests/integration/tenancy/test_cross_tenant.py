@@ -16,19 +16,19 @@ from tests.integration.recordings.test_recordings_api import _record
 T0 = datetime(2026, 11, 12, 8, 0, tzinfo=UTC)
 
 
-async def test_another_tenants_ids_reach_nothing(client_for, tenant_a, tenant_b, state):
+async def test_another_tenants_ids_reach_nothing(client_for, tenant_a, tenant_b, services):
     client = client_for()
     a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
     b = bearer(tenant_b, (await login(client, tenant_b))["access_token"])
     camera = (await client.post("/api/v1/cameras", headers=a, json={"name": "A-only"})).json()
     camera_id = camera["camera"]["id"]
-    recording = await _record(state, tenant_a, camera_id, T0, 60)
+    recording = await _record(services, tenant_a, camera_id, T0, 60)
     share = (await client.post(f"/api/v1/cameras/{camera_id}/shares", headers=a,
                                json={})).json()
-    row = await state["tenant_service"].get(tenant_a.slug)
+    row = await services.tenant_service.get(tenant_a.slug)
     clip_id = str(uuid.uuid4())
-    await state["storage"].put(row.bucket, f"clips/{clip_id}.mp4", b"\x00" * 10)
-    async with state["dbs"].tenant_sessions(row.db_cluster, row.schema)() as session:
+    await services.storage.put(row.bucket, f"clips/{clip_id}.mp4", b"\x00" * 10)
+    async with services.dbs.tenant_session(row) as session:
         session.add(Clip(id=clip_id, camera_id=camera_id, starts_at=T0,
                          ends_at=T0 + timedelta(seconds=30), state="ready", progress=100,
                          object_key=f"clips/{clip_id}.mp4", size_bytes=10, duration_s=30.0,

@@ -48,11 +48,11 @@ async def probe_client(control):
 
 
 @pytest.fixture
-async def two_tenants(state):
+async def two_tenants(services):
     a, b = new_slug("a"), new_slug("b")
-    await state["tenant_service"].put(a, TenantSpec(name="Tenant A",
+    await services.tenant_service.put(a, TenantSpec(name="Tenant A",
                                                     domains=[f"cams.{a}.example"]))
-    await state["tenant_service"].put(b, TenantSpec(name="Tenant B"))
+    await services.tenant_service.put(b, TenantSpec(name="Tenant B"))
     return a, b
 
 
@@ -85,23 +85,23 @@ async def test_unknown_host_is_404_with_json(probe_client):
         assert response.json()["code"] == "unknown_host"
 
 
-async def test_suspended_tenant_is_403_with_json(probe_client, state, two_tenants):
+async def test_suspended_tenant_is_403_with_json(probe_client, services, two_tenants):
     _, b = two_tenants
-    await state["tenant_service"].update(b, state="suspended")
+    await services.tenant_service.update(b, state="suspended")
     response = await probe_client.get("/api/v1/tenant", headers={"Host": f"{b}.localhost"})
     assert response.status_code == 403
     assert response.json()["code"] == "tenant_suspended"
 
 
-async def test_cache_is_invalidated_across_processes_through_redis(control, state):
+async def test_cache_is_invalidated_across_processes_through_redis(control, services):
     """Two app instances: a change made through one is seen by the other without waiting."""
     slug = new_slug()
-    await state["tenant_service"].put(slug, TenantSpec(name="Cached"))
+    await services.tenant_service.put(slug, TenantSpec(name="Cached"))
     other_app = create_app(control)
     async with AsyncTestClient(other_app, base_url="http://testserver.local") as other:
         host = {"Host": f"{slug}.localhost"}
         assert (await other.get("/api/v1/tenant", headers=host)).status_code == 200  # cached now
-        await state["tenant_service"].update(slug, state="suspended")  # publishes the change
+        await services.tenant_service.update(slug, state="suspended")  # publishes the change
 
         async def sees_suspension() -> bool:
             return (await other.get("/api/v1/tenant", headers=host)).status_code == 403
@@ -112,7 +112,7 @@ async def test_cache_is_invalidated_across_processes_through_redis(control, stat
         new = new_slug()
         new_host = {"Host": f"{new}.localhost"}
         assert (await other.get("/api/v1/tenant", headers=new_host)).status_code == 404
-        await state["tenant_service"].put(new, TenantSpec(name="New"))
+        await services.tenant_service.put(new, TenantSpec(name="New"))
 
         async def sees_new() -> bool:
             return (await other.get("/api/v1/tenant", headers=new_host)).status_code == 200

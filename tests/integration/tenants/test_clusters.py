@@ -6,7 +6,8 @@ import dataclasses
 
 from litestar.testing import AsyncTestClient
 
-from argus.platform.app import build_state, close_state, create_app
+from argus.platform.app import create_app
+from argus.platform.services import Services
 from argus.tenants.service import TenantSpec
 from tests.conftest import new_slug
 
@@ -22,15 +23,15 @@ def _two_clusters(settings):
 
 async def test_a_tenant_lives_on_the_cluster_its_row_names(control):
     settings, second_url = _two_clusters(control)
-    state = build_state(settings)
+    services = Services.build(settings)
     try:
         slug = new_slug()
-        tenant, _ = await state["tenant_service"].put(slug, TenantSpec(name="Far",
+        tenant, _ = await services.tenant_service.put(slug, TenantSpec(name="Far",
                                                                        db_cluster="second"))
         assert tenant.db_cluster == "second"
-        engines = state["dbs"].engines
+        engines = services.dbs.engines
         assert set(engines) == {"main", "second"} and engines["main"] is not engines["second"]
-        view = state["dbs"].tenant_engine("second", tenant.schema)
+        view = services.dbs.tenant_engine("second", tenant.schema)
         assert view.url.host == "localhost"
 
         async with AsyncTestClient(create_app(settings), base_url="http://testserver.local") as c:
@@ -38,4 +39,4 @@ async def test_a_tenant_lives_on_the_cluster_its_row_names(control):
             assert response.status_code == 200 and response.json()["slug"] == slug
 
     finally:
-        await close_state(state)
+        await services.close()

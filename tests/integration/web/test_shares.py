@@ -11,7 +11,7 @@ from argus.platform.sharing.models import Share
 from tests.integration.conftest import bearer, login
 
 
-async def test_share_lifecycle_and_live_only(client_for, tenant_a, tenant_b, state):
+async def test_share_lifecycle_and_live_only(client_for, tenant_a, tenant_b, services):
     client = client_for()
     admin = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
     camera_id = (await client.post("/api/v1/cameras", headers=admin,
@@ -56,7 +56,7 @@ async def test_share_lifecycle_and_live_only(client_for, tenant_a, tenant_b, sta
     assert "data-share-timeline" in page.text
 
     # Expiry and revocation: a branded page, 410, and the API agrees.
-    maker = state["dbs"].tenant_sessions("main", f"argus_t_{tenant_a.slug}")
+    maker = services.dbs.for_tenant(tenant_a)
     async with maker() as session:
         await session.execute(update(Share).where(Share.id == body["share"]["id"]).values(
             expires_at=datetime.now(UTC) - timedelta(seconds=1)))

@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from sqlalchemy import update
 
 from argus.platform.core.db import utcnow
+from argus.platform.services import CTX_KEY
 from argus.platform.workers import general_queue, worker_settings
 from argus.platform.workers.general import finish_unfinished_tenants
 from argus.tenants.models import Tenant
@@ -18,8 +19,8 @@ from tests.conftest import new_slug
 from tests.helpers import half_provisioned
 
 
-async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state, monkeypatch):
-    slug = await half_provisioned(state["tenant_service"], monkeypatch)
+async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, services, monkeypatch):
+    slug = await half_provisioned(services.tenant_service, monkeypatch)
     redis = await create_pool(RedisSettings.from_dsn(control.redis.url))
     try:
         # A queue of its own: jobs other tests left on the shared one (locked by a worker they
@@ -37,24 +38,24 @@ async def test_provision_job_finishes_a_tenant_and_is_idempotent(control, state,
         finally:
             await worker.close()
         assert await job.result(timeout=5) == "active"
-        assert (await state["tenant_service"].get(slug)).state == "active"
+        assert (await services.tenant_service.get(slug)).state == "active"
     finally:
         await redis.aclose()
 
 
-async def test_sweep_finishes_stuck_provisioning_and_deletion(control, state, monkeypatch):
-    stuck = await half_provisioned(state["tenant_service"], monkeypatch)
+async def test_sweep_finishes_stuck_provisioning_and_deletion(control, services, monkeypatch):
+    stuck = await half_provisioned(services.tenant_service, monkeypatch)
     doomed = new_slug()
-    tenant, _ = await state["tenant_service"].put(doomed, TenantSpec(name="Doomed"))
-    async with state["dbs"].control_session() as session:
+    tenant, _ = await services.tenant_service.put(doomed, TenantSpec(name="Doomed"))
+    async with services.dbs.control_session() as session:
         await session.execute(update(Tenant).where(Tenant.slug == doomed)
                               .values(state="deleting"))
         await session.execute(update(Tenant).where(Tenant.slug.in_([stuck, doomed]))
                               .values(updated_at=utcnow() - timedelta(minutes=10)))
         await session.commit()
 
-    assert await finish_unfinished_tenants(state) >= 2
-    assert (await state["tenant_service"].get(stuck)).state == "active"
+    assert await finish_unfinished_tenants({CTX_KEY: services}) >= 2
+    assert (await services.tenant_service.get(stuck)).state == "active"
     with pytest.raises(Exception, match="not found"):
-        await state["tenant_service"].get(doomed)
-    assert not await state["storage"].bucket_exists(tenant.bucket)
+        await services.tenant_service.get(doomed)
+    assert not await services.storage.bucket_exists(tenant.bucket)

@@ -1,0 +1,41 @@
+"""``Infra``: the mechanisms any domain may use, built once per process — settings, the
+databases, Redis, object storage and the job queues.
+
+``argus.platform.services.Services`` extends it with the domains' own services; domain code
+asks for ``Infra`` (or one piece of it), never for the whole ``Services``, so a domain never
+depends on the layer that assembles it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, TypeAlias, TypeVar
+
+from litestar.di import Dependency
+from litestar.params import SkipValidationMarker
+from redis.asyncio import Redis
+
+from argus.platform.core.db import Databases
+from argus.platform.core.jobs import Jobs
+from argus.platform.core.settings import Settings
+from argus.platform.core.storage import Storage
+
+T = TypeVar("T")
+# A handler parameter that receives one of the process's services by name (``infra``,
+# ``dbs``, ``storage``, ...: see ``Services.dependencies``). They are the process's own
+# objects, so the signature model does not validate (or copy) them.
+Provided: TypeAlias = Annotated[T, Dependency(kind="named"), SkipValidationMarker()]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Infra:
+    settings: Settings
+    dbs: Databases
+    redis: Redis
+    storage: Storage
+    jobs: Jobs
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+        await self.jobs.close()
+        await self.dbs.dispose()
