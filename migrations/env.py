@@ -11,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 
 from argus.platform.core.migrate import check_target_schema, metadata_for
+from argus.platform.models import load_models
 
 config = context.config
 target = config.attributes["target"]
@@ -20,6 +21,7 @@ connection = config.attributes.get("connection")
 if connection is None:
     raise SystemExit("run migrations with `argus migrate`, which supplies the connection")
 check_target_schema(target, schema)
+load_models()
 
 # Alembic's ALTER operations (add_column, ...) do not go through the translate map, so the
 # migration connection also makes the schema its default database. upgrade_schema() discards

@@ -18,23 +18,24 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from argus.platform.audit.controller import AuditLogController
-from argus.platform.branding.controller import BrandController
+from argus.platform.branding.controller import BrandController, TenantProfileController
 from argus.platform.branding.domains_controller import DomainController, TlsAskController
 from argus.platform.cameras.controller import CameraController
 from argus.platform.core.errors import EXCEPTION_HANDLERS
 from argus.platform.core.forwarded import ForwardedMiddleware
+from argus.platform.core.guards import require_permission
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.events.controller import events
 from argus.platform.identity.controllers import (
+    AccessSettingsController,
     ApiTokensController,
     AuthController,
     MeController,
     UsersController,
 )
 from argus.platform.identity.dependencies import IDENTITY_DEPENDENCIES
-from argus.platform.identity.guards import require_permission
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.ingest.controller import RtmpCallbackController, node_guard
 from argus.platform.observability import HealthController, RequestLogMiddleware
@@ -44,14 +45,14 @@ from argus.platform.recordings.controller import (
     CameraRecordingController,
     ClipController,
     RecordingController,
+    RecordingSettingsController,
 )
 from argus.platform.services import CTX_KEY, Services, services_of
 from argus.platform.sharing.controller import CameraShareController, ShareController
 from argus.platform.streaming.controller import StreamingController
-from argus.platform.tenancy import TENANT_DEPENDENCIES, TenantProfileController
-from argus.platform.tenancy.settings_controller import TenantSettingsController
 from argus.platform.web import web_handlers
 from argus.platform.web.render import template_config
+from argus.tenants.requests import TENANT_DEPENDENCIES
 
 log = structlog.get_logger("argus.app")
 
@@ -101,7 +102,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
     tenant_api = Router(
         "/api/v1",
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
-                        ApiTokensController, AuditLogController, TenantSettingsController,
+                        ApiTokensController, AuditLogController, AccessSettingsController,
+                        RecordingSettingsController,
                         CameraController, StreamingController, RecordingController,
                         CameraRecordingController, ClipController, BrandController,
                         DomainController, CameraShareController, ShareController, events,

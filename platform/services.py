@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar.di import Provide
 
+from argus.billing.plans import DEFAULT_PLAN, validate_plan
 from argus.branding.brands import BrandSettings, BrandStore
 from argus.branding.domains import DomainChecker, DomainService
 from argus.platform.core.db import Databases
@@ -28,10 +29,12 @@ from argus.platform.events.hub import EventHub, SocketSlots
 from argus.platform.identity.state import Identity
 from argus.platform.ingest.callbacks import StreamStatus
 from argus.platform.ingest.live import drop_tenant_publishers
+from argus.platform.models import load_models
 from argus.tenants.resolution import TenantResolver, publish_tenant_changed
-from argus.tenants.service import TenantService
+from argus.tenants.service import Plans, TenantService
 
 CTX_KEY = "services"  # where a worker's arq ctx keeps them
+PLANS = Plans(default=DEFAULT_PLAN, check=validate_plan)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +51,7 @@ class Services(Infra):
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
+        load_models()  # every table known: tenant deletion clears each one with a tenant_id
         dbs = Databases(settings.database)
         redis = redis_client(settings.redis.url)
         storage = storage_from_settings(settings.storage)
@@ -71,7 +75,7 @@ class Services(Infra):
         return cls(
             settings=settings, dbs=dbs, redis=redis, storage=storage, jobs=jobs,
             resolver=resolver, brands=brands, identity=identity,
-            tenant_service=TenantService(settings, dbs, storage, notify, stop_streams),
+            tenant_service=TenantService(settings, dbs, storage, PLANS, notify, stop_streams),
             domains=DomainService(dbs, DomainChecker(settings.domains), notify,
                                   settings.http.base_domain),
             mailer=Mailer(settings.mail, brand_of=brand_of),

@@ -24,7 +24,6 @@ import structlog
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
-from argus.billing.plans import DEFAULT_PLAN, validate_plan
 from argus.platform.core.db import ControlBase, Databases, check_schema_name, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
 from argus.platform.core.migrate import upgrade_schema
@@ -73,8 +72,17 @@ def tenant_owned_tables() -> list:
             if "tenant_id" in t.c and t.name != Tenant.__tablename__]
 
 
+@dataclass(frozen=True)
+class Plans:
+    """The plans a tenant may be on, as billing defines them: ``check(plan)`` answers the plan
+    or raises ``Invalid`` naming the field."""
+
+    default: str
+    check: Callable[[str], str]
+
+
 class TenantService:
-    def __init__(self, settings: Settings, dbs: Databases, storage: Storage,
+    def __init__(self, settings: Settings, dbs: Databases, storage: Storage, plans: Plans,
                  notify: Notify | None = None,
                  stop_streams: Callable[[str], Awaitable[None]] | None = None) -> None:
         """``notify(slug)`` announces a change (host caches); ``stop_streams(tenant_id)`` drops
@@ -82,6 +90,7 @@ class TenantService:
         self.settings = settings
         self.dbs = dbs
         self.storage = storage
+        self.plans = plans
         self._notify = notify
         self._stop_streams = stop_streams
 
@@ -133,7 +142,7 @@ class TenantService:
         """
         validate_slug(slug)
         name = _clean_name(spec.name) if spec.name is not None else None
-        plan = validate_plan(spec.plan) if spec.plan is not None else None
+        plan = self.plans.check(spec.plan) if spec.plan is not None else None
         domains = self._clean_domains(spec.domains) if spec.domains is not None else None
         if spec.db_cluster is not None and spec.db_cluster not in self.settings.database.clusters:
             raise Invalid(f"unknown database cluster {spec.db_cluster!r}", field="db_cluster")
@@ -178,7 +187,7 @@ class TenantService:
 
     def _new_row(self, slug: str, name: str, plan: str | None, cluster: str | None) -> Tenant:
         now = utcnow()
-        return Tenant(slug=slug, name=name, state="provisioning", plan=plan or DEFAULT_PLAN,
+        return Tenant(slug=slug, name=name, state="provisioning", plan=plan or self.plans.default,
                       db_cluster=cluster or self.settings.database.default_cluster,
                       schema=check_schema_name(schema_for(slug)),
                       bucket=self.storage.bucket_name(self.settings.storage.bucket_prefix, slug),
@@ -288,7 +297,7 @@ class TenantService:
         if state is not None and state not in ("active", "suspended"):
             raise Invalid("state can be set to 'active' or 'suspended'", field="state")
         name = _clean_name(name) if name is not None else None
-        plan = validate_plan(plan) if plan is not None else None
+        plan = self.plans.check(plan) if plan is not None else None
         async with self.dbs.control_session() as session:
             tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
             if tenant is None:

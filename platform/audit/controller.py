@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.models import AuditLog
 from argus.platform.audit.service import list_audit
 from argus.platform.core.errors import Invalid
-from argus.platform.identity.guards import needs
+from argus.platform.core.guards import needs
 
 
 class AuditEntry(msgspec.Struct):

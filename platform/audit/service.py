@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.models import AuditLog
 from argus.platform.core.pagination import newest_cursor, older_than
-from argus.platform.identity.principal import Principal
+from argus.platform.core.principal import Principal
 
 
 @dataclass(frozen=True)

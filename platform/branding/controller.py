@@ -1,4 +1,6 @@
-"""``GET/PUT/PATCH /api/v1/branding``: the tenant's brand (``settings:read`` /
+"""``GET /api/v1/tenant``: the tenant's public profile (its name and product name; no sign-in).
+
+``GET/PUT/PATCH /api/v1/branding``: the tenant's brand (``settings:read`` /
 ``settings:write``). The answer is the brand as shown (defaults filled in) and which fields the
 tenant set; a field set to null goes back to the provider's default.
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import msgspec
 import structlog
 from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.di import NamedDependency
@@ -21,9 +24,9 @@ from argus.branding.brands import BrandSettings, BrandStore
 from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import Invalid
+from argus.platform.core.guards import needs, public
 from argus.platform.core.infra import Provided
 from argus.platform.core.storage import Storage
-from argus.platform.identity.guards import needs, public
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.branding")
@@ -168,3 +171,23 @@ class BrandController(Controller):
         audit.record("branding.update", "tenant", tenant.id, detail={"set": stored})
         await audit.session.commit()
         return BrandOut.of(brand, stored)
+
+
+class TenantProfile(msgspec.Struct):
+    id: str
+    slug: str
+    name: str
+    product_name: str
+
+
+class TenantProfileController(Controller):
+    path = "/tenant"
+    tags = ["tenant"]
+
+    @get("/", opt={"public": True},
+         summary="The public profile of the tenant this host belongs to")
+    async def profile(self, brands: Provided[BrandStore],
+                      tenant: NamedDependency[TenantContext]) -> TenantProfile:
+        brand, _ = await brands.get(tenant.id)
+        return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
+                             product_name=brand.product_name)

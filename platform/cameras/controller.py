@@ -27,9 +27,9 @@ from argus.platform.cameras.schemas import (
 )
 from argus.platform.cameras.service import CameraService
 from argus.platform.core.errors import NotFound
+from argus.platform.core.guards import needs
 from argus.platform.core.infra import Infra, Provided
 from argus.platform.core.storage import Storage
-from argus.platform.identity.guards import needs
 from argus.platform.ingest.live import publisher_cutter
 from argus.tenants.context import TenantContext
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
@@ -30,3 +31,10 @@ def configure_logging(json: bool = True, level: str = "info") -> None:
     # asyncmy reports server notes (e.g. "table exists") as warnings: not ours to act on.
     logging.getLogger("asyncmy").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def log_fields(scope: Any) -> dict[str, Any]:
+    """The dict a request's handlers add log fields to (tenant resolution adds ``tenant``);
+    the request log middleware writes them with the request's line."""
+    fields: dict[str, Any] = scope.setdefault("argus_log", {})
+    return fields

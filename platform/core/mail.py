@@ -15,14 +15,30 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
+from typing import Protocol
 
 import anyio
 import structlog
 
-from argus.branding.brands import PROVIDER_DEFAULT, BrandSettings
 from argus.platform.core.settings import MailSettings
 
 log = structlog.get_logger("argus.mail")
+
+
+class MailBrand(Protocol):
+    """What a tenant's mail shows of its brand (``argus.branding.brands.BrandSettings``)."""
+
+    @property
+    def product_name(self) -> str: ...
+
+    @property
+    def support_email(self) -> str | None: ...
+
+    @property
+    def support_url(self) -> str | None: ...
+
+    @property
+    def email_sender_name(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -34,15 +50,17 @@ class Mail:
 
 
 class Mailer:
+    """``brand_of(tenant_id)`` is the tenant's brand (the branding domain supplies it)."""
+
     def __init__(self, settings: MailSettings,
-                 brand_of: Callable[[str], Awaitable[BrandSettings]] | None = None) -> None:
+                 brand_of: Callable[[str], Awaitable[MailBrand]]) -> None:
         self.settings = settings
         self.brand_of = brand_of
         self.outbox: deque[Mail] = deque(maxlen=100)
 
     async def send_branded(self, tenant_id: str, to: str, subject: str, body: str) -> None:
         """``{product}`` in the subject or body becomes the tenant's product name."""
-        brand = await self.brand_of(tenant_id) if self.brand_of else PROVIDER_DEFAULT
+        brand = await self.brand_of(tenant_id)
         product = brand.product_name
         contacts = [c for c in (brand.support_email, brand.support_url) if c]
         signature = f"\n\n— {product}" + (f"\nHelp: {', '.join(contacts)}" if contacts else "")

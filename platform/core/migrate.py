@@ -24,7 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from argus.platform.core.db import check_schema_name
+from argus.platform.core.db import ControlBase, TenantBase, check_schema_name
 from argus.platform.core.settings import REPO_ROOT, Settings
 
 MIGRATIONS_DIR = REPO_ROOT / "migrations"
@@ -35,21 +35,9 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
 
 
 def metadata_for(target: str) -> MetaData:
-    """The models' metadata of a history (for autogenerate and ``compare_type``)."""
-    if target == "control":
-        import argus.platform.cameras.models  # noqa: F401
-        import argus.platform.ingest.models  # noqa: F401
-        import argus.platform.provider.models  # noqa: F401
-        import argus.tenants.models  # noqa: F401
-        from argus.platform.core.db import ControlBase
-
-        return ControlBase.metadata
-    import argus.platform.audit.models  # noqa: F401
-    import argus.platform.cameras.models  # noqa: F401
-    import argus.platform.identity.models  # noqa: F401
-    from argus.platform.core.db import TenantBase
-
-    return TenantBase.metadata
+    """The models' metadata of a history (for autogenerate and ``compare_type``): complete
+    once the models are imported (``argus.platform.models.load_models``)."""
+    return (ControlBase if target == "control" else TenantBase).metadata
 
 
 def check_target_schema(target: str, schema: str) -> str:

@@ -28,15 +28,15 @@ from litestar.exceptions import WebSocketDisconnect
 
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.guards import needs
 from argus.platform.core.infra import Provided
+from argus.platform.core.principal import Principal
 from argus.platform.core.settings import EventSettings, Settings
 from argus.platform.events.hub import LOST, EventHub, SocketSlots
-from argus.platform.identity.guards import needs
 from argus.platform.identity.middleware import check_still_authorised
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import Identity
-from argus.platform.tenancy.dependencies import scope_tenant
 from argus.tenants.context import TenantContext
+from argus.tenants.requests import scope_tenant
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.events")

@@ -22,9 +22,9 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Forbidden, Invalid, NotFound, Unauthorized
 from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.permissions import ALL_GRANTS, PERMISSIONS, role_permissions
+from argus.platform.core.principal import Principal
 from argus.platform.identity.models import ApiToken, User
-from argus.platform.identity.permissions import ALL_GRANTS, PERMISSIONS, role_permissions
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import TOKEN_CACHE_SECONDS, CachedApiToken, Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, new_api_token, same_digest
 from argus.tenants.context import TenantContext

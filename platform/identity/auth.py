@@ -14,10 +14,10 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid, QuotaExceeded, Unauthorized
 from argus.platform.core.mail import Mailer
+from argus.platform.core.permissions import LOGIN_ROLES
+from argus.platform.core.principal import Principal
 from argus.platform.identity.models import OneTimeToken, RefreshToken, User
 from argus.platform.identity.passwords import check_policy
-from argus.platform.identity.permissions import LOGIN_ROLES
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import new_opaque, same_digest, split_opaque
 from argus.tenants.context import TenantContext

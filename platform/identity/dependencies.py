@@ -11,14 +11,14 @@ from argus.platform.core.errors import Unauthorized
 from argus.platform.core.forwarded import scope_client_ip
 from argus.platform.core.infra import Provided
 from argus.platform.core.mail import Mailer
+from argus.platform.core.principal import Principal
 from argus.platform.core.settings import Settings
 from argus.platform.identity.api_tokens import ApiTokenService
 from argus.platform.identity.auth import AuthService
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import Identity
 from argus.platform.identity.users import UserService
-from argus.platform.tenancy.dependencies import scope_tenant
 from argus.tenants.context import TenantContext
+from argus.tenants.requests import scope_tenant
 from argus.tenants.urls import tenant_base_url
 
 

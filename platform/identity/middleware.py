@@ -25,15 +25,15 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import Forbidden, QuotaExceeded, Unauthorized
+from argus.platform.core.permissions import ROLE_PERMISSIONS, role_permissions
+from argus.platform.core.principal import Principal
 from argus.platform.core.ratelimit import Budget
 from argus.platform.identity.api_tokens import authenticate_api_token
 from argus.platform.identity.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, read_cookies
-from argus.platform.identity.permissions import ROLE_PERMISSIONS, role_permissions
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, InvalidToken
-from argus.platform.tenancy.dependencies import request_tenant
 from argus.tenants.context import TenantContext
+from argus.tenants.requests import request_tenant
 from argus.tenants.resolution import TenantResolver
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from argus.platform.identity.models import ApiToken, User
+from argus.tenants.context import TenantContext
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True):
@@ -119,3 +120,16 @@ class ApiTokenCreated(ApiTokenOut):
 
 class IpAllowlist(Strict):
     ip_allowlist: list[str]
+
+
+class RoleGrants(Strict):
+    """Role → permissions granted beyond the matrix, e.g. ``{"viewer": ["clips:export"]}``."""
+
+    grants: dict[str, list[str]]
+
+    @classmethod
+    def of(cls, tenant: TenantContext) -> RoleGrants:
+        out: dict[str, list[str]] = {}
+        for role, permission in tenant.role_grants:
+            out.setdefault(role, []).append(permission)
+        return cls(out)

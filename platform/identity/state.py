@@ -16,10 +16,10 @@ from redis.asyncio import Redis
 
 from argus.platform.core.errors import QuotaExceeded
 from argus.platform.core.netaddr import parse_networks
+from argus.platform.core.principal import Principal
 from argus.platform.core.ratelimit import BatchedCounter, LoginThrottle, RateLimiter
 from argus.platform.core.settings import Settings
 from argus.platform.identity.passwords import Passwords
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.revocations import RevocationMirror
 from argus.platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
 

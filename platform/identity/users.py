@@ -15,11 +15,11 @@ from argus.platform.core.db import like_pattern, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound
 from argus.platform.core.mail import Mailer
 from argus.platform.core.pagination import decode_cursor, encode_cursor
+from argus.platform.core.permissions import ROLES
+from argus.platform.core.principal import Principal
 from argus.platform.identity.auth import AuthService, count_active_admins, normalize_email
 from argus.platform.identity.models import User
 from argus.platform.identity.passwords import check_policy
-from argus.platform.identity.permissions import ROLES
-from argus.platform.identity.principal import Principal
 
 
 def _clean_name(name: object) -> str:

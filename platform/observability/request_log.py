@@ -11,16 +11,13 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from argus.platform.core.logging import log_fields
+
 log = structlog.get_logger("argus.http")
 _REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
 # Health checks and the ingest nodes' callbacks come every few seconds: debug level (a refusal
 # or an error among them is still logged at info).
 ROUTINE = frozenset({"/healthz", "/readyz", "/metrics"})
-
-
-def log_fields(scope: Scope) -> dict:
-    """The dict a request's handlers add log fields to (the tenant dependency adds ``tenant``)."""
-    return scope.setdefault("argus_log", {})  # type: ignore[typeddict-item]
 
 
 class RequestLogMiddleware(ASGIMiddleware):

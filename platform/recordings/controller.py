@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import msgspec
-from litestar import Controller, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
@@ -15,13 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import NotFound
+from argus.platform.core.guards import needs, public
 from argus.platform.core.infra import Infra, Provided
 from argus.platform.core.jobs import Jobs
-from argus.platform.identity.guards import needs, public
 from argus.platform.recordings.clips import request_clip
+from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy
 from argus.platform.recordings.models import Clip, Recording
 from argus.platform.recordings.service import RecordingService, download_secret
 from argus.tenants.context import TenantContext
+from argus.tenants.settings_store import put_setting
 
 
 class RecordingOut(msgspec.Struct):
@@ -248,3 +250,26 @@ class CameraRecordingController(Controller):
                        recording_service: Recordings,
                        at: Annotated[datetime, QueryParameter()]) -> Playback:
         return await playback_at(recording_service, camera_id, at)
+
+
+class RecordingSettingsController(Controller):
+    path = "/settings/recording"
+    tags = ["settings"]
+
+    @get("/", opt=needs("settings:read"), summary="Recording retention and storage-tier ages")
+    async def get_recording(self, db_session: NamedDependency[AsyncSession]) -> RecordingPolicy:
+        return await load_policy(db_session)
+
+    @put("/", opt=needs("settings:write"),
+         summary="Set retention days (null: keep), the ages for WARM and COLD and how long "
+                 "exported clips are kept")
+    async def put_recording(self, data: JSONBody[RecordingPolicy],
+                            db_session: NamedDependency[AsyncSession],
+                            tenant: NamedDependency[TenantContext],
+                            audit: NamedDependency[Audit]) -> RecordingPolicy:
+        data.check()
+        value = msgspec.structs.asdict(data)
+        await put_setting(db_session, SETTING, value)
+        audit.record("settings.recording", "tenant", tenant.id, detail=value)
+        await db_session.commit()
+        return data

@@ -13,9 +13,9 @@ a second run over the same data changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
+import msgspec
 import structlog
 from sqlalchemy import delete, select, update
 
@@ -25,16 +25,18 @@ from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid
 from argus.platform.core.infra import Infra
 from argus.platform.recordings.models import Recording
-from argus.platform.tenancy.settings_store import get_setting
 from argus.tenants.context import TenantContext
+from argus.tenants.settings_store import get_setting
 
 log = structlog.get_logger("argus.recordings")
 BATCH = 200
 SETTING = "recording"
 
 
-@dataclass(frozen=True)
-class RecordingPolicy:
+class RecordingPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The tenant's recording settings: stored as the ``recording`` tenant setting, and the
+    body of ``GET/PUT /api/v1/settings/recording``."""
+
     retention_days: int | None = None  # None: keep until deleted
     warm_after_days: int = 7
     cold_after_days: int = 30

@@ -18,9 +18,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
+from argus.platform.core.guards import needs, public
 from argus.platform.core.infra import Infra, Provided
-from argus.platform.identity.guards import needs, public
-from argus.platform.identity.principal import Principal
+from argus.platform.core.principal import Principal
 from argus.platform.recordings.controller import (
     Playback,
     Recordings,

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.cameras.models import Camera
 from argus.platform.core.errors import Conflict, NotFound, ServiceUnavailable
+from argus.platform.core.guards import needs
 from argus.platform.core.infra import Infra, Provided
-from argus.platform.identity.guards import needs
 from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.signing import signed_hls

@@ -13,7 +13,7 @@ from argus.platform.core.db import Databases
 from argus.platform.core.errors import ArgusError, Unauthorized
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.identity.state import Identity
-from argus.platform.tenancy.dependencies import request_tenant
+from argus.tenants.requests import request_tenant
 from argus.tenants.resolution import TenantResolver
 
 BRAND_KEY = "argus_brand"  # (BrandSettings, stored fields) of the page's tenant

@@ -16,7 +16,7 @@ from litestar.template.config import TemplateConfig
 from argus.branding.brands import PROVIDER_DEFAULT
 from argus.platform.branding.controller import image_url
 from argus.platform.core.errors import ArgusError
-from argus.platform.identity.principal import Principal
+from argus.platform.core.principal import Principal
 from argus.platform.web.middleware import BRAND_KEY
 from argus.tenants.context import TenantContext
 

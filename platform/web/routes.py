@@ -11,7 +11,7 @@ from litestar.static_files import create_static_files_router
 
 from argus.platform.cameras.controller import provide_camera_service
 from argus.platform.core.errors import ArgusError
-from argus.platform.identity.guards import require_permission
+from argus.platform.core.guards import require_permission
 from argus.platform.services import Services
 from argus.platform.web.middleware import PageAuthMiddleware
 from argus.platform.web.pages import AdminPages

@@ -10,7 +10,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.errors import Gone, NotFound
-from argus.platform.identity.guards import public
+from argus.platform.core.guards import public
 from argus.platform.sharing.service import ShareService
 from argus.platform.web.render import brand_context, page
 from argus.tenants.context import TenantContext

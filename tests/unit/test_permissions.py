@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from argus.platform.identity.permissions import (
+from argus.platform.core.permissions import (
     LOGIN_ROLES,
     MATRIX,
     PERMISSIONS,

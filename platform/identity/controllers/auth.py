@@ -7,6 +7,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from argus.platform.core.errors import Invalid
+from argus.platform.core.guards import needs, public
+from argus.platform.core.permissions import SELF_SERVICE
+from argus.platform.core.principal import Principal
 from argus.platform.identity.auth import AuthService, TokenPair
 from argus.platform.identity.cookies import (
     REFRESH_COOKIE,
@@ -14,9 +17,6 @@ from argus.platform.identity.cookies import (
     read_cookies,
     set_session_cookies,
 )
-from argus.platform.identity.guards import needs, public
-from argus.platform.identity.permissions import SELF_SERVICE
-from argus.platform.identity.principal import Principal
 from argus.platform.identity.schemas import (
     InviteAcceptIn,
     LoginIn,

@@ -6,8 +6,8 @@ from litestar import Controller, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from argus.platform.core.guards import needs
 from argus.platform.identity.api_tokens import ApiTokenService
-from argus.platform.identity.guards import needs
 from argus.platform.identity.schemas import ApiTokenCreated, ApiTokenIn, ApiTokenOut
 
 Tokens = NamedDependency[ApiTokenService]

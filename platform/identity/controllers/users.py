@@ -8,9 +8,9 @@ from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from argus.platform.identity.guards import needs
-from argus.platform.identity.permissions import SELF_SERVICE
-from argus.platform.identity.principal import Principal
+from argus.platform.core.guards import needs
+from argus.platform.core.permissions import SELF_SERVICE
+from argus.platform.core.principal import Principal
 from argus.platform.identity.schemas import (
     PasswordChangeIn,
     UserCreateIn,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from argus.platform.audit.models import AuditLog
 from argus.platform.cameras.models import Camera
-from argus.platform.identity.permissions import ROLE_PERMISSIONS, SELF_SERVICE
+from argus.platform.core.permissions import ROLE_PERMISSIONS, SELF_SERVICE
 from argus.platform.ingest.models import IngestNode
 from argus.platform.recordings.models import Clip, Recording
 from argus.tenants.models import TenantDomain

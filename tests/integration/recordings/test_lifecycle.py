@@ -14,10 +14,10 @@ from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.recordings.lifecycle import apply_retention, apply_tiers
 from argus.platform.recordings.models import Recording
-from argus.platform.tenancy.settings_store import put_setting
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 from argus.tenants.service import TenantSpec
+from argus.tenants.settings_store import put_setting
 from tests.conftest import new_slug
 
 

@@ -7,6 +7,8 @@ names. ``README.md`` prints this table (``argus permissions`` regenerates it).
 
 from __future__ import annotations
 
+from argus.platform.core.errors import Invalid
+
 ROLES = ("admin", "operator", "viewer", "api_only")
 
 # permission -> roles that hold it
@@ -53,6 +55,22 @@ def role_permissions(role: str, grants: tuple[tuple[str, str], ...] = ()) -> fro
     base = ROLE_PERMISSIONS.get(role, frozenset())
     extra = {p for r, p in grants if r == role and role in GRANTABLE.get(p, ())}
     return base | extra if extra else base
+
+
+def clean_grants(grants: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Grants a tenant asks for, checked against ``GRANTABLE`` (sorted, empty roles dropped);
+    anything else is an ``Invalid`` naming ``grants.<role>``."""
+    clean: dict[str, list[str]] = {}
+    for role, perms in grants.items():
+        for permission in perms:
+            if role not in GRANTABLE.get(permission, ()):
+                offered = ", ".join(f"{p} to {'/'.join(sorted(r))}"
+                                    for p, r in GRANTABLE.items())
+                raise Invalid(f"{permission!r} cannot be granted to {role!r} "
+                              f"(grantable: {offered})", field=f"grants.{role}")
+        if perms:
+            clean[role] = sorted(set(perms))
+    return clean
 
 
 def markdown_table() -> str:

@@ -11,8 +11,8 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
 from argus.platform.core.errors import Forbidden, Unauthorized
-from argus.platform.identity.permissions import SELF_SERVICE
-from argus.platform.identity.principal import Principal
+from argus.platform.core.permissions import SELF_SERVICE
+from argus.platform.core.principal import Principal
 
 
 def require_permission(connection: ASGIConnection, handler: BaseRouteHandler) -> None:

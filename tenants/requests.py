@@ -1,8 +1,9 @@
-"""The tenant of a request, and the Litestar dependencies of tenant routes.
+"""The tenant of a request, and the Litestar dependencies of tenant routes (``tenant``,
+``db_session``).
 
 ``request_tenant`` resolves the Host header once per request (unknown → 404, suspended → 403,
-still provisioning → 503), works out the client address (``X-Forwarded-For`` only from trusted
-proxies) and enforces the tenant's IP allowlist. The auth middleware calls it first; the
+still provisioning → 503) and enforces the tenant's IP allowlist on the client address
+``ForwardedMiddleware`` worked out. The auth middleware calls it first; the
 ``tenant`` dependency reuses its result. ``db_session`` is an ``AsyncSession`` on the tenant's
 cluster whose statements render into the tenant's schema; it never commits on its own.
 """
@@ -25,7 +26,7 @@ from argus.platform.core.errors import (
 )
 from argus.platform.core.forwarded import scope_client_ip
 from argus.platform.core.infra import Infra, Provided
-from argus.platform.observability.request_log import log_fields
+from argus.platform.core.logging import log_fields
 from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
