@@ -10,19 +10,18 @@ field (browsers: with the ``X-CSRF-Token`` header) or as the raw body; ``GET`` o
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from typing import Any
 
-import msgspec
 import structlog
 from litestar import Controller, Request, Response, delete, get, patch, put
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from argus.branding.assets import check_image
-from argus.branding.brands import BrandSettings, BrandStore
+from argus.branding.brands import BrandStore
 from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
 from argus.platform.audit.service import Audit
+from argus.platform.branding.schemas import BrandOut, TenantProfile
 from argus.platform.core.errors import Invalid
 from argus.platform.core.guards import needs, public
 from argus.platform.core.infra import Provided
@@ -34,31 +33,12 @@ Brands = Provided[BrandStore]
 Files = Provided[Storage]
 
 
-@dataclass(frozen=True)
-class BrandOut(BrandSettings):
-    """The brand as shown (``BrandSettings``), its image URLs, and the fields the tenant set."""
-
-    logo_url: str
-    favicon_url: str
-    customized: list[str]
-
-    @classmethod
-    def of(cls, brand: BrandSettings, stored: dict) -> BrandOut:
-        return cls(**asdict(brand), logo_url=image_url("logo", stored),
-                   favicon_url=image_url("favicon", stored), customized=sorted(stored))
-
-
 IMAGE_HEADERS = {
     # Even a sanitized SVG opened on its own may run nothing and load nothing.
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
     "X-Content-Type-Options": "nosniff",
 }
 DEFAULT_IMAGES = {"logo": DEFAULT_LOGO_SVG, "favicon": DEFAULT_FAVICON_SVG}
-
-
-def image_url(kind: str, stored: dict) -> str:
-    version = (stored.get(kind) or {}).get("version", "default")
-    return f"/api/v1/branding/{kind}?v={version}"
 
 
 async def read_upload(request: Request) -> bytes:
@@ -171,13 +151,6 @@ class BrandController(Controller):
         audit.record("branding.update", "tenant", tenant.id, detail={"set": stored})
         await audit.session.commit()
         return BrandOut.of(brand, stored)
-
-
-class TenantProfile(msgspec.Struct):
-    id: str
-    slug: str
-    name: str
-    product_name: str
 
 
 class TenantProfileController(Controller):

@@ -9,9 +9,7 @@ from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.platform.audit.service import Audit
 from argus.platform.cameras.schemas import (
     BulkIn,
     BulkOut,
@@ -25,28 +23,14 @@ from argus.platform.cameras.schemas import (
     Ingest,
     LiveFacts,
 )
-from argus.platform.cameras.service import CameraService
+from argus.platform.cameras.service import Cameras, provide_camera_service
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Provided
 from argus.platform.core.storage import Storage
-from argus.platform.ingest.live import publisher_cutter
 from argus.tenants.context import TenantContext
 
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-async def provide_camera_service(infra: Provided[Infra],
-                                 db_session: NamedDependency[AsyncSession],
-                                 tenant: NamedDependency[TenantContext],
-                                 audit: NamedDependency[Audit]) -> CameraService:
-    ingest = infra.settings.ingest
-    return CameraService(db_session, tenant, audit, infra.dbs, ingest.rtmp_url,
-                         cut=publisher_cutter(infra),
-                         allow_private_rtsp=ingest.rtsp_allow_private)
-
-
-Cameras = NamedDependency[CameraService]
 
 
 class CameraController(Controller):

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from litestar.di import NamedDependency
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,8 +26,10 @@ from argus.platform.cameras.rtsp import check_rtsp_url
 from argus.platform.cameras.schemas import CameraPatch, Ingest
 from argus.platform.core.db import Databases, like_pattern, utcnow
 from argus.platform.core.errors import ArgusError, Invalid, NotFound
+from argus.platform.core.infra import Infra, Provided
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.tokens import digest
+from argus.platform.ingest.live import publisher_cutter
 from argus.platform.ingest.models import CameraPlacement, IngestNode
 from argus.platform.ingest.placement import place
 from argus.tenants.context import TenantContext
@@ -347,3 +350,16 @@ class CameraService:
                               detail=exc.detail, field=field)
             results.append(result)
         return results
+
+
+async def provide_camera_service(infra: Provided[Infra],
+                                 db_session: NamedDependency[AsyncSession],
+                                 tenant: NamedDependency[TenantContext],
+                                 audit: NamedDependency[Audit]) -> CameraService:
+    ingest = infra.settings.ingest
+    return CameraService(db_session, tenant, audit, infra.dbs, ingest.rtmp_url,
+                         cut=publisher_cutter(infra),
+                         allow_private_rtsp=ingest.rtsp_allow_private)
+
+
+Cameras = NamedDependency[CameraService]

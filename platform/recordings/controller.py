@@ -3,7 +3,7 @@ deleting needs ``recordings:write``, exporting a clip ``clips:export``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -16,100 +16,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.service import Audit
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs, public
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Provided
 from argus.platform.core.jobs import Jobs
 from argus.platform.recordings.clips import request_clip
 from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy
 from argus.platform.recordings.models import Clip, Recording
-from argus.platform.recordings.service import RecordingService, download_secret
+from argus.platform.recordings.schemas import (
+    ClipIn,
+    ClipOut,
+    Download,
+    Playback,
+    RecordingOut,
+    RecordingPage,
+    SpanOut,
+    Timeline,
+)
+from argus.platform.recordings.service import (
+    Recordings,
+    download_link,
+    playback_at,
+    provide_recording_service,
+    utc,
+)
 from argus.tenants.context import TenantContext
 from argus.tenants.settings_store import put_setting
 
-
-class RecordingOut(msgspec.Struct):
-    id: str
-    camera_id: str
-    started_at: datetime
-    ended_at: datetime
-    duration_s: float
-    size_bytes: int
-    video_codec: str | None
-    width: int | None
-    height: int | None
-    storage_tier: str
-    state: str
-    failure_reason: str | None
-    checksum: str | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, r: Recording) -> RecordingOut:
-        return cls(r.id, r.camera_id, r.started_at, r.ended_at, round(r.duration_s, 3),
-                   r.size_bytes, r.video_codec, r.width, r.height, r.storage_tier, r.state,
-                   r.failure_reason, r.checksum, r.created_at)
-
-
-class RecordingPage(msgspec.Struct):
-    items: list[RecordingOut]
-    next_cursor: str | None
-
-
-class Download(msgspec.Struct):
-    url: str
-    expires_at: datetime
-
-
-class SpanOut(msgspec.Struct):
-    start: datetime
-    end: datetime
-
-
-class Timeline(msgspec.Struct):
-    camera_id: str
-    start: datetime
-    end: datetime
-    spans: list[SpanOut]
-    gaps: list[SpanOut]
-    recordings: list[RecordingOut]
-
-
-class Playback(msgspec.Struct):
-    recording: RecordingOut
-    offset_s: float
-    url: str
-    expires_at: datetime
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    """Query datetimes without a zone are taken as UTC."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-async def provide_recording_service(infra: Provided[Infra],
-                                    db_session: NamedDependency[AsyncSession],
-                                    tenant: NamedDependency[TenantContext],
-                                    audit: NamedDependency[Audit],
-                                    base_url: NamedDependency[str]) -> RecordingService:
-    return RecordingService(db_session, tenant, audit, infra.dbs, infra.storage, base_url,
-                            download_secret(infra.settings))
-
-
-Recordings = NamedDependency[RecordingService]
 FromTime = Annotated[datetime | None, QueryParameter(name="from")]
-
-
-async def _url(service: RecordingService, row: Recording) -> tuple[str, datetime]:
-    url, expires = await service.download_url(row)
-    return url, datetime.fromtimestamp(expires, UTC)
-
-
-async def playback_at(service: RecordingService, camera_id: str, at: datetime) -> Playback:
-    """The recording of a camera that covers ``at`` (no zone: UTC), the offset, a URL."""
-    row, offset = await service.at(camera_id, _utc(at))
-    url, expires = await _url(service, row)
-    return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
 
 
 class RecordingController(Controller):
@@ -130,7 +62,7 @@ class RecordingController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> RecordingPage:
         rows, next_cursor = await recording_service.list(
-            camera_id=camera_id, start=_utc(start), end=_utc(end), tier=tier,
+            camera_id=camera_id, start=utc(start), end=utc(end), tier=tier,
             state=state_filter, cursor=cursor, limit=limit)
         return RecordingPage([RecordingOut.of(r) for r in rows], next_cursor)
 
@@ -153,7 +85,7 @@ class RecordingController(Controller):
         if row.state != "ready":
             raise NotFound("the recording has no playable file", field="id",
                            code="not_ready")
-        url, expires = await _url(recording_service, row)
+        url, expires = await download_link(recording_service, row)
         return Response(Download(url, expires), headers={"Cache-Control": "no-store"})
 
     @get("/{recording_id:str}/file", opt=public(), include_in_schema=False)
@@ -165,30 +97,6 @@ class RecordingController(Controller):
         return File(path, media_type="video/mp4",
                     filename=f"{row.camera_id}-{row.started_at:%Y%m%dT%H%M%SZ}.mp4"
                     if row else "recording.mp4")
-
-
-class ClipIn(msgspec.Struct, forbid_unknown_fields=True):
-    start: datetime = msgspec.field(name="from")
-    end: datetime = msgspec.field(name="to")
-
-
-class ClipOut(msgspec.Struct):
-    id: str
-    camera_id: str
-    start: datetime = msgspec.field(name="from")
-    end: datetime = msgspec.field(name="to")
-    state: str = "pending"
-    progress: int = 0
-    duration_s: float | None = None
-    size_bytes: int | None = None
-    failure_reason: str | None = None
-    download_url: str | None = None
-    created_at: datetime | None = None
-
-    @classmethod
-    def of(cls, c: Clip, url: str | None = None) -> ClipOut:
-        return cls(c.id, c.camera_id, c.starts_at, c.ends_at, c.state, c.progress,
-                   c.duration_s, c.size_bytes, c.failure_reason, url, c.created_at)
 
 
 class ClipController(Controller):
@@ -226,7 +134,7 @@ class CameraRecordingController(Controller):
     async def timeline(self, camera_id: FromPath[str], recording_service: Recordings,
                        start: Annotated[datetime, QueryParameter(name="from")],
                        end: Annotated[datetime, QueryParameter(name="to")]) -> Timeline:
-        start, end = _utc(start), _utc(end)
+        start, end = utc(start), utc(end)
         spans, gaps, rows = await recording_service.timeline(camera_id, start, end)
         return Timeline(camera_id, start, end, [SpanOut(s.start, s.end) for s in spans],
                         [SpanOut(g.start, g.end) for g in gaps],
@@ -240,8 +148,8 @@ class CameraRecordingController(Controller):
                           audit: NamedDependency[Audit]) -> ClipOut:
         await recording_service.camera(camera_id)
         clip = await request_clip(recording_service.session, jobs, tenant,
-                                  audit, camera_id, _utc(data.start),
-                                  _utc(data.end))
+                                  audit, camera_id, utc(data.start),
+                                  utc(data.end))
         return ClipOut.of(clip)
 
     @get("/{camera_id:str}/playback", opt=needs("recordings:read"),

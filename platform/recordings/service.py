@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,10 +19,12 @@ from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import Invalid, NotFound
+from argus.platform.core.infra import Infra, Provided
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import Storage
 from argus.platform.recordings.models import STATES, TIERS, Recording
+from argus.platform.recordings.schemas import Playback, RecordingOut
 from argus.tenants.context import TenantContext
 
 CONTIGUOUS = timedelta(seconds=1.5)  # chunks closer than this are one span
@@ -200,3 +203,34 @@ class RecordingService:
             async with self.dbs.control_session() as control:
                 await change_storage(control, self.tenant.id, -row.size_bytes)
                 await control.commit()
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Query datetimes without a zone are taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+async def provide_recording_service(infra: Provided[Infra],
+                                    db_session: NamedDependency[AsyncSession],
+                                    tenant: NamedDependency[TenantContext],
+                                    audit: NamedDependency[Audit],
+                                    base_url: NamedDependency[str]) -> RecordingService:
+    return RecordingService(db_session, tenant, audit, infra.dbs, infra.storage, base_url,
+                            download_secret(infra.settings))
+
+
+Recordings = NamedDependency[RecordingService]
+
+
+async def download_link(service: RecordingService, row: Recording) -> tuple[str, datetime]:
+    url, expires = await service.download_url(row)
+    return url, datetime.fromtimestamp(expires, UTC)
+
+
+async def playback_at(service: RecordingService, camera_id: str, at: datetime) -> Playback:
+    """The recording of a camera that covers ``at`` (no zone: UTC), the offset, a URL."""
+    row, offset = await service.at(camera_id, utc(at))
+    url, expires = await download_link(service, row)
+    return Playback(RecordingOut.of(row), round(offset, 3), url, expires)

@@ -21,17 +21,17 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.guards import needs, public
 from argus.platform.core.infra import Infra, Provided
 from argus.platform.core.principal import Principal
-from argus.platform.recordings.controller import (
-    Playback,
+from argus.platform.recordings.schemas import Playback, SpanOut
+from argus.platform.recordings.service import (
     Recordings,
-    SpanOut,
+    day_start,
     playback_at,
     provide_recording_service,
 )
-from argus.platform.recordings.service import day_start
 from argus.platform.sharing.models import Share
 from argus.platform.sharing.service import ShareService
-from argus.platform.streaming.controller import HlsUrl, live_url
+from argus.platform.streaming.schemas import HlsUrl
+from argus.platform.streaming.service import live_url
 from argus.tenants.context import TenantContext
 
 

@@ -14,7 +14,7 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from argus.branding.brands import PROVIDER_DEFAULT
-from argus.platform.branding.controller import image_url
+from argus.platform.branding.schemas import image_url
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.principal import Principal
 from argus.platform.web.middleware import BRAND_KEY

@@ -9,7 +9,7 @@ from litestar import Router
 from litestar.di import Provide
 from litestar.static_files import create_static_files_router
 
-from argus.platform.cameras.controller import provide_camera_service
+from argus.platform.cameras.service import provide_camera_service
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.guards import require_permission
 from argus.platform.services import Services
