@@ -21,7 +21,7 @@ from argus.platform.audit.controller import AuditLogController
 from argus.platform.branding.controller import BrandController, TenantProfileController
 from argus.platform.branding.domains_controller import DomainController, TlsAskController
 from argus.platform.cameras.controller import CameraController
-from argus.platform.core.errors import EXCEPTION_HANDLERS
+from argus.platform.core.error_handlers import EXCEPTION_HANDLERS
 from argus.platform.core.forwarded import ForwardedMiddleware
 from argus.platform.core.guards import require_permission
 from argus.platform.core.logging import configure_logging
@@ -39,8 +39,9 @@ from argus.platform.identity.dependencies import IDENTITY_DEPENDENCIES
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.ingest.controller import RtmpCallbackController, node_guard
 from argus.platform.observability import HealthController, RequestLogMiddleware
-from argus.platform.provider import ProviderNodeController, ProviderTenantController
+from argus.platform.provider.controller import ProviderTenantController
 from argus.platform.provider.guards import provider_guards
+from argus.platform.provider.nodes import ProviderNodeController
 from argus.platform.recordings.controller import (
     CameraRecordingController,
     ClipController,

@@ -9,32 +9,63 @@ Domain code takes ``Infra`` or single pieces, never ``Services`` itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar.di import Provide
-
-from argus.billing.plans import DEFAULT_PLAN, validate_plan
-from argus.branding.brands import BrandSettings, BrandStore
-from argus.branding.domains import DomainChecker, DomainService
 from argus.platform.core.db import Databases
 from argus.platform.core.infra import Infra
-from argus.platform.core.jobs import Jobs
-from argus.platform.core.mail import Mailer
-from argus.platform.core.redis import redis_client
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import storage_from_settings
-from argus.platform.events.hub import EventHub, SocketSlots
-from argus.platform.identity.state import Identity
-from argus.platform.ingest.callbacks import StreamStatus
-from argus.platform.ingest.live import drop_tenant_publishers
-from argus.platform.models import load_models
-from argus.tenants.resolution import TenantResolver, publish_tenant_changed
-from argus.tenants.service import Plans, TenantService
+
+if TYPE_CHECKING:  # imported when built: a command that needs one service pays for that one
+    from litestar.di import Provide
+
+    from argus.branding.brands import BrandStore
+    from argus.branding.domains import DomainService
+    from argus.platform.core.mail import Mailer
+    from argus.platform.events.hub import EventHub, SocketSlots
+    from argus.platform.identity.state import Identity
+    from argus.platform.ingest.callbacks import StreamStatus
+    from argus.tenants.resolution import TenantResolver
+    from argus.tenants.service import TenantService
 
 CTX_KEY = "services"  # where a worker's arq ctx keeps them
-PLANS = Plans(default=DEFAULT_PLAN, check=validate_plan)
+
+
+def build_infra(settings: Settings) -> Infra:
+    from argus.platform.core.jobs import Jobs
+    from argus.platform.core.redis import redis_client
+
+    return Infra(settings=settings, dbs=Databases(settings.database),
+                 redis=redis_client(settings.redis.url),
+                 storage=storage_from_settings(settings.storage), jobs=Jobs(settings))
+
+
+def build_tenant_service(infra: Infra, notify: Callable[[str], Awaitable[None]]
+                         ) -> TenantService:
+    """Tenants as the provider manages them, with billing's plans; suspension and deletion
+    drop the tenant's live publishers."""
+    from argus.billing.plans import DEFAULT_PLAN, validate_plan
+    from argus.tenants.service import Plans, TenantService
+
+    async def stop_streams(tenant_id: str) -> None:
+        from argus.platform.ingest.live import drop_tenant_publishers
+
+        await drop_tenant_publishers(infra, tenant_id)
+
+    return TenantService(infra.settings, infra.dbs, infra.storage,
+                         Plans(default=DEFAULT_PLAN, check=validate_plan), notify, stop_streams)
+
+
+def tenant_reader(settings: Settings) -> TenantService:
+    """A tenant service for reads only (no Redis, nobody to notify): listing and showing."""
+    from argus.billing.plans import DEFAULT_PLAN, validate_plan
+    from argus.tenants.service import Plans, TenantService
+
+    return TenantService(settings, Databases(settings.database),
+                         storage_from_settings(settings.storage),
+                         Plans(default=DEFAULT_PLAN, check=validate_plan))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,36 +82,38 @@ class Services(Infra):
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
+        from argus.branding.brands import BrandSettings, BrandStore
+        from argus.branding.domains import DomainChecker, DomainService
+        from argus.platform.core.mail import Mailer
+        from argus.platform.events.hub import EventHub, SocketSlots
+        from argus.platform.identity.state import Identity
+        from argus.platform.ingest.callbacks import StreamStatus
+        from argus.platform.models import load_models
+        from argus.tenants.resolution import TenantResolver, publish_tenant_changed
+
         load_models()  # every table known: tenant deletion clears each one with a tenant_id
-        dbs = Databases(settings.database)
-        redis = redis_client(settings.redis.url)
-        storage = storage_from_settings(settings.storage)
-        jobs = Jobs(settings)
-        infra = Infra(settings=settings, dbs=dbs, redis=redis, storage=storage, jobs=jobs)
+        infra = build_infra(settings)
         control = settings.database.control_schema
-        resolver = TenantResolver(settings.http, dbs)
-        brands = BrandStore(dbs)
-        identity = Identity(settings, redis)
+        resolver = TenantResolver(settings.http, infra.dbs)
+        brands = BrandStore(infra.dbs)
+        identity = Identity(settings, infra.redis)
 
         async def brand_of(tenant_id: str) -> BrandSettings:
             return (await brands.get(tenant_id))[0]
 
         async def notify(slug: str) -> None:
             resolver.invalidate()  # this process at once; the others through Redis
-            await publish_tenant_changed(redis, control, slug)
-
-        async def stop_streams(tenant_id: str) -> None:
-            await drop_tenant_publishers(infra, tenant_id)
+            await publish_tenant_changed(infra.redis, control, slug)
 
         return cls(
-            settings=settings, dbs=dbs, redis=redis, storage=storage, jobs=jobs,
-            resolver=resolver, brands=brands, identity=identity,
-            tenant_service=TenantService(settings, dbs, storage, PLANS, notify, stop_streams),
-            domains=DomainService(dbs, DomainChecker(settings.domains), notify,
+            settings=settings, dbs=infra.dbs, redis=infra.redis, storage=infra.storage,
+            jobs=infra.jobs, resolver=resolver, brands=brands, identity=identity,
+            tenant_service=build_tenant_service(infra, notify),
+            domains=DomainService(infra.dbs, DomainChecker(settings.domains), notify,
                                   settings.http.base_domain),
             mailer=Mailer(settings.mail, brand_of=brand_of),
-            event_hub=EventHub(redis, control),
-            socket_slots=SocketSlots(redis, control, settings.events.max_per_user,
+            event_hub=EventHub(infra.redis, control),
+            socket_slots=SocketSlots(infra.redis, control, settings.events.max_per_user,
                                      settings.events.max_per_tenant),
             stream_status=StreamStatus(infra, identity, resolver),
         )
@@ -91,6 +124,8 @@ class Services(Infra):
 
     def dependencies(self) -> dict[str, Provide]:
         """Every field as a Litestar dependency of the same name (``infra`` for the bundle)."""
+        from litestar.di import Provide
+
         provided: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
         provided["infra"] = self
         return {name: Provide(_constant(value), use_cache=True, sync_to_thread=False)

@@ -18,6 +18,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import (
     Forbidden,
     NotFound,
@@ -25,7 +26,7 @@ from argus.platform.core.errors import (
     TenantUnavailable,
 )
 from argus.platform.core.forwarded import scope_client_ip
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Infra
 from argus.platform.core.logging import log_fields
 from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver

@@ -26,7 +26,6 @@ from sqlalchemy.exc import IntegrityError
 
 from argus.platform.core.db import ControlBase, Databases, check_schema_name, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
-from argus.platform.core.migrate import upgrade_schema
 from argus.platform.core.pagination import decode_cursor as decode_parts
 from argus.platform.core.pagination import encode_cursor
 from argus.platform.core.settings import Settings
@@ -259,6 +258,8 @@ class TenantService:
                                     "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
 
     async def migrate_schema(self, tenant: Tenant) -> None:
+        from argus.platform.core.migrate import upgrade_schema  # Alembic: only when needed
+
         await upgrade_schema(self.dbs.engine(tenant.db_cluster), "tenant", tenant.schema,
                              create=False)
 

@@ -22,9 +22,9 @@ from argus.branding.brands import BrandStore
 from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
 from argus.platform.audit.service import Audit
 from argus.platform.branding.schemas import BrandOut, TenantProfile
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import Invalid
 from argus.platform.core.guards import needs, public
-from argus.platform.core.infra import Provided
 from argus.platform.core.storage import Storage
 from argus.tenants.context import TenantContext
 

@@ -14,8 +14,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from argus.branding.domains import WELL_KNOWN, DomainService, dns_record_name
 from argus.platform.audit.service import Audit
+from argus.platform.core.di import Provided
 from argus.platform.core.guards import needs
-from argus.platform.core.infra import Provided
 from argus.tenants.context import TenantContext
 from argus.tenants.models import TenantDomain
 

@@ -24,9 +24,9 @@ from argus.platform.cameras.schemas import (
     LiveFacts,
 )
 from argus.platform.cameras.service import Cameras, provide_camera_service
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs
-from argus.platform.core.infra import Provided
 from argus.platform.core.storage import Storage
 from argus.tenants.context import TenantContext
 

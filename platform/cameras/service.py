@@ -25,8 +25,9 @@ from argus.platform.cameras.models import INGEST_MODES, VENDORS, Camera, StreamK
 from argus.platform.cameras.rtsp import check_rtsp_url
 from argus.platform.cameras.schemas import CameraPatch, Ingest
 from argus.platform.core.db import Databases, like_pattern, utcnow
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import ArgusError, Invalid, NotFound
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Infra
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.live import publisher_cutter

@@ -1,4 +1,6 @@
-"""The CLI's commands. They use the same services as the HTTP API (``Services``)."""
+"""The CLI's commands. They use the same services as the HTTP API (``Services``); the
+tenant commands build only the tenant service, and heavy modules are imported by the commands
+that use them, so a quick command starts quickly."""
 
 from __future__ import annotations
 
@@ -10,26 +12,24 @@ import os
 import re
 import sys
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import msgspec
 
+from argus.platform.cli.errors import CliError
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.logging import configure_logging
-from argus.platform.core.migrate import TenantTarget, migrate_all, upgrade_schema
 from argus.platform.core.settings import Settings
-from argus.platform.provider.keys import create_key
 from argus.platform.provider.schemas import TenantOut
-from argus.platform.services import Services
-from argus.tenants.service import TenantSpec
+from argus.tenants.service import TenantService, TenantSpec
+
+if TYPE_CHECKING:
+    from argus.platform.services import Services
 
 DEMO_PROVIDER_KEY = "argus_pk_000000000000_demo-provider-key-for-local-use-only-000000"
 DEMO_ADMIN_EMAIL = "admin@demo.localhost"
 SECOND_ADMIN_EMAIL = "admin@globex.localhost"
 DEMO_ADMIN_PASSWORD = "demo-admin-password"  # dev only; ARGUS_DEMO_ADMIN_PASSWORD overrides
-
-
-class CliError(Exception):
-    """A user error: printed as one line, exit status 2."""
 
 
 def _settings() -> Settings:
@@ -41,6 +41,8 @@ def _settings() -> Settings:
 
 @contextlib.asynccontextmanager
 async def _services(settings: Settings | None = None) -> AsyncIterator[Services]:
+    from argus.platform.services import Services
+
     services = Services.build(settings or _settings())
     try:
         yield services
@@ -48,6 +50,37 @@ async def _services(settings: Settings | None = None) -> AsyncIterator[Services]
         raise CliError(f"{exc.detail}" + (f" (field: {exc.field})" if exc.field else "")) from exc
     finally:
         await services.close()
+
+
+@contextlib.asynccontextmanager
+async def _tenants(read_only: bool = False) -> AsyncIterator[TenantService]:
+    """Only what the tenant commands use: the tenant service on the infrastructure (reads:
+    on the control database alone, no Redis)."""
+    from argus.platform.services import build_infra, build_tenant_service, tenant_reader
+
+    settings = _settings()
+    closing = service = None
+    try:
+        if read_only:
+            service = tenant_reader(settings)
+        else:
+            from argus.tenants.resolution import publish_tenant_changed
+
+            infra = closing = build_infra(settings)
+
+            async def notify(slug: str) -> None:
+                await publish_tenant_changed(infra.redis, settings.database.control_schema,
+                                             slug)
+
+            service = build_tenant_service(infra, notify)
+        yield service
+    except ArgusError as exc:
+        raise CliError(f"{exc.detail}" + (f" (field: {exc.field})" if exc.field else "")) from exc
+    finally:
+        if closing is not None:
+            await closing.close()
+        elif service is not None:
+            await service.dbs.dispose()
 
 
 def _print_json(obj) -> None:
@@ -85,12 +118,16 @@ def worker(args: argparse.Namespace) -> int:
 # --- migrations ------------------------------------------------------------------------------
 
 async def migrate_control(services: Services) -> None:
+    from argus.platform.core.migrate import upgrade_schema
+
     settings: Settings = services.settings
     await upgrade_schema(services.dbs.engine(settings.database.control_cluster), "control",
                          settings.database.control_schema)
 
 
 async def migrate(args: argparse.Namespace) -> int:
+    from argus.platform.core.migrate import TenantTarget, migrate_all
+
     settings = _settings()
     async with _services(settings) as services:
         await migrate_control(services)
@@ -121,8 +158,8 @@ async def migrate(args: argparse.Namespace) -> int:
 # --- tenants -----------------------------------------------------------------------------------
 
 async def tenants_create(args: argparse.Namespace) -> int:
-    async with _services() as services:
-        tenant, created = await services.tenant_service.put(
+    async with _tenants() as tenants:
+        tenant, created = await tenants.put(
             args.slug, TenantSpec(name=args.name, plan=args.plan, domains=args.domains,
                                   db_cluster=args.db_cluster))
         print(("created " if created else "updated ") + tenant.slug, file=sys.stderr)
@@ -131,10 +168,10 @@ async def tenants_create(args: argparse.Namespace) -> int:
 
 
 async def tenants_list(args: argparse.Namespace) -> int:
-    async with _services() as services:
+    async with _tenants(read_only=True) as tenants:
         cursor, rows = None, []
         while True:
-            page, cursor = await services.tenant_service.list(cursor, 500, args.state)
+            page, cursor = await tenants.list(cursor, 500, args.state)
             rows += page
             if cursor is None:
                 break
@@ -148,23 +185,23 @@ async def tenants_list(args: argparse.Namespace) -> int:
 
 
 async def tenants_show(args: argparse.Namespace) -> int:
-    async with _services() as services:
-        _print_json(TenantOut.of(await services.tenant_service.get(args.slug)))
+    async with _tenants(read_only=True) as tenants:
+        _print_json(TenantOut.of(await tenants.get(args.slug)))
     return 0
 
 
-async def _set_services(slug: str, target: str) -> int:
-    async with _services() as services:
-        _print_json(TenantOut.of(await services.tenant_service.update(slug, state=target)))
+async def _set_tenant_state(slug: str, target: str) -> int:
+    async with _tenants() as tenants:
+        _print_json(TenantOut.of(await tenants.update(slug, state=target)))
     return 0
 
 
 async def tenants_suspend(args: argparse.Namespace) -> int:
-    return await _set_services(args.slug, "suspended")
+    return await _set_tenant_state(args.slug, "suspended")
 
 
 async def tenants_resume(args: argparse.Namespace) -> int:
-    return await _set_services(args.slug, "active")
+    return await _set_tenant_state(args.slug, "active")
 
 
 async def tenants_delete(args: argparse.Namespace) -> int:
@@ -174,8 +211,8 @@ async def tenants_delete(args: argparse.Namespace) -> int:
         answer = input(f"Delete tenant {args.slug!r}, its database and its bucket? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             return 1
-    async with _services() as services:
-        await services.tenant_service.delete(args.slug)
+    async with _tenants() as tenants:
+        await tenants.delete(args.slug)
     print(f"deleted {args.slug}", file=sys.stderr)
     return 0
 
@@ -357,6 +394,8 @@ async def ingest_run(args: argparse.Namespace) -> int:
 # --- provider keys -------------------------------------------------------------------------
 
 async def provider_keys_create(args: argparse.Namespace) -> int:
+    from argus.platform.provider.keys import create_key
+
     async with _services() as services:
         key = await create_key(services.dbs, args.name)
     print(key)
@@ -368,6 +407,8 @@ async def provider_keys_create(args: argparse.Namespace) -> int:
 async def _demo_setup(settings: Settings, ports: tuple[int, int] | None,
                       node_secret: str) -> tuple[str, str | None]:
     from argus.platform.cli.demo import brand_demo_tenant, demo_camera
+    from argus.platform.core.migrate import TenantTarget, migrate_all
+    from argus.platform.provider.keys import create_key
 
     async with _services(settings) as services:
         await migrate_control(services)

@@ -1,12 +1,14 @@
-"""``argus``: serve, worker, migrate, tenants, provider-keys, demo."""
+"""``argus``: serve, worker, migrate, tenants, provider-keys, demo.
+
+The parser names each command's function; its module is imported only when the command runs,
+so ``argus --help`` and the quick commands (the Terraform provider calls them often) pay for
+what they use, not for the whole platform."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
-
-from argus.platform.cli import commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,16 +22,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--app", default="argus.platform.app:create_app_from_env",
                    help="ASGI app factory (benchmarks mount extra routes this way)")
     p.add_argument("--app-dir", default=None, help="directory added to sys.path for --app")
-    p.set_defaults(func=commands.serve, is_async=False)
+    p.set_defaults(func="serve", is_async=False)
 
     p = sub.add_parser("worker", help="run a general arq worker")
     p.add_argument("--burst", action="store_true", help="exit when the queue is empty")
-    p.set_defaults(func=commands.worker, is_async=False)
+    p.set_defaults(func="worker", is_async=False)
 
     p = sub.add_parser("migrate", help="upgrade the control schema (and tenant schemas)")
     p.add_argument("--all-tenants", action="store_true", help="also upgrade every tenant schema")
     p.add_argument("--parallel", type=int, default=1, help="processes for tenant migrations")
-    p.set_defaults(func=commands.migrate, is_async=True)
+    p.set_defaults(func="migrate", is_async=True)
 
     tenants = sub.add_parser("tenants", help="manage tenants").add_subparsers(
         dest="action", required=True)
@@ -40,11 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--domain", action="append", dest="domains",
                    help="a custom domain (repeatable)")
     p.add_argument("--cluster", dest="db_cluster")
-    p.set_defaults(func=commands.tenants_create, is_async=True)
+    p.set_defaults(func="tenants_create", is_async=True)
     p = tenants.add_parser("list", help="list tenants")
     p.add_argument("--state")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=commands.tenants_list, is_async=True)
+    p.set_defaults(func="tenants_list", is_async=True)
     for action, helptext in (("show", "show one tenant as JSON"), ("suspend", "suspend a tenant"),
                              ("resume", "resume a suspended tenant"),
                              ("delete", "delete a tenant, its schema and its bucket")):
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("slug")
         if action == "delete":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-        p.set_defaults(func=getattr(commands, f"tenants_{action}"), is_async=True)
+        p.set_defaults(func=f"tenants_{action}", is_async=True)
 
     users = sub.add_parser("users", help="manage a tenant's users").add_subparsers(
         dest="action", required=True)
@@ -64,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "api_only"])
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password from the first line of standard input")
-    p.set_defaults(func=commands.users_create, is_async=True)
+    p.set_defaults(func="users_create", is_async=True)
 
     ingest = sub.add_parser("ingest", help="ingest nodes").add_subparsers(dest="action",
                                                                          required=True)
@@ -73,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rtmp-url", required=True, help="what cameras publish to (rtmp://host:1935)")
     p.add_argument("--hls-url", required=True, help="where viewers fetch HLS (https://host)")
     p.add_argument("--capacity", type=int, default=200)
-    p.set_defaults(func=commands.ingest_add, is_async=True)
+    p.set_defaults(func="ingest_add", is_async=True)
     for action, helptext in (
             ("render-config", "write the node's nginx configuration"),
             ("run", "run the node: nginx and its agent (registers the node if new)")):
@@ -97,30 +99,33 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--hls-url", help="where viewers fetch HLS (default: the listen "
                                              "address)")
             p.add_argument("--capacity", type=int, default=200)
-        p.set_defaults(func=getattr(commands, f"ingest_{action.replace('-', '_')}"),
-                       is_async=True)
+        p.set_defaults(func=f"ingest_{action.replace('-', '_')}", is_async=True)
 
     keys = sub.add_parser("provider-keys", help="provider API keys").add_subparsers(
         dest="action", required=True)
     p = keys.add_parser("create", help="create a key and print it alone on standard output")
     p.add_argument("--name", default="provider")
-    p.set_defaults(func=commands.provider_keys_create, is_async=True)
+    p.set_defaults(func="provider_keys_create", is_async=True)
 
     p = sub.add_parser("demo", help="set up the demo tenant and serve the platform")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--no-serve", action="store_true", help="set up and print, do not serve")
-    p.set_defaults(func=commands.demo, is_async=False)
+    p.set_defaults(func="demo", is_async=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from argus.platform.cli import commands
+    from argus.platform.cli.errors import CliError
+
+    func = getattr(commands, args.func)
     try:
         if args.is_async:
-            return asyncio.run(args.func(args)) or 0
-        return args.func(args) or 0
-    except commands.CliError as exc:
+            return asyncio.run(func(args)) or 0
+        return func(args) or 0
+    except CliError as exc:
         print(f"argus: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

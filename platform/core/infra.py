@@ -9,22 +9,15 @@ depends on the layer that assembles it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, TypeAlias, TypeVar
+from typing import TYPE_CHECKING
 
-from litestar.di import Dependency
-from litestar.params import SkipValidationMarker
-from redis.asyncio import Redis
+if TYPE_CHECKING:  # fields only: importing Infra loads no driver
+    from redis.asyncio import Redis
 
-from argus.platform.core.db import Databases
-from argus.platform.core.jobs import Jobs
-from argus.platform.core.settings import Settings
-from argus.platform.core.storage import Storage
-
-T = TypeVar("T")
-# A handler parameter that receives one of the process's services by name (``infra``,
-# ``dbs``, ``storage``, ...: see ``Services.dependencies``). They are the process's own
-# objects, so the signature model does not validate (or copy) them.
-Provided: TypeAlias = Annotated[T, Dependency(kind="named"), SkipValidationMarker()]
+    from argus.platform.core.db import Databases
+    from argus.platform.core.jobs import Jobs
+    from argus.platform.core.settings import Settings
+    from argus.platform.core.storage import Storage
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,9 +14,6 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 import anyio
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
 
 from argus.platform.core.settings import StorageSettings
 
@@ -185,6 +182,11 @@ class S3Storage(Storage):
     """Any S3-compatible endpoint through boto3 (moto's server in tests)."""
 
     def __init__(self, settings: StorageSettings) -> None:
+        import boto3  # here: the directory backend (and quick commands) never load it
+        from botocore.config import Config
+        from botocore.exceptions import ClientError
+
+        self.ClientError = ClientError
         self.client = boto3.client(
             "s3",
             endpoint_url=settings.s3_endpoint_url,
@@ -209,14 +211,14 @@ class S3Storage(Storage):
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
         try:
             await self._call(self.client.create_bucket, **kwargs)
-        except ClientError as exc:
+        except self.ClientError as exc:
             if exc.response["Error"]["Code"] != "BucketAlreadyOwnedByYou":
                 raise
 
     async def bucket_exists(self, bucket: str) -> bool:
         try:
             await self._call(self.client.head_bucket, Bucket=check_bucket(bucket))
-        except ClientError as exc:
+        except self.ClientError as exc:
             if exc.response["Error"]["Code"] in ("404", "NoSuchBucket", "NotFound"):
                 return False
             raise
@@ -234,7 +236,7 @@ class S3Storage(Storage):
                     if objects:
                         self.client.delete_objects(Bucket=bucket, Delete={"Objects": objects})
                 self.client.delete_bucket(Bucket=bucket)
-            except ClientError as exc:
+            except self.ClientError as exc:
                 if exc.response["Error"]["Code"] != "NoSuchBucket":
                     raise
 
@@ -256,7 +258,7 @@ class S3Storage(Storage):
         try:
             result = await self._call(self.client.get_object, Bucket=check_bucket(bucket),
                                       Key=check_key(key))
-        except ClientError as exc:
+        except self.ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 raise FileNotFoundError(key) from exc
             raise

@@ -26,10 +26,10 @@ import structlog
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.forwarded import scope_client_ip
 from argus.platform.core.guards import needs
-from argus.platform.core.infra import Provided
 from argus.platform.core.principal import Principal
 from argus.platform.core.settings import EventSettings, Settings
 from argus.platform.events.hub import LOST, EventHub, SocketSlots

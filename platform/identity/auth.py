@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
 from argus.platform.core.db import utcnow
-from argus.platform.core.errors import Forbidden, Invalid, QuotaExceeded, Unauthorized
+from argus.platform.core.errors import Forbidden, Invalid, RateLimited, Unauthorized
 from argus.platform.core.mail import Mailer
 from argus.platform.core.permissions import LOGIN_ROLES
 from argus.platform.core.principal import Principal
@@ -64,7 +64,7 @@ class AuthService:
         throttle = self.identity.throttle
         wait, places = await throttle.attempt(ip, account)  # counted before the check
         if wait > 0:
-            raise QuotaExceeded("too many failed sign-ins; try again later",
+            raise RateLimited("too many failed sign-ins; try again later",
                                 headers={"Retry-After": str(int(wait) + 1)})
         user = await self.session.scalar(select(User).where(User.email == email))
         ok = await self.identity.passwords.verify(user.password_hash if user else None, password)
@@ -80,7 +80,7 @@ class AuthService:
                 await throttle.succeeded(ip, account)
             locked = await throttle.failed(ip, account, places) if not ok else 0
             if locked:
-                raise QuotaExceeded("too many failed sign-ins; try again later",
+                raise RateLimited("too many failed sign-ins; try again later",
                                     headers={"Retry-After": str(int(locked) + 1)})
             raise Unauthorized(BAD_LOGIN, code="bad_credentials")
         await throttle.succeeded(ip, account)

@@ -7,9 +7,9 @@ from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit, RequestMeta
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import Unauthorized
 from argus.platform.core.forwarded import scope_client_ip
-from argus.platform.core.infra import Provided
 from argus.platform.core.mail import Mailer
 from argus.platform.core.principal import Principal
 from argus.platform.core.settings import Settings

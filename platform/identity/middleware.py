@@ -24,7 +24,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from argus.platform.core.db import Databases
-from argus.platform.core.errors import Forbidden, QuotaExceeded, Unauthorized
+from argus.platform.core.errors import Forbidden, RateLimited, Unauthorized
 from argus.platform.core.permissions import ROLE_PERMISSIONS, role_permissions
 from argus.platform.core.principal import Principal
 from argus.platform.core.ratelimit import Budget
@@ -169,7 +169,7 @@ class TenantAuthMiddleware(ASGIMiddleware):
         scope["user"] = principal
         scope["auth"] = principal.kind
         if checks.exceeded:
-            raise QuotaExceeded("rate limit exceeded; slow down",
+            raise RateLimited("rate limit exceeded; slow down",
                                 headers={**checks.headers(), "Retry-After": str(checks.reset)})
         extra = [(k.lower().encode(), v.encode()) for k, v in checks.headers().items()]
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from redis.asyncio import Redis
 
-from argus.platform.core.errors import QuotaExceeded
+from argus.platform.core.errors import RateLimited
 from argus.platform.core.netaddr import parse_networks
 from argus.platform.core.principal import Principal
 from argus.platform.core.ratelimit import BatchedCounter, LoginThrottle, RateLimiter
@@ -105,7 +105,7 @@ class Identity:
             count, _ = await pipe.execute()
         budget = self.limiter.budget(count, limit, window, now)
         if budget.exceeded:
-            raise QuotaExceeded("too many requests; try again later",
+            raise RateLimited("too many requests; try again later",
                                 headers={**budget.headers(), "Retry-After": str(budget.reset)})
 
     def token_key(self, tenant_id: str, token_id: str) -> str:

@@ -12,8 +12,8 @@ from litestar.handlers import BaseRouteHandler
 from litestar.types import Guard
 
 from argus.platform.core.db import Databases
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import Forbidden
-from argus.platform.core.infra import Provided
 from argus.platform.identity.tokens import same_digest
 from argus.platform.ingest.callbacks import StreamStatus, parse_callback
 from argus.platform.ingest.models import IngestNode

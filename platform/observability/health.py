@@ -7,7 +7,8 @@ import asyncio
 from litestar import Controller, Response, get
 from sqlalchemy import text
 
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.di import Provided
+from argus.platform.core.infra import Infra
 
 
 class HealthController(Controller):

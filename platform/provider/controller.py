@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, patch, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from argus.platform.core.infra import Provided
+from argus.platform.core.di import Provided
 from argus.platform.provider.schemas import TenantOut, TenantPage, TenantPatch, TenantPut
 from argus.tenants.service import TenantService, TenantSpec
 

@@ -13,7 +13,7 @@ from litestar import Controller, get
 from sqlalchemy import func, select
 
 from argus.platform.core.db import Databases, utcnow
-from argus.platform.core.infra import Provided
+from argus.platform.core.di import Provided
 from argus.platform.ingest.models import CameraPlacement, IngestNode
 from argus.platform.ingest.placement import NODE_ALIVE
 

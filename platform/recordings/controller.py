@@ -14,9 +14,9 @@ from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs, public
-from argus.platform.core.infra import Provided
 from argus.platform.core.jobs import Jobs
 from argus.platform.recordings.clips import request_clip
 from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy

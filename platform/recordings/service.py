@@ -18,8 +18,9 @@ from argus.billing.usage import change_storage
 from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import Invalid, NotFound
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Infra
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import Storage

@@ -18,8 +18,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
+from argus.platform.core.di import Provided
 from argus.platform.core.guards import needs, public
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Infra
 from argus.platform.core.principal import Principal
 from argus.platform.recordings.schemas import Playback, SpanOut
 from argus.platform.recordings.service import (

@@ -8,9 +8,10 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.cameras.models import Camera
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Infra
 from argus.platform.streaming.schemas import HlsUrl
 from argus.platform.streaming.service import live_url
 from argus.tenants.context import TenantContext

@@ -19,9 +19,10 @@ from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, VENDOR_NAMES, CameraService
 from argus.platform.core.db import Databases
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import Invalid
 from argus.platform.core.guards import needs, public
-from argus.platform.core.infra import Infra, Provided
+from argus.platform.core.infra import Infra
 from argus.platform.recordings.service import RecordingService, day_start
 from argus.platform.web.render import brand_context, local_path, page, render
 from argus.platform.web.theme import theme_css

@@ -15,10 +15,10 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from argus.platform.audit.service import Audit
+from argus.platform.core.di import Provided
 from argus.platform.core.errors import Invalid
 from argus.platform.core.forwarded import scope_client_ip
 from argus.platform.core.guards import needs
-from argus.platform.core.infra import Provided
 from argus.platform.core.permissions import clean_grants
 from argus.platform.identity.schemas import IpAllowlist, RoleGrants
 from argus.tenants.context import TenantContext
