@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import ip_network
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import inspect
+
+if TYPE_CHECKING:
+    from argus.tenants.models import Tenant
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,7 @@ class TenantContext:
     role_grants: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def from_row(cls, row) -> TenantContext:
+    def from_row(cls, row: Tenant) -> TenantContext:
         networks = tuple(ip_network(n, strict=False) for n in (row.ip_allowlist or ()))
         return cls(id=row.id, slug=row.slug, name=row.name, state=row.state, plan=row.plan,
                    db_cluster=row.db_cluster, schema=row.schema, bucket=row.bucket,
@@ -39,7 +42,7 @@ class TenantContext:
                                             in (row.role_grants or {}).items() for p in perms)))
 
 
-def primary_domain(row) -> str | None:
+def primary_domain(row: Tenant) -> str | None:
     """The oldest verified domain of a tenant row (domains not loaded: None)."""
     if "domains" in inspect(row).unloaded:
         return None

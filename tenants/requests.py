@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from ipaddress import ip_address
+from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency, Provide
@@ -28,6 +29,7 @@ from argus.platform.core.errors import (
 from argus.platform.core.forwarded import scope_client_ip
 from argus.platform.core.infra import Infra
 from argus.platform.core.logging import log_fields
+from argus.platform.core.scope import extras
 from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
@@ -36,11 +38,12 @@ _TENANT = "argus_tenant"
 
 def scope_tenant(scope: Scope) -> TenantContext:
     """The tenant ``request_tenant`` already resolved for this request."""
-    return scope[_TENANT]  # type: ignore[typeddict-item]
+    tenant: TenantContext = extras(scope)[_TENANT]
+    return tenant
 
 
 async def request_tenant(scope: Scope, resolver: TenantResolver) -> TenantContext:
-    cached = scope.get(_TENANT)
+    cached: TenantContext | None = extras(scope).get(_TENANT)
     if cached is not None:
         return cached
     host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
@@ -58,11 +61,11 @@ async def request_tenant(scope: Scope, resolver: TenantResolver) -> TenantContex
         if ip is None or not any(ip_address(ip) in net for net in tenant.ip_allowlist):
             raise Forbidden("your address is not on this tenant's allowlist",
                             code="ip_not_allowed")
-    scope[_TENANT] = tenant  # type: ignore[typeddict-unknown-key]
+    extras(scope)[_TENANT] = tenant
     return tenant
 
 
-async def provide_tenant(request: Request) -> TenantContext:
+async def provide_tenant(request: Request[Any, Any, Any]) -> TenantContext:
     return scope_tenant(request.scope)
 
 

@@ -9,6 +9,7 @@ only bounds staleness if a message is lost (Redis restart).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 import structlog
 from redis.asyncio import Redis
@@ -79,7 +80,9 @@ class TenantResolver:
                                          .order_by(Tenant.slug))
             return [TenantContext.from_row(r) for r in rows]
 
-    async def _cached(self, key: str, lookup) -> TenantContext | None:
+    async def _cached(self, key: str,
+                      lookup: Callable[[], Awaitable[TenantContext | None]]
+                      ) -> TenantContext | None:
         """Hits and misses are cached apart: a flood of invented host names can only ever
         evict other misses, never a tenant's entry."""
         now = time.monotonic()

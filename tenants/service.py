@@ -16,13 +16,16 @@ mirror: state ``deleting`` → drop schema → delete bucket → delete the row,
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import builtins
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
-from sqlalchemy import delete, select, text
+from sqlalchemy import Table, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.db import ControlBase, Databases, check_schema_name, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnavailable
@@ -64,7 +67,7 @@ def decode_cursor(cursor: str) -> str:
     return slug
 
 
-def tenant_owned_tables() -> list:
+def tenant_owned_tables() -> list[Table]:
     """Every control-schema table with a ``tenant_id`` column, children first (a new domain's
     table is covered by having the column)."""
     return [t for t in reversed(ControlBase.metadata.sorted_tables)
@@ -114,7 +117,7 @@ class TenantService:
         return tenant
 
     async def list(self, cursor: str | None = None, limit: int = 50,
-                   state: str | None = None) -> tuple[list[Tenant], str | None]:
+                   state: str | None = None) -> tuple[builtins.list[Tenant], str | None]:
         if not 1 <= limit <= 500:
             raise Invalid("limit must be between 1 and 500", field="limit")
         query = select(Tenant).order_by(Tenant.slug).limit(limit + 1)
@@ -127,7 +130,7 @@ class TenantService:
         next_cursor = encode_cursor(rows[limit - 1].slug) if len(rows) > limit else None
         return rows[:limit], next_cursor
 
-    async def all_targets(self) -> list[Tenant]:
+    async def all_targets(self) -> builtins.list[Tenant]:
         async with self.dbs.control_session() as session:
             return list(await session.scalars(
                 select(Tenant).where(Tenant.state != "deleting").order_by(Tenant.slug)))
@@ -200,7 +203,7 @@ class TenantService:
             raise Conflict("db_cluster of an existing tenant cannot be changed here",
                            field="db_cluster")
 
-    def _clean_domains(self, domains: Sequence[str]) -> list[str]:
+    def _clean_domains(self, domains: Sequence[str]) -> builtins.list[str]:
         if not isinstance(domains, list | tuple) or len(domains) > 50:
             raise Invalid("domains must be a list of at most 50 domain names", field="domains")
         base = self.settings.http.base_domain
@@ -211,7 +214,8 @@ class TenantService:
                               f"<slug>.{base} automatically", field="domains")
         return cleaned
 
-    async def _set_domains(self, session, tenant: Tenant, domains: list[str]) -> bool:
+    async def _set_domains(self, session: AsyncSession, tenant: Tenant,
+                           domains: builtins.list[str]) -> bool:
         """Make the provider-given domains exactly ``domains``; tenant-added ones are kept."""
         current = {d.domain for d in tenant.domains if d.source == "provider"}
         if current == set(domains):
@@ -272,13 +276,14 @@ class TenantService:
     async def _set_state(self, slug: str, state: str, only_from: tuple[str, ...]) -> None:
         async with self.dbs.control_session() as session:
             await session.execute(
-                Tenant.__table__.update()
+                update(Tenant)
                 .where(Tenant.slug == slug, Tenant.state.in_(only_from))
-                .values(state=state, updated_at=utcnow()))
+                .values(state=state, updated_at=utcnow())
+                .execution_options(synchronize_session=False))
             await session.commit()
 
     @asynccontextmanager
-    async def _slug_lock(self, slug: str):
+    async def _slug_lock(self, slug: str) -> AsyncIterator[None]:
         """A MySQL named lock on the control cluster: one provisioner/deleter per slug."""
         name = f"{self.settings.database.control_schema}:tenant:{slug}"
         async with self.dbs.control_engine.connect() as conn:
@@ -325,17 +330,18 @@ class TenantService:
                 await self.stop_streams(tenant.id)
         return await self.get(slug)
 
-    async def set_ip_allowlist(self, slug: str, cidrs: list[str]) -> None:
+    async def set_ip_allowlist(self, slug: str, cidrs: builtins.list[str]) -> None:
         await self._set_columns(slug, ip_allowlist=cidrs or None)
 
-    async def set_role_grants(self, slug: str, grants: dict[str, list[str]]) -> None:
+    async def set_role_grants(self, slug: str, grants: dict[str, builtins.list[str]]) -> None:
         await self._set_columns(slug, role_grants=grants or None)
 
-    async def _set_columns(self, slug: str, **values) -> None:
+    async def _set_columns(self, slug: str, **values: Any) -> None:
         """Write columns of a tenant row and tell every process (tenant-changed)."""
         async with self.dbs.control_session() as session:
-            await session.execute(Tenant.__table__.update().where(Tenant.slug == slug)
-                                  .values(**values, updated_at=utcnow()))
+            await session.execute(update(Tenant).where(Tenant.slug == slug)
+                                  .values(**values, updated_at=utcnow())
+                                  .execution_options(synchronize_session=False))
             await session.commit()
         await self.notify(slug)
 

@@ -8,6 +8,7 @@ id and answered with a bare 500 (transient database errors: a 503 to retry).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import structlog
 from litestar import Request, Response
@@ -20,14 +21,15 @@ log = structlog.get_logger("argus.errors")
 _FIELD_IN_MESSAGE = re.compile(r"field `([^`]+)`")
 
 
-def argus_error_handler(request: Request, exc: ArgusError) -> Response:
+def argus_error_handler(request: Request[Any, Any, Any], exc: ArgusError) -> Response[Any]:
     headers = dict(exc.headers)
     if exc.status_code == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
     return Response(exc.body(), status_code=exc.status_code, headers=headers or None)
 
 
-def validation_error_handler(request: Request, exc: ValidationException) -> Response:
+def validation_error_handler(request: Request[Any, Any, Any],
+                             exc: ValidationException) -> Response[Any]:
     """Litestar's body/parameter validation → 422 naming the first offending field."""
     extra = exc.extra if isinstance(exc.extra, list) else []
     first = extra[0] if extra and isinstance(extra[0], dict) else {}
@@ -42,7 +44,7 @@ def validation_error_handler(request: Request, exc: ValidationException) -> Resp
     return Response(body, status_code=422)
 
 
-def http_error_handler(request: Request, exc: HTTPException) -> Response:
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     code = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
             405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
     body = {"status_code": exc.status_code, "code": code, "detail": exc.detail}
@@ -56,7 +58,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
 _TRANSIENT_DB_ERRORS = {1213, 1205, 2006, 2013, 2003}
 
 
-def db_error_handler(request: Request, exc: DBAPIError) -> Response:
+def db_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     code = exc.orig.args[0] if exc.orig is not None and exc.orig.args else None
     if code in _TRANSIENT_DB_ERRORS:
         log.warning("request.db_transient", path=request.url.path, mysql_code=code)
@@ -66,7 +68,7 @@ def db_error_handler(request: Request, exc: DBAPIError) -> Response:
     return internal_error_handler(request, exc)
 
 
-def internal_error_handler(request: Request, exc: Exception) -> Response:
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error("request.unhandled_error", path=request.url.path, exc_info=exc)
     return Response({"status_code": 500, "code": "internal_error",
                      "detail": "internal error"}, status_code=500)

@@ -24,6 +24,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from argus.platform.core.errors import BadRequest
 from argus.platform.core.netaddr import client_ip
+from argus.platform.core.scope import extras
 
 _HOST_RE = re.compile(
     r"^(?:(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
@@ -45,7 +46,8 @@ def header_values(scope: Scope, name: bytes) -> list[str]:
 
 def scope_client_ip(scope: Scope) -> str | None:
     """The caller's address, as ``ForwardedMiddleware`` found it."""
-    return scope.get(_CLIENT_IP)  # type: ignore[return-value]
+    ip: str | None = extras(scope).get(_CLIENT_IP)
+    return ip
 
 
 class ForwardedMiddleware(ASGIMiddleware):
@@ -63,7 +65,7 @@ class ForwardedMiddleware(ASGIMiddleware):
         peer_ip = peer[0] if peer else None
         forwarded = ",".join(header_values(scope, b"x-forwarded-for")) or None
         addr = client_ip(peer_ip, forwarded, self.trusted)
-        scope[_CLIENT_IP] = str(addr) if addr is not None else None  # type: ignore[typeddict-unknown-key]
+        extras(scope)[_CLIENT_IP] = str(addr) if addr is not None else None
         proto = [p.strip().lower() for p in ",".join(header_values(scope, b"x-forwarded-proto"))
                  .split(",") if p.strip()]
         if proto and proto[-1] in ("http", "https") and self._trusted(peer_ip):

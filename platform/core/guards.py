@@ -7,6 +7,8 @@ refused to everyone: forgetting the declaration fails closed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
@@ -15,7 +17,8 @@ from argus.platform.core.permissions import SELF_SERVICE
 from argus.platform.core.principal import Principal
 
 
-def require_permission(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+def require_permission(connection: ASGIConnection[Any, Any, Any, Any],
+                       handler: BaseRouteHandler) -> None:
     if handler.opt.get("public"):
         return
     principal = connection.scope.get("user")
@@ -32,9 +35,9 @@ def require_permission(connection: ASGIConnection, handler: BaseRouteHandler) ->
         raise Forbidden(f"this needs the {permission!r} permission", code="forbidden")
 
 
-def public() -> dict:
+def public() -> dict[str, Any]:
     return {"public": True}
 
 
-def needs(permission: str) -> dict:
+def needs(permission: str) -> dict[str, Any]:
     return {"permission": permission}

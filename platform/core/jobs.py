@@ -8,6 +8,7 @@ arguments, so its Redis client is a separate one without ``decode_responses``.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from argus.platform.core.redis import arq_client
 from argus.platform.core.settings import Settings
@@ -26,7 +27,7 @@ class Jobs:
         self.settings = settings
         self.redis = arq_client(settings.redis.url)
 
-    async def enqueue(self, queue: str, function: str, *args, job_id: str | None = None,
+    async def enqueue(self, queue: str, function: str, *args: Any, job_id: str | None = None,
                       defer: float | None = None) -> bool:
         """Enqueue once: a ``job_id`` already queued or kept as a result is not enqueued again."""
         job = await self.redis.enqueue_job(
@@ -34,10 +35,10 @@ class Jobs:
             _defer_by=timedelta(seconds=defer) if defer else None)
         return job is not None
 
-    async def general(self, function: str, *args, **options) -> bool:
+    async def general(self, function: str, *args: Any, **options: Any) -> bool:
         return await self.enqueue(general_queue(self.settings), function, *args, **options)
 
-    async def node(self, node_id: str, function: str, *args, **options) -> bool:
+    async def node(self, node_id: str, function: str, *args: Any, **options: Any) -> bool:
         return await self.enqueue(node_queue(self.settings, node_id), function, *args, **options)
 
     async def close(self) -> None:

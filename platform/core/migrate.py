@@ -21,7 +21,7 @@ from functools import cache
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, text
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from argus.platform.core.db import ControlBase, TenantBase, check_schema_name
@@ -49,7 +49,8 @@ def check_target_schema(target: str, schema: str) -> str:
     return schema
 
 
-def alembic_config(target: str, schema: str | None = None, connection=None) -> Config:
+def alembic_config(target: str, schema: str | None = None,
+                   connection: Connection | None = None) -> Config:
     if target not in TARGETS:
         raise ValueError(f"unknown migration target {target!r}")
     cfg = Config()
@@ -81,7 +82,7 @@ async def upgrade_schema(engine: AsyncEngine, target: str, schema: str,
     ``create`` is false (provisioning has created it in a step of its own)."""
     check_target_schema(target, schema)
 
-    def run(sync_conn) -> None:
+    def run(sync_conn: Connection) -> None:
         command.upgrade(alembic_config(target, schema, sync_conn), revision)
 
     async with _lock():

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 IP = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
 
 
-def parse_networks(cidrs: Iterable[str]):
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
     return tuple(ip_network(c, strict=False) for c in cidrs)
 
 
-def client_ip(peer: str | None, forwarded_for: str | None, trusted) -> IP | None:
+def client_ip(peer: str | None, forwarded_for: str | None,
+              trusted: Iterable[Network]) -> IP | None:
     """Walk ``X-Forwarded-For`` from the right while the hop is a trusted proxy."""
     try:
         addr = ip_address(peer) if peer else None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 
 from argus.platform.core.errors import Invalid
 
@@ -35,7 +36,7 @@ def newest_cursor(at: datetime, row_id: str) -> str:
     return encode_cursor(at.isoformat(), row_id)
 
 
-def older_than(at_column, id_column, cursor: str):
+def older_than(at_column: Any, id_column: Any, cursor: str) -> ColumnElement[bool]:
     """WHERE clause for the rows after ``cursor`` in a newest-first (timestamp, id) listing."""
     at_text, row_id = decode_cursor(cursor, 2)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +21,9 @@ class Principal:
     via_cookie: bool = False
     issued_ms: int = 0
     # An API token's own limits (ip_network objects): a token it creates stays inside them.
-    ip_allowlist: tuple = ()
+    # (ip_network objects, typed loosely: Litestar's signature model cannot describe a union
+    # of two custom classes)
+    ip_allowlist: tuple[Any, ...] = ()
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

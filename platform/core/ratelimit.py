@@ -70,7 +70,7 @@ class BatchedCounter:
         self.redis = redis
         self.ns = f"argus:{namespace}:rl"
         self.interval = interval
-        self.pending: dict[str, list] = {}  # counter key -> [unsent calls, ttl]
+        self.pending: dict[str, list[int]] = {}  # counter key -> [unsent calls, ttl]
         self.known: dict[str, tuple[int, float]] = {}  # counter key -> (global total, expiry)
         self.ready = False
 

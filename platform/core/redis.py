@@ -36,11 +36,13 @@ def client_options() -> dict[str, Any]:
 
 
 def redis_client(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=True, **client_options())
+    client: Redis = Redis.from_url(url, decode_responses=True, **client_options())
+    return client
 
 
 def arq_client(url: str) -> ArqRedis:
-    return ArqRedis.from_url(url, **client_options())
+    client: ArqRedis = ArqRedis.from_url(url, **client_options())
+    return client
 
 
 def arq_settings(url: str) -> ArqRedisSettings:
@@ -55,7 +57,7 @@ class Subscription:
     to ``handler(message)``; ``on_connect()`` runs after every (re)subscribe, before
     ``ready``. Run it as a task; cancel it to stop."""
 
-    def __init__(self, redis: Redis, handler: Callable[[dict], Awaitable[None] | None], *,
+    def __init__(self, redis: Redis, handler: Callable[[dict[str, Any]], Awaitable[None] | None], *,
                  channels: Sequence[str] = (), patterns: Sequence[str] = (),
                  on_connect: Callable[[], Awaitable[None]] | None = None,
                  on_lost: Callable[[], Awaitable[None] | None] | None = None,
@@ -137,6 +139,6 @@ class Subscription:
             self.ready = False
             try:
                 async with asyncio.timeout(2):
-                    await pubsub.aclose()
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
             except Exception:  # the connection is dead anyway
                 pubsub.connection = None

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 
 from argus.platform.core.errors import Invalid
 
@@ -224,6 +225,12 @@ class Settings:
         """Build settings from ``ARGUS_*`` variables (``env`` defaults to ``os.environ``)."""
         env = os.environ if env is None else env
 
+        @overload
+        def get(name: str) -> str | None: ...
+
+        @overload
+        def get(name: str, default: str) -> str: ...
+
         def get(name: str, default: str | None = None) -> str | None:
             value = env.get(f"ARGUS_{name}")
             return default if value in (None, "") else value
@@ -266,7 +273,7 @@ class Settings:
         )
         a = AuthSettings()
 
-        def num(name: str, default: float, kind=int):
+        def num(name: str, default: float, kind: Callable[[str], float] = int) -> Any:
             raw = get(name)
             try:
                 return default if raw is None else kind(raw)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import shutil
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -202,11 +204,11 @@ class S3Storage(Storage):
         self.tier_classes = {"hot": "STANDARD", "warm": settings.s3_warm_class,
                              "cold": settings.s3_cold_class}
 
-    async def _call(self, fn, /, **kwargs):
+    async def _call(self, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
         return await anyio.to_thread.run_sync(lambda: fn(**kwargs))
 
     async def create_bucket(self, bucket: str) -> None:
-        kwargs: dict = {"Bucket": check_bucket(bucket)}
+        kwargs: dict[str, Any] = {"Bucket": check_bucket(bucket)}
         if self.region != "us-east-1":
             kwargs["CreateBucketConfiguration"] = {"LocationConstraint": self.region}
         try:
@@ -279,9 +281,10 @@ class S3Storage(Storage):
         return key
 
     async def presigned_url(self, bucket: str, key: str, ttl: int) -> str | None:
-        return await self._call(self.client.generate_presigned_url, ClientMethod="get_object",
-                                Params={"Bucket": check_bucket(bucket), "Key": check_key(key)},
-                                ExpiresIn=ttl)
+        url: str = await self._call(
+            self.client.generate_presigned_url, ClientMethod="get_object",
+            Params={"Bucket": check_bucket(bucket), "Key": check_key(key)}, ExpiresIn=ttl)
+        return url
 
     async def list_keys(self, bucket: str, prefix: str = "") -> list[str]:
         def collect() -> list[str]:
