@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 
 from argus.platform.core.db import Databases
+from argus.platform.core.keys import tenant_changed_channel
 from argus.platform.core.redis import Subscription
 from argus.platform.core.settings import HttpSettings
 from argus.tenants.context import TenantContext
@@ -28,7 +29,7 @@ _MAX_MISSES = 10_000  # unknown hosts are anyone's to invent: their cache is bou
 
 
 def channel_name(control_schema: str) -> str:
-    return f"argus:{control_schema}:tenant-changed"
+    return tenant_changed_channel(control_schema)
 
 
 async def publish_tenant_changed(redis: Redis, control_schema: str, slug: str) -> None:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from argus.platform.core import keys
 from argus.platform.core.redis import arq_client
 from argus.platform.core.settings import Settings
 
 
 def general_queue(settings: Settings) -> str:
-    return f"argus:{settings.database.control_schema}:general"
+    return keys.general_queue(settings.database.control_schema)
 
 
 def node_queue(settings: Settings, node_id: str) -> str:
-    return f"argus:{settings.database.control_schema}:node:{node_id}"
+    return keys.node_queue(settings.database.control_schema, node_id)
 
 
 class Jobs:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from argus.platform.core.keys import login_prefix, rate_prefix
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -43,7 +45,7 @@ class RateLimiter:
     """Fixed-window counter keys; the middleware counts in Redis with them (one Lua call)."""
 
     def __init__(self, namespace: str) -> None:
-        self.ns = f"argus:{namespace}:rl"
+        self.ns = rate_prefix(namespace)
 
     def counter(self, key: str, window: int) -> tuple[str, float]:
         """The counter key of the current window for ``key``, and the time it was taken at."""
@@ -68,7 +70,7 @@ class BatchedCounter:
 
     def __init__(self, redis: Redis, namespace: str, interval: float = 0.05) -> None:
         self.redis = redis
-        self.ns = f"argus:{namespace}:rl"
+        self.ns = rate_prefix(namespace)
         self.interval = interval
         self.pending: dict[str, list[int]] = {}  # counter key -> [unsent calls, ttl]
         self.known: dict[str, tuple[int, float]] = {}  # counter key -> (global total, expiry)
@@ -149,7 +151,7 @@ class LoginThrottle:
     def __init__(self, redis: Redis, namespace: str, *, ip_threshold: int,
                  account_threshold: int, window: int, base: float, maximum: float) -> None:
         self.redis = redis
-        self.ns = f"argus:{namespace}:login"
+        self.ns = login_prefix(namespace)
         self.thresholds = {"ip": ip_threshold, "acct": account_threshold}
         self.window, self.base, self.maximum = window, base, maximum
         self._attempt = redis.register_script(self._ATTEMPT)

@@ -21,7 +21,7 @@ from collections import defaultdict
 
 from redis.asyncio import Redis
 
-from argus.platform.core.events import events_channel
+from argus.platform.core.keys import events_channel, sockets_prefix
 from argus.platform.core.redis import Subscription
 
 QUEUE_SIZE = 1000
@@ -98,7 +98,7 @@ class SocketSlots:
 
     def __init__(self, redis: Redis, control_schema: str, per_user: int, per_tenant: int):
         self.redis = redis
-        self.ns = f"argus:{control_schema}:sockets"
+        self.ns = sockets_prefix(control_schema)
         self.per_user, self.per_tenant = per_user, per_tenant
         self._acquire = redis.register_script(self._ACQUIRE)
 

@@ -15,6 +15,7 @@ from typing import TypeVar
 from redis.asyncio import Redis
 
 from argus.platform.core.errors import RateLimited
+from argus.platform.core.keys import auth_prefix
 from argus.platform.core.netaddr import parse_networks
 from argus.platform.core.principal import Principal
 from argus.platform.core.ratelimit import BatchedCounter, LoginThrottle, RateLimiter
@@ -66,7 +67,7 @@ class Identity:
         ns = settings.database.control_schema
         self.settings = auth
         self.redis = redis
-        self.ns = f"argus:{ns}:auth"
+        self.ns = auth_prefix(ns)
         self.passwords = Passwords(auth)
         self.access = AccessTokens(auth) if auth.jwt_secrets else None
         self.limiter = RateLimiter(ns)

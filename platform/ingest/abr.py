@@ -20,8 +20,8 @@ import structlog
 from sqlalchemy import select, update
 
 from argus.platform.cameras.models import Camera
-from argus.platform.ingest.callbacks import split_internal_name
 from argus.platform.ingest.models import CameraPlacement
+from argus.platform.ingest.names import split_internal_name
 from argus.platform.ingest.supervised import Supervised
 
 log = structlog.get_logger("argus.ingest.abr")

@@ -20,10 +20,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import pwd
-import re
 import stat
 import tempfile
 import time
@@ -37,18 +35,18 @@ from sqlalchemy import case, update
 
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
-from argus.platform.core.events import events_channel
 from argus.platform.core.infra import Infra
+from argus.platform.events.types import SystemAlert, publish
 from argus.platform.ingest.abr import AbrSupervisor
-from argus.platform.ingest.callbacks import StreamStatus, split_internal_name
+from argus.platform.ingest.callbacks import StreamStatus
 from argus.platform.ingest.models import IngestNode
+from argus.platform.ingest.names import INTERNAL_NAME_IN_TEXT, split_internal_name
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest.agent")
 FACTS_REFRESH = 60.0
 THUMBNAIL_BATCH = 25
 LOUD = ("[crit]", "[alert]", "[emerg]")
-_INTERNAL_NAME = re.compile(r"\b[a-z][a-z0-9-]{2,39}__[0-9a-f]{8}-[0-9a-f-]{27}\b")
 
 
 @dataclass(frozen=True)
@@ -268,24 +266,22 @@ class NodeAgent:
         provider: the node row, the log."""
         streams = await self.live.node_streams(self.node_id)  # internal name → tenant id
         schema = self.settings.database.control_schema
-        at = utcnow().isoformat()
-        outbox: list[tuple[str, dict]] = []
+        at = utcnow()
+        outbox: list[tuple[str, SystemAlert]] = []
         if node_wide:
-            message = "; ".join(node_wide)
-            outbox += [(tenant_id, {"message": message}) for tenant_id in set(streams.values())]
-        named = {m.group(0) for line in lines for m in _INTERNAL_NAME.finditer(line)}
+            alert = SystemAlert(severity="error", node=self.node_id, at=at,
+                                message="; ".join(node_wide))
+            outbox += [(tenant_id, alert) for tenant_id in set(streams.values())]
+        named = {m.group(0) for line in lines for m in INTERNAL_NAME_IN_TEXT.finditer(line)}
         for name in sorted(named):
             tenant_id = streams.get(name)
             if tenant_id is not None:
-                camera_id = name.partition("__")[2]
-                outbox.append((tenant_id, {"cameraId": camera_id, "message":
-                                           "the ingest node reported an error on this camera's "
-                                           "stream"}))
-        for tenant_id, fields in outbox:
-            event = {"type": "system-alert", "severity": "error", "node": self.node_id,
-                     "at": at, **fields}
-            await self.infra.redis.publish(events_channel(schema, tenant_id),
-                                              json.dumps(event))
+                outbox.append((tenant_id, SystemAlert(
+                    severity="error", node=self.node_id, at=at,
+                    camera_id=split_internal_name(name)[1],
+                    message="the ingest node reported an error on this camera's stream")))
+        for tenant_id, event in outbox:
+            await publish(self.infra.redis, schema, tenant_id, event)
 
     # --- thumbnails --------------------------------------------------------------------------
 

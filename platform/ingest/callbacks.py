@@ -20,8 +20,6 @@ per source address.
 from __future__ import annotations
 
 import hmac
-import json
-import re
 import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
@@ -30,21 +28,24 @@ import structlog
 from sqlalchemy import select
 
 from argus.platform.cameras.models import Camera, StreamKey
-from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid
-from argus.platform.core.events import events_channel
 from argus.platform.core.infra import Infra
+from argus.platform.events.types import RecordingStarted, publish
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.live import LiveRegistry, set_status
+from argus.platform.ingest.names import (
+    INTERNAL_NAME,
+    internal_name,
+    parse_piece,
+    split_internal_name,
+)
 from argus.platform.ingest.signing import relay_token
 from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.ingest")
 UNKNOWN_KEY_BUDGET = (30, 60)  # refused keys per source address per minute
-INTERNAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*__[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                           r"[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def parse_callback(body: bytes) -> dict[str, str]:
@@ -58,17 +59,6 @@ def parse_callback(body: bytes) -> dict[str, str]:
             raise Forbidden(f"field {key!r} appears twice", code="duplicate_field")
         fields[key] = value
     return fields
-
-
-def internal_name(tenant_slug: str, camera_id: str) -> str:
-    return f"{tenant_slug}__{camera_id}"
-
-
-def split_internal_name(name: str) -> tuple[str, str]:
-    slug, sep, camera_id = name.partition("__")
-    if not sep or not slug or len(camera_id) != 36:
-        raise Forbidden("not an internal stream name", code="bad_stream")
-    return slug, camera_id
 
 
 @dataclass(frozen=True)
@@ -173,10 +163,8 @@ class StreamStatus:
                 recording = await session.scalar(select(Camera.record).where(
                     Camera.id == camera_id))
             if recording:
-                await self.identity.redis.publish(
-                    events_channel(self.control_schema, tenant.id),
-                    json.dumps({"type": "recording-started", "cameraId": camera_id,
-                                "at": utcnow().isoformat()}))
+                await publish(self.identity.redis, self.control_schema, tenant.id,
+                              RecordingStarted(camera_id=camera_id))
 
     async def went_down(self, fields: dict[str, str], node_id: str) -> None:
         """The internal application's publish_done: offline unless it is back within the
@@ -190,7 +178,8 @@ class StreamStatus:
         nginx reports it)."""
         path = fields.get("path", "")
         name = path.rsplit("/", 1)[-1]
-        if not name.endswith(".flv") or "__" not in name:
+        piece = parse_piece(name)
+        if piece is None or piece.closed:
             raise Forbidden("not a recorded chunk", code="bad_chunk")
         await self.jobs.node(node_id, "finalize_recording", path, job_id=f"finalize:{name}")
 

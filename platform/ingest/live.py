@@ -24,8 +24,9 @@ from sqlalchemy import select, update
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
-from argus.platform.core.events import events_channel
 from argus.platform.core.infra import Infra
+from argus.platform.core.keys import live_prefix
+from argus.platform.events.types import CameraStatus, DashboardUpdate, publish
 from argus.platform.ingest.models import CameraPlacement
 from argus.tenants.context import TenantContext
 
@@ -42,7 +43,7 @@ class Publisher:
 class LiveRegistry:
     def __init__(self, redis: Redis, control_schema: str) -> None:
         self.redis = redis
-        self.prefix = f"argus:{control_schema}"
+        self.prefix = live_prefix(control_schema)
 
     async def went_live(self, node_id: str, tenant_id: str, name: str, camera_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -93,12 +94,9 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
             counts = await camera_counts(session)
     if not result.rowcount:
         return False
-    channel = events_channel(control_schema, tenant.id)
-    event = {"type": "camera-status", "cameraId": camera_id, "status": status,
-             "reason": reason, "at": now.isoformat()}
-    await redis.publish(channel, json.dumps(event))
-    await redis.publish(channel, json.dumps({"type": "dashboard-update", "cameras": counts,
-                                             "at": now.isoformat()}))
+    await publish(redis, control_schema, tenant.id,
+                  CameraStatus(camera_id=camera_id, status=status, reason=reason, at=now))
+    await publish(redis, control_schema, tenant.id, DashboardUpdate(cameras=counts, at=now))
     log.info("camera.status", tenant=tenant.slug, camera_id=camera_id, status=status,
              reason=reason)
     return True

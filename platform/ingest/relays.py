@@ -25,9 +25,9 @@ from sqlalchemy import select
 from argus.platform.cameras.models import Camera
 from argus.platform.cameras.rtsp import RtspRefused, mask_credentials, pinned_rtsp_url
 from argus.platform.core.infra import Infra
-from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.live import set_status
 from argus.platform.ingest.models import CameraPlacement
+from argus.platform.ingest.names import internal_name
 from argus.platform.ingest.signing import relay_token
 from argus.platform.ingest.supervised import Supervised
 from argus.tenants.context import TenantContext

@@ -24,7 +24,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import re
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -40,8 +39,9 @@ from sqlalchemy.exc import IntegrityError
 
 from argus.billing.ledger import drain_outbox, record_usage
 from argus.platform.cameras.models import Camera
-from argus.platform.core.events import events_channel
 from argus.platform.core.infra import Infra
+from argus.platform.events.types import RecordingCompleted, RecordingFailed, publish
+from argus.platform.ingest.names import parse_piece
 from argus.platform.recordings.assembly import Piece, ready_groups
 from argus.platform.recordings.lifecycle import load_policy
 from argus.platform.recordings.models import Recording
@@ -49,8 +49,6 @@ from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.recordings")
-CHUNK_RE = re.compile(
-    r"^(?P<slug>[a-z0-9][a-z0-9-]*)__(?P<camera>[0-9a-f-]{36})-\d+\.flv(?P<closed>\.closed)?$")
 DEFAULT_CHUNK_MINUTES = 60
 # Every subprocess ends: a hung ffprobe/ffmpeg is killed, the piece quarantined or retried.
 PROBE_TIMEOUT = 60.0
@@ -141,24 +139,24 @@ class Finalizer:
         of its camera are ready. The outcome for the piece's own recording: done, waiting,
         already, discarded, quarantined, missing or ignored."""
         path = Path(path).resolve()
-        match = CHUNK_RE.match(path.name)
-        if path.parent != self.rec_dir or match is None:
+        piece = parse_piece(path.name)
+        if path.parent != self.rec_dir or piece is None:
             log.warning("recording.ignored", file=path.name)  # never a file outside rec/
             return "ignored"
-        async with self._camera_lock(match["slug"], match["camera"]) as held:
+        async with self._camera_lock(piece.slug, piece.camera_id) as held:
             if not held:
                 return "busy"
-            outcome = await self._close(path, match["slug"], match["camera"])
+            outcome = await self._close(path, piece.slug, piece.camera_id)
             if outcome not in ("closed", "missing"):
                 return outcome
-            results = await self._assemble(match["slug"], match["camera"], flush)
+            results = await self._assemble(piece.slug, piece.camera_id, flush)
             name = path.name.removesuffix(".closed")
             return results.get(name, "waiting" if outcome == "closed" else "missing")
 
     async def sweep(self, flush: bool = False) -> dict[str, str]:
         """Finalize every camera's ready recordings (a loop; at start-up with ``flush``)."""
-        cameras = {(m["slug"], m["camera"]) for p in self.rec_dir.iterdir()
-                   if (m := CHUNK_RE.match(p.name))}
+        cameras = {(n.slug, n.camera_id) for p in self.rec_dir.iterdir()
+                   if (n := parse_piece(p.name))}
         results: dict[str, str] = {}
         for slug, camera_id in sorted(cameras):
             async with self._camera_lock(slug, camera_id) as held:
@@ -190,7 +188,7 @@ class Finalizer:
                     fcntl.flock(handle, fcntl.LOCK_UN)
 
     def leftovers(self) -> list[Path]:
-        return sorted(p for p in self.rec_dir.iterdir() if CHUNK_RE.match(p.name))
+        return sorted(p for p in self.rec_dir.iterdir() if parse_piece(p.name))
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -314,12 +312,10 @@ class Finalizer:
                              row["duration_s"], row["size_bytes"])
             await session.commit()
         await self._drain(tenant)
-        event = {"type": "recording-completed" if row["state"] == "ready"
-                 else "recording-failed", "cameraId": row["camera_id"],
-                 "recordingId": new_id, "startedAt": row["started_at"].isoformat(),
-                 "endedAt": row["ended_at"].isoformat(), "state": row["state"]}
-        await self.infra.redis.publish(events_channel(self.schema, tenant.id),
-                                          json.dumps(event))
+        ended = RecordingCompleted if row["state"] == "ready" else RecordingFailed
+        await publish(self.infra.redis, self.schema, tenant.id, ended(
+            camera_id=row["camera_id"], recording_id=new_id, started_at=row["started_at"],
+            ended_at=row["ended_at"], state=row["state"]))
         return new_id
 
     async def _drain(self, tenant: TenantContext) -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from argus.platform.cameras.models import Camera
 from argus.platform.core.errors import Conflict, ServiceUnavailable
 from argus.platform.core.infra import Infra
-from argus.platform.ingest.callbacks import internal_name
 from argus.platform.ingest.models import IngestNode
+from argus.platform.ingest.names import internal_name
 from argus.platform.ingest.signing import signed_hls
 from argus.platform.streaming.schemas import HlsUrl
 from argus.tenants.context import TenantContext

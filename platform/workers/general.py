@@ -23,6 +23,7 @@ from argus.platform.core.redis import arq_settings
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.ingest.live import LiveRegistry, set_status
+from argus.platform.ingest.names import split_internal_name
 from argus.platform.ingest.placement import dead_nodes, rebalance
 from argus.platform.recordings.clips import expire_clips
 from argus.platform.recordings.clips import export_clip as run_clip_export
@@ -102,7 +103,7 @@ async def reconcile_nodes(ctx: dict) -> int:
         await session.commit()
         for node in dead:
             for name, tenant_id in (await live.node_streams(node.id)).items():
-                _slug, _, camera_id = name.partition("__")
+                _slug, camera_id = split_internal_name(name)
                 await live.went_down(node.id, name, camera_id)
                 tenant = await services.resolver.load(tenant_id)
                 if tenant is not None:

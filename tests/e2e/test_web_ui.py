@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from argus.platform.core.events import events_channel
+from argus.platform.core.keys import events_channel
 from argus.platform.recordings.models import Recording
 from tests.integration.conftest import PASSWORD
 

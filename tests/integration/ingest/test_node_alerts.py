@@ -8,7 +8,7 @@ import asyncio
 import json
 import uuid
 
-from argus.platform.core.events import events_channel
+from argus.platform.core.keys import events_channel
 from argus.platform.ingest.agent import NodeAgent
 from tests.conftest import new_slug
 
