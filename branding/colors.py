@@ -10,6 +10,14 @@ _HEX = re.compile(r"^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 AA_NORMAL_TEXT = 4.5
 
 
+def stored_hex(value: str) -> str:
+    """A colour as stored (what ``parse_hex`` answers: ``#rrggbb``, lower case), or a
+    ``ValueError``: the check anything that writes a colour into CSS makes again."""
+    if not re.fullmatch(r"#[0-9a-f]{6}", value):
+        raise ValueError(f"not a hex colour: {value!r}")
+    return value
+
+
 def parse_hex(value: object, field: str) -> str:
     """``#rgb`` or ``#rrggbb`` → ``#rrggbb`` (lower case); anything else is a 422."""
     if not isinstance(value, str) or not _HEX.match(value.strip()):

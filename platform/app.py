@@ -18,8 +18,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from argus.platform.audit.controller import AuditLogController
-from argus.platform.branding.controller import BrandController, TenantProfileController
-from argus.platform.branding.domains_controller import DomainController, TlsAskController
+from argus.platform.branding.controller import (
+    BrandController,
+    DomainController,
+    TenantProfileController,
+    TlsAskController,
+)
 from argus.platform.cameras.controller import CameraController
 from argus.platform.core.error_handlers import EXCEPTION_HANDLERS
 from argus.platform.core.forwarded import ForwardedMiddleware
@@ -39,9 +43,8 @@ from argus.platform.identity.dependencies import IDENTITY_DEPENDENCIES
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.ingest.controller import RtmpCallbackController, node_guard
 from argus.platform.observability import HealthController, RequestLogMiddleware
-from argus.platform.provider.controller import ProviderTenantController
+from argus.platform.provider.controller import ProviderNodeController, ProviderTenantController
 from argus.platform.provider.guards import provider_guards
-from argus.platform.provider.nodes import ProviderNodeController
 from argus.platform.recordings.controller import (
     CameraRecordingController,
     ClipController,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # imported when built: a command that needs one service pays 
     from argus.platform.core.mail import Mailer
     from argus.platform.events.hub import EventHub, SocketSlots
     from argus.platform.identity.state import Identity
-    from argus.platform.ingest.callbacks import StreamStatus
+    from argus.platform.ingest.service import StreamStatus
     from argus.tenants.resolution import TenantResolver
     from argus.tenants.service import TenantService
 
@@ -50,7 +50,7 @@ def build_tenant_service(infra: Infra, notify: Callable[[str], Awaitable[None]]
     from argus.tenants.service import Plans, TenantService
 
     async def stop_streams(tenant_id: str) -> None:
-        from argus.platform.ingest.live import drop_tenant_publishers
+        from argus.platform.ingest.jobs import drop_tenant_publishers
 
         await drop_tenant_publishers(infra, tenant_id)
 
@@ -87,7 +87,7 @@ class Services(Infra):
         from argus.platform.core.mail import Mailer
         from argus.platform.events.hub import EventHub, SocketSlots
         from argus.platform.identity.state import Identity
-        from argus.platform.ingest.callbacks import StreamStatus
+        from argus.platform.ingest.service import StreamStatus
         from argus.platform.models import load_models
         from argus.tenants.resolution import TenantResolver, publish_tenant_changed
 

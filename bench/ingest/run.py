@@ -73,7 +73,7 @@ async def prepare(settings: Settings, cameras: int) -> tuple[TenantContext, list
     try:
         await migrate_control(services)
         row, _ = await services.tenant_service.put(TENANT, TenantSpec(name="Bench ingest"))
-        tenant = TenantContext.from_row(row)
+        tenant = await services.resolver.load(row.id)
         made = []
         async with services.dbs.tenant_session(tenant) as session:
             service = CameraService(session, tenant, Audit(session, None, RequestMeta()),

@@ -36,7 +36,6 @@ from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
 from argus.platform.recordings.finalize import Finalizer
 from argus.platform.services import Services
-from argus.tenants.context import TenantContext
 from argus.tenants.service import TenantSpec
 
 CONTROL = "argus_bench_rec_control"
@@ -80,7 +79,7 @@ async def main_async(args) -> None:
     try:
         await migrate_control(services)
         row, _ = await services.tenant_service.put(TENANT, TenantSpec(name="Bench rec"))
-        tenant = TenantContext.from_row(row)
+        tenant = await services.resolver.load(row.id)
         # one camera per chunk, as on a node with many cameras (a camera's pieces are
         # finalized one at a time)
         cameras = [str(uuid.uuid4()) for _ in range(args.chunks + 1)]

@@ -39,7 +39,6 @@ from argus.platform.cli.commands import ensure_user, migrate_control
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.settings import Settings
 from argus.platform.services import Services
-from argus.tenants.context import TenantContext
 from argus.tenants.service import TenantSpec
 
 CONTROL = "argus_bench_ui_control"
@@ -59,7 +58,7 @@ async def seed(settings: Settings, cameras: int) -> None:
     try:
         await migrate_control(services)
         row, _ = await services.tenant_service.put(TENANT, TenantSpec(name="Bench UI"))
-        tenant = TenantContext.from_row(row)
+        tenant = await services.resolver.load(row.id)
         await ensure_user(services, TENANT, "admin@bench-ui.example", "Admin", "admin", PASSWORD)
         rng = random.Random(7)
         statuses = ["online"] * 6 + ["offline"] * 3 + ["error"]

@@ -5,41 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.platform.audit.models import AuditLog
+from argus.platform.audit.schemas import AuditEntry, AuditPage
 from argus.platform.audit.service import list_audit
 from argus.platform.core.errors import Invalid
 from argus.platform.core.guards import needs
-
-
-class AuditEntry(msgspec.Struct):
-    id: str
-    occurred_at: datetime
-    actor_type: str
-    actor_id: str | None
-    actor_label: str | None
-    action: str
-    resource_type: str | None
-    resource_id: str | None
-    result: str
-    ip: str | None
-    user_agent: str | None
-    detail: dict | None
-
-    @classmethod
-    def of(cls, r: AuditLog) -> AuditEntry:
-        return cls(r.id, r.occurred_at, r.actor_type, r.actor_id, r.actor_label, r.action,
-                   r.resource_type, r.resource_id, r.result, r.ip, r.user_agent, r.detail)
-
-
-class AuditPage(msgspec.Struct):
-    items: list[AuditEntry]
-    next_cursor: str | None
 
 
 def _aware(value: datetime | None, field: str) -> datetime | None:

@@ -6,22 +6,27 @@ tenant set; a field set to null goes back to the provider's default.
 
 ``PUT/DELETE /api/v1/branding/logo`` and ``/favicon`` take the image as a multipart ``file``
 field (browsers: with the ``X-CSRF-Token`` header) or as the raw body; ``GET`` on them is public
-(the sign-in page shows the logo) and falls back to the provider's default image."""
+(the sign-in page shows the logo) and falls back to the provider's default image.
+
+``/api/v1/domains``: custom domains a tenant adds and verifies; ``/internal/tls/allowed``:
+Caddy's on-demand TLS ``ask`` (200 for verified domains only).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import structlog
-from litestar import Controller, Request, Response, delete, get, patch, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from argus.branding.assets import check_image
 from argus.branding.brands import BrandStore
 from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
+from argus.branding.domains import DomainService
 from argus.platform.audit.service import Audit
-from argus.platform.branding.schemas import BrandOut, TenantProfile
+from argus.platform.branding.schemas import BrandOut, DomainList, DomainOut, TenantProfile
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import Invalid
 from argus.platform.core.guards import needs, public
@@ -164,3 +169,61 @@ class TenantProfileController(Controller):
         brand, _ = await brands.get(tenant.id)
         return TenantProfile(id=tenant.id, slug=tenant.slug, name=tenant.name,
                              product_name=brand.product_name)
+
+
+Domains = Provided[DomainService]
+
+
+class DomainController(Controller):
+    path = "/domains"
+    tags = ["domains"]
+
+    @get("/", opt=needs("settings:read"), summary="The tenant's domains and their state")
+    async def list_domains(self, domains: Domains,
+                           tenant: NamedDependency[TenantContext]) -> DomainList:
+        return DomainList([DomainOut.of(r) for r in await domains.list(tenant.id)])
+
+    @post("/", opt=needs("settings:write"),
+          summary="Add a domain: answers the token to publish (TXT or well-known URL)")
+    async def add_domain(self, domains: Domains, data: JSONBody[dict[str, Any]],
+                         tenant: NamedDependency[TenantContext],
+                         audit: NamedDependency[Audit]) -> Response[DomainOut]:
+        row, created = await domains.add(tenant.id, data.get("domain"))
+        if created:
+            audit.record("domain.add", "domain", row.domain)
+            await audit.session.commit()
+        return Response(DomainOut.of(row), status_code=201 if created else 200)
+
+    @get("/{domain:str}", opt=needs("settings:read"), summary="One domain")
+    async def get_domain(self, domains: Domains, domain: FromPath[str],
+                         tenant: NamedDependency[TenantContext]) -> DomainOut:
+        return DomainOut.of(await domains.get(tenant.id, domain))
+
+    @post("/{domain:str}/verify", opt=needs("settings:write"), status_code=200,
+          summary="Check the TXT record, then the well-known URL; verified or failed")
+    async def verify_domain(self, domains: Domains, domain: FromPath[str],
+                            tenant: NamedDependency[TenantContext],
+                            audit: NamedDependency[Audit]) -> DomainOut:
+        row = await domains.verify(tenant.id, domain, tenant.slug)
+        audit.record("domain.verify", "domain", row.domain,
+                     detail={"state": row.state, "reason": row.reason})
+        await audit.session.commit()
+        return DomainOut.of(row)
+
+    @delete("/{domain:str}", opt=needs("settings:write"), summary="Remove a domain")
+    async def delete_domain(self, domains: Domains, domain: FromPath[str],
+                            tenant: NamedDependency[TenantContext],
+                            audit: NamedDependency[Audit]) -> None:
+        await domains.delete(tenant.id, domain, tenant.slug)
+        audit.record("domain.delete", "domain", domain.lower())
+        await audit.session.commit()
+
+
+class TlsAskController(Controller):
+    path = "/internal/tls"
+    include_in_schema = False
+
+    @get("/allowed")
+    async def allowed(self, domains: Domains, domain: FromQuery[str] = "") -> Response:
+        ok = await domains.allowed_for_tls(domain)
+        return Response({"allowed": ok}, status_code=200 if ok else 404)

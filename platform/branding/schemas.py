@@ -1,12 +1,16 @@
-"""The wire shapes of brands and of the tenant's public profile."""
+"""The wire shapes of brands, custom domains and the tenant's public profile."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
 
 import msgspec
 
 from argus.branding.brands import BrandSettings
+from argus.branding.domains import WELL_KNOWN, dns_record_name
+from argus.tenants.models import TenantDomain
 
 
 def image_url(kind: str, stored: dict) -> str:
@@ -33,3 +37,31 @@ class TenantProfile(msgspec.Struct):
     slug: str
     name: str
     product_name: str
+
+
+class DomainOut(msgspec.Struct):
+    domain: str
+    state: str
+    source: str
+    reason: str | None
+    created_at: datetime
+    checked_at: datetime | None
+    verified_at: datetime | None
+    verification: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, row: TenantDomain) -> DomainOut:
+        proof = None
+        if row.source == "tenant" and row.token:
+            proof = {"token": row.token,
+                     "dns": {"type": "TXT", "name": dns_record_name(row.domain),
+                             "value": row.token},
+                     "http": {"url": f"http://{row.domain}{WELL_KNOWN}{row.token}",
+                              "body": row.token}}
+        return cls(domain=row.domain, state=row.state, source=row.source, reason=row.reason,
+                   created_at=row.created_at, checked_at=row.checked_at,
+                   verified_at=row.verified_at, verification=proof)
+
+
+class DomainList(msgspec.Struct):
+    items: list[DomainOut]

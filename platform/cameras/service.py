@@ -30,7 +30,7 @@ from argus.platform.core.errors import ArgusError, Invalid, NotFound
 from argus.platform.core.infra import Infra
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.tokens import digest
-from argus.platform.ingest.live import publisher_cutter
+from argus.platform.ingest.jobs import publisher_cutter
 from argus.platform.ingest.models import CameraPlacement, IngestNode
 from argus.platform.ingest.placement import place
 from argus.tenants.context import TenantContext

@@ -225,12 +225,12 @@ async def user_service(services: Services, slug: str):
     from argus.platform.audit.service import Audit, RequestMeta
     from argus.platform.identity.auth import AuthService
     from argus.platform.identity.users import UserService
-    from argus.tenants.context import TenantContext
 
-    row = await services.tenant_service.get(slug)
-    if row.state != "active":
-        raise CliError(f"tenant {slug!r} is {row.state}")
-    tenant = TenantContext.from_row(row)
+    tenant = await services.resolver.load(slug=slug)
+    if tenant is None:
+        raise CliError(f"tenant {slug!r} not found")
+    if tenant.state != "active":
+        raise CliError(f"tenant {slug!r} is {tenant.state}")
     async with services.dbs.tenant_session(tenant) as session:
         audit = Audit(session, None, RequestMeta(user_agent="argus-cli"))
         auth = AuthService(session, tenant, services.identity, audit, services.mailer)

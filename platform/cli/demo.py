@@ -45,7 +45,6 @@ async def demo_camera(services: Services, rtmp_port: int, http_port: int, node_s
     from argus.platform.cameras.service import CameraService
     from argus.platform.identity.tokens import digest
     from argus.platform.ingest.models import IngestNode
-    from argus.tenants.context import TenantContext
 
     async with services.dbs.control_session() as session:
         node = await session.get(IngestNode, DEMO_NODE)
@@ -56,7 +55,9 @@ async def demo_camera(services: Services, rtmp_port: int, http_port: int, node_s
         node.hls_url = f"http://127.0.0.1:{http_port}"
         node.secret_hash, node.state = digest(node_secret), "active"
         await session.commit()
-    tenant = TenantContext.from_row(await services.tenant_service.get("demo"))
+    tenant = await services.resolver.load(slug="demo")
+    if tenant is None:
+        raise RuntimeError("the demo tenant is created before its camera")
     settings: Settings = services.settings
     async with services.dbs.tenant_session(tenant) as session:
         audit = Audit(session, None, RequestMeta(user_agent="argus-demo"))

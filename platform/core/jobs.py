@@ -1,4 +1,10 @@
-"""Enqueueing arq jobs from anywhere (API handlers, callbacks, node agents).
+"""arq jobs: enqueueing them from anywhere (API handlers, callbacks, node agents), and what a
+job function gets from its ``ctx``.
+
+A domain's jobs live in its ``jobs.py`` as ``async def job(ctx, *args)``; the workers list them
+(``argus.platform.workers``) and everything else enqueues them by function, never by a
+string: ``await jobs.general(export_clip, tenant.id, clip.id)``. Inside a job,
+``from_ctx(ctx, TenantService)`` is the process's own service of that type.
 
 Queues: ``argus:<control schema>:general`` for the general workers and
 ``argus:<control schema>:node:<node id>`` for one ingest node's agent. arq pickles job
@@ -7,8 +13,10 @@ arguments, so its Redis client is a separate one without ``decode_responses``.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import fields, is_dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from argus.platform.core import keys
 from argus.platform.core.redis import arq_client
@@ -23,23 +31,42 @@ def node_queue(settings: Settings, node_id: str) -> str:
     return keys.node_queue(settings.database.control_schema, node_id)
 
 
+T = TypeVar("T")
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+def from_ctx(ctx: Mapping[str, Any], kind: type[T]) -> T:
+    """The service of type ``kind`` this worker was started with: a value of its ``ctx``, or a
+    field of the services bundle there."""
+    for value in ctx.values():
+        if isinstance(value, kind):
+            return value
+        if is_dataclass(value) and not isinstance(value, type):
+            for part in fields(value):
+                candidate = getattr(value, part.name)
+                if isinstance(candidate, kind):
+                    return candidate
+    raise LookupError(f"this worker was started without a {kind.__name__}")
+
+
 class Jobs:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.redis = arq_client(settings.redis.url)
 
-    async def enqueue(self, queue: str, function: str, *args: Any, job_id: str | None = None,
-                      defer: float | None = None) -> bool:
+    async def enqueue(self, queue: str, function: JobFunction, *args: Any,
+                      job_id: str | None = None, defer: float | None = None) -> bool:
         """Enqueue once: a ``job_id`` already queued or kept as a result is not enqueued again."""
         job = await self.redis.enqueue_job(
-            function, *args, _queue_name=queue, _job_id=job_id,
+            function.__name__, *args, _queue_name=queue, _job_id=job_id,
             _defer_by=timedelta(seconds=defer) if defer else None)
         return job is not None
 
-    async def general(self, function: str, *args: Any, **options: Any) -> bool:
+    async def general(self, function: JobFunction, *args: Any, **options: Any) -> bool:
         return await self.enqueue(general_queue(self.settings), function, *args, **options)
 
-    async def node(self, node_id: str, function: str, *args: Any, **options: Any) -> bool:
+    async def node(self, node_id: str, function: JobFunction, *args: Any,
+                   **options: Any) -> bool:
         return await self.enqueue(node_queue(self.settings, node_id), function, *args, **options)
 
     async def close(self) -> None:

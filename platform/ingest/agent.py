@@ -38,9 +38,9 @@ from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
 from argus.platform.events.types import SystemAlert, publish
 from argus.platform.ingest.abr import AbrSupervisor
-from argus.platform.ingest.callbacks import StreamStatus
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.names import INTERNAL_NAME_IN_TEXT, split_internal_name
+from argus.platform.ingest.service import StreamStatus
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest.agent")
@@ -126,8 +126,8 @@ class NodeAgent:
         self.work_dir = work_dir
         self.nginx_user = nginx_user
         self.base = f"http://{http_address}"
-        self.callbacks = stream_status
-        self.live = self.callbacks.live
+        self.stream_status = stream_status
+        self.live = self.stream_status.live
         self.streams: dict[str, StreamFacts] = {}
         self._thumbnailed: set[str] = set()  # streams with a thumbnail this round
         self._thumbnail_round = 0.0  # when the last full round started (monotonic)
@@ -146,7 +146,7 @@ class NodeAgent:
     # --- helpers -------------------------------------------------------------------------
 
     async def tenant(self, slug: str) -> TenantContext | None:
-        return await self.callbacks.tenant(slug=slug)  # cached by the tenant resolver
+        return await self.stream_status.tenant(slug=slug)  # cached by the tenant resolver
 
     async def drop(self, app: str, client_id: str) -> bool:
         """Drop one publisher (nginx's ``rtmp_control``); False if it was already gone."""
@@ -162,7 +162,7 @@ class NodeAgent:
         """At start nothing is live here: streams an earlier run left marked live (it died, or
         the control plane missed its callbacks) end now, with the usual grace period."""
         for name in await self.live.node_streams(self.node_id):
-            await self._safely(self.callbacks.went_down, name)
+            await self._safely(self.stream_status.stream_ended, name)
 
     async def reconcile(self) -> None:
         response = await self.http.get(f"{self.base}/stat")
@@ -173,13 +173,13 @@ class NodeAgent:
             if name in self._missing_once:  # gone twice in a row: it ended uncleanly
                 self._missing_once.discard(name)
                 log.warning("ingest.stream_vanished", node=self.node_id, stream=name)
-                await self._safely(self.callbacks.went_down, name)
+                await self._safely(self.stream_status.stream_ended, name)
             else:
                 self._missing_once.add(name)
         self._missing_once &= set(known)
         for name in set(streams) - set(known):
             log.warning("ingest.stream_unannounced", node=self.node_id, stream=name)
-            await self._safely(self.callbacks.went_live, name)
+            await self._safely(self.stream_status.stream_started, name)
         self.streams = streams
         for name, facts in streams.items():
             await self._write_facts(name, facts)

@@ -15,8 +15,8 @@ from argus.platform.core.db import Databases
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import Forbidden
 from argus.platform.identity.tokens import same_digest
-from argus.platform.ingest.callbacks import StreamStatus, parse_callback
 from argus.platform.ingest.models import IngestNode
+from argus.platform.ingest.service import StreamStatus, parse_callback
 
 NODE_CACHE_SECONDS = 30
 
@@ -62,12 +62,12 @@ class RtmpCallbackController(Controller):
     @post("/internal_publish", status_code=200)
     async def internal_publish(self, request: Request, stream_status: Status) -> None:
         node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await stream_status.went_live(parse_callback(await request.body()), node_id)
+        await stream_status.stream_started(parse_callback(await request.body()), node_id)
 
     @post("/internal_publish_done", status_code=200)
     async def internal_publish_done(self, request: Request, stream_status: Status) -> None:
         node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await stream_status.went_down(parse_callback(await request.body()), node_id)
+        await stream_status.stream_ended(parse_callback(await request.body()), node_id)
 
     @post("/publish_done", status_code=200)
     async def publish_done(self) -> None:

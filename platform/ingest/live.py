@@ -14,20 +14,17 @@ tenant's camera counts per status.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
 from redis.asyncio import Redis
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
-from argus.platform.core.infra import Infra
 from argus.platform.core.keys import live_prefix
 from argus.platform.events.types import CameraStatus, DashboardUpdate, publish
-from argus.platform.ingest.models import CameraPlacement
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest")
@@ -100,29 +97,3 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
     log.info("camera.status", tenant=tenant.slug, camera_id=camera_id, status=status,
              reason=reason)
     return True
-
-
-def publisher_cutter(infra: Infra) -> Callable[[str], Awaitable[None]]:
-    """``cut(camera_id)``: ask the node carrying the camera's publisher to drop it."""
-    live = LiveRegistry(infra.redis, infra.settings.database.control_schema)
-    jobs = infra.jobs
-
-    async def cut(camera_id: str) -> None:
-        publisher = await live.take_publisher(camera_id)
-        if publisher is not None:
-            await jobs.node(publisher.node_id, "drop_publisher", "live", publisher.client_id)
-            log.info("ingest.publisher_cut", camera_id=camera_id, node=publisher.node_id)
-
-    return cut
-
-
-async def drop_tenant_publishers(infra: Infra, tenant_id: str) -> int:
-    """Drop the live publishers of every camera of a tenant (suspended or being deleted)."""
-    async with infra.dbs.control_session() as session:
-        camera_ids = list(await session.scalars(
-            select(CameraPlacement.camera_id).where(CameraPlacement.tenant_id == tenant_id)))
-    cut = publisher_cutter(infra)
-    for camera_id in camera_ids:
-        await cut(camera_id)
-    log.info("ingest.tenant_publishers_dropped", tenant_id=tenant_id, cameras=len(camera_ids))
-    return len(camera_ids)

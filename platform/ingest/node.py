@@ -23,29 +23,21 @@ from argus.platform.core.jobs import node_queue
 from argus.platform.core.redis import arq_settings
 from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.agent import NodeAgent
-from argus.platform.ingest.callbacks import StreamStatus
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
+from argus.platform.ingest.jobs import NODE_JOBS
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.relays import RelaySupervisor
+from argus.platform.ingest.service import StreamStatus
 from argus.platform.recordings.finalize import Finalizer
 
 log = structlog.get_logger("argus.ingest.node")
 RELAY_RECONCILE_SECONDS = 5.0
-FINALIZE_TIMEOUT = 900  # a 60-minute chunk: remux and upload of ~1 GB
 FINALIZE_CONCURRENCY = 4
 SWEEP_SECONDS = 30.0  # recordings whose stream ended without a short last piece
 
 
 class NodeError(Exception):
     """The node cannot start (bad configuration, nginx refused it)."""
-
-
-async def drop_publisher(ctx: dict, app: str, client_id: str) -> bool:
-    return await ctx["agent"].drop(app, client_id)
-
-
-async def finalize_recording(ctx: dict, path: str) -> str:
-    return await ctx["finalizer"].finalize(path)
 
 
 async def _recover(finalizer: Finalizer) -> None:
@@ -125,9 +117,8 @@ async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -
         stdin=asyncio.subprocess.DEVNULL)
     relays = RelaySupervisor(infra, cfg.node_id, local_address(cfg.rtmp_listen),
                              cfg.node_secret)
-    worker = Worker(functions=[func(drop_publisher, name="drop_publisher", timeout=30),
-                               func(finalize_recording, name="finalize_recording",
-                                    timeout=FINALIZE_TIMEOUT, max_tries=5)],
+    worker = Worker(functions=[func(job, name=job.__name__, timeout=timeout, max_tries=tries)
+                               for job, timeout, tries in NODE_JOBS],
                     queue_name=node_queue(settings, cfg.node_id),
                     redis_settings=arq_settings(settings.redis.url),
                     ctx={"agent": agent, "finalizer": finalizer}, handle_signals=False,

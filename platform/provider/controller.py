@@ -1,4 +1,8 @@
-"""``/provider/v1/tenants``: provider ops create, inspect, suspend and delete tenants."""
+"""``/provider/v1/tenants``: provider ops create, inspect, suspend and delete tenants.
+
+``/provider/v1/ingest-nodes``: the fleet of ingest nodes with load and health (``problems``
+is what a node's agent last found wrong, ``null`` when healthy).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,20 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import func, select
 
+from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
-from argus.platform.provider.schemas import TenantOut, TenantPage, TenantPatch, TenantPut
+from argus.platform.ingest.models import CameraPlacement, IngestNode
+from argus.platform.ingest.placement import NODE_ALIVE
+from argus.platform.provider.schemas import (
+    NodeList,
+    NodeOut,
+    TenantOut,
+    TenantPage,
+    TenantPatch,
+    TenantPut,
+)
 from argus.tenants.service import TenantService, TenantSpec
 
 Service = Provided[TenantService]
@@ -52,3 +67,22 @@ class ProviderTenantController(Controller):
     @delete("/{slug:str}", summary="Delete a tenant: its schema, bucket and row")
     async def delete_tenant(self, slug: FromPath[str], tenant_service: Service) -> None:
         await tenant_service.delete(slug)
+
+
+class ProviderNodeController(Controller):
+    path = "/ingest-nodes"
+    tags = ["provider"]
+    security = [{"providerKey": []}]
+
+    @get("/", summary="Ingest nodes with load and health")
+    async def list_nodes(self, dbs: Provided[Databases]) -> NodeList:
+        async with dbs.control_session() as session:
+            nodes = list(await session.scalars(select(IngestNode).order_by(IngestNode.id)))
+            placed = dict((await session.execute(
+                select(CameraPlacement.node_id, func.count())
+                .group_by(CameraPlacement.node_id))).all())
+        horizon = utcnow() - NODE_ALIVE
+        return NodeList([NodeOut(
+            n.id, n.state, bool(n.last_heartbeat_at and n.last_heartbeat_at > horizon),
+            n.rtmp_url, n.hls_url, n.capacity, placed.get(n.id, 0), n.live_streams or 0,
+            n.last_heartbeat_at, n.problems) for n in nodes])

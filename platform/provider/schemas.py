@@ -53,3 +53,20 @@ class TenantOut(msgspec.Struct):
 class TenantPage(msgspec.Struct):
     items: list[TenantOut]
     next_cursor: str | None
+
+
+class NodeOut(msgspec.Struct):
+    id: str
+    state: str
+    live: bool
+    rtmp_url: str
+    hls_url: str
+    capacity: int
+    placed_cameras: int
+    live_streams: int
+    last_heartbeat_at: datetime | None
+    problems: str | None
+
+
+class NodeList(msgspec.Struct):
+    items: list[NodeOut]

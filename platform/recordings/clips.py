@@ -2,8 +2,9 @@
 boundaries, without re-encoding (ffmpeg's concat demuxer with in/out points, ``-c copy``; cuts
 land on keyframes, so a clip is accurate to one keyframe interval).
 
-``request_clip`` validates and queues; ``export_clip`` (general worker, idempotent: a ready
-clip is left alone, a rerun overwrites the same object) downloads the chunks it needs, cuts,
+``recordings.service.request_clip`` validates and queues; ``make_clip`` (the ``export_clip``
+job on the general worker, idempotent: a ready clip is left alone, a rerun overwrites the same
+object) downloads the chunks it needs, cuts,
 uploads ``clips/<clip id>.mp4`` and marks the clip ready (or failed, with the reason: a source
 object gone, ffmpeg failing or hanging, the job timing out — never left ``processing``). A
 ready clip's bytes are metered as storage (the usage outbox) until retention removes it
@@ -14,8 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import anyio
@@ -26,39 +26,13 @@ from sqlalchemy import delete, select, update
 from argus.billing.ledger import drain_outbox, record_usage
 from argus.billing.usage import change_storage
 from argus.platform.core.db import utcnow
-from argus.platform.core.errors import Conflict, Invalid
 from argus.platform.core.infra import Infra
-from argus.platform.core.jobs import Jobs
 from argus.platform.recordings.finalize import REMUX_TIMEOUT, probe, run_ffmpeg
 from argus.platform.recordings.models import Clip, Recording
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.recordings")
-MAX_CLIP = timedelta(hours=1)
 STALE_AFTER = timedelta(minutes=30)  # longer than the export job's timeout
-
-
-async def request_clip(session, jobs: Jobs, tenant: TenantContext, audit, camera_id: str,
-                       start: datetime, end: datetime) -> Clip:
-    if end <= start:
-        raise Invalid("to must be after from", field="to")
-    if end - start > MAX_CLIP:
-        raise Invalid("a clip lasts at most 60 minutes", field="to")
-    covered = await session.scalar(
-        select(Recording.id).where(Recording.camera_id == camera_id, Recording.state == "ready",
-                                   Recording.ended_at > start, Recording.started_at < end)
-        .limit(1))
-    if covered is None:
-        raise Conflict("nothing was recorded between from and to", field="from",
-                       code="not_recorded")
-    clip = Clip(id=str(uuid.uuid4()), camera_id=camera_id, starts_at=start, ends_at=end,
-                state="pending")
-    session.add(clip)
-    audit.record("clips.create", "clip", clip.id, detail={
-        "camera_id": camera_id, "from": start.isoformat(), "to": end.isoformat()})
-    await session.commit()
-    await jobs.general("export_clip", tenant.id, clip.id, job_id=f"clip:{clip.id}")
-    return clip
 
 
 def cut(parts: list[tuple[Path, float | None, float | None]], out: Path, work: Path) -> None:
@@ -77,7 +51,7 @@ def cut(parts: list[tuple[Path, float | None, float | None]], out: Path, work: P
                 .overwrite_output().compile()), REMUX_TIMEOUT)
 
 
-async def export_clip(infra: Infra, tenant: TenantContext, clip_id: str) -> str:
+async def make_clip(infra: Infra, tenant: TenantContext, clip_id: str) -> str:
     maker = infra.dbs.for_tenant(tenant)
     async with maker() as session:
         clip = await session.get(Clip, clip_id)

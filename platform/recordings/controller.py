@@ -18,7 +18,6 @@ from argus.platform.core.di import Provided
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs, public
 from argus.platform.core.jobs import Jobs
-from argus.platform.recordings.clips import request_clip
 from argus.platform.recordings.lifecycle import SETTING, RecordingPolicy, load_policy
 from argus.platform.recordings.models import Clip, Recording
 from argus.platform.recordings.schemas import (
@@ -36,6 +35,7 @@ from argus.platform.recordings.service import (
     download_link,
     playback_at,
     provide_recording_service,
+    request_clip,
     utc,
 )
 from argus.tenants.context import TenantContext

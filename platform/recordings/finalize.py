@@ -41,7 +41,7 @@ from argus.billing.ledger import drain_outbox, record_usage
 from argus.platform.cameras.models import Camera
 from argus.platform.core.infra import Infra
 from argus.platform.events.types import RecordingCompleted, RecordingFailed, publish
-from argus.platform.ingest.names import parse_piece
+from argus.platform.ingest.names import internal_name, parse_piece
 from argus.platform.recordings.assembly import Piece, ready_groups
 from argus.platform.recordings.lifecycle import load_policy
 from argus.platform.recordings.models import Recording
@@ -122,6 +122,15 @@ def object_key(camera_id: str, started: datetime) -> str:
             f"{started:%Y%m%dT%H%M%S}.{started.microsecond // 1000:03d}Z.mp4")
 
 
+@dataclass(frozen=True)
+class _CameraNow:
+    slug: str
+    camera_id: str
+    tenant: TenantContext | None
+    camera: Camera | None
+    chunk_minutes: int
+
+
 class Finalizer:
     def __init__(self, infra: Infra, resolver: TenantResolver, rec_dir: Path,
                  piece_minutes: float = 1) -> None:
@@ -146,10 +155,11 @@ class Finalizer:
         async with self._camera_lock(piece.slug, piece.camera_id) as held:
             if not held:
                 return "busy"
-            outcome = await self._close(path, piece.slug, piece.camera_id)
+            camera = await self._camera(piece.slug, piece.camera_id)
+            outcome = await self._close(path, camera)
             if outcome not in ("closed", "missing"):
                 return outcome
-            results = await self._assemble(piece.slug, piece.camera_id, flush)
+            results = await self._assemble(camera, flush)
             name = path.name.removesuffix(".closed")
             return results.get(name, "waiting" if outcome == "closed" else "missing")
 
@@ -162,10 +172,11 @@ class Finalizer:
             async with self._camera_lock(slug, camera_id) as held:
                 if not held:  # another process (an agent still finishing) has it
                     continue
+                camera = await self._camera(slug, camera_id)
                 if flush:  # start-up: nothing is being written, every .flv is closed
                     for path in self.rec_dir.glob(f"{slug}__{camera_id}-*.flv"):
-                        results[path.name] = await self._close(path, slug, camera_id)
-                results.update(await self._assemble(slug, camera_id, flush))
+                        results[path.name] = await self._close(path, camera)
+                results.update(await self._assemble(camera, flush))
         return results
 
     @contextlib.asynccontextmanager
@@ -192,22 +203,28 @@ class Finalizer:
 
     # --- steps ------------------------------------------------------------------------------
 
-    async def _tenant(self, slug: str) -> TenantContext | None:
-        return await self.resolver.by_slug(slug)
+    async def _camera(self, slug: str, camera_id: str) -> _CameraNow:
+        """The tenant and the camera as they are now: read once per piece or sweep round."""
+        tenant = await self.resolver.by_slug(slug)
+        if tenant is None:
+            return _CameraNow(slug, camera_id, None, None, 0)
+        async with self.infra.dbs.tenant_session(tenant) as s:
+            camera = await s.get(Camera, camera_id)
+            return _CameraNow(slug, camera_id, tenant, camera,
+                              await self._chunk_minutes(s, camera))
 
-    async def _close(self, path: Path, slug: str, camera_id: str) -> str:
+    async def _close(self, path: Path, now: _CameraNow) -> str:
         """Probe a piece nginx closed and keep it as ``.closed`` with its facts beside it."""
         if path.name.endswith(".closed"):
             return "closed" if path.exists() else "missing"
         closed = path.with_name(path.name + ".closed")
         if not path.exists():
             return "closed" if closed.exists() else "missing"
-        tenant = await self._tenant(slug)
+        tenant, camera_id = now.tenant, now.camera_id
         if tenant is None:
             return self._discard([path], "tenant gone")
-        async with self.infra.dbs.tenant_session(tenant) as s:
-            recording = await s.scalar(select(Camera.record).where(Camera.id == camera_id))
-        if not recording:  # nginx records every stream; this one is not wanted (no probe)
+        if now.camera is None or not now.camera.record:
+            # nginx records every stream; this one is not wanted (no probe)
             return self._discard([path], "recording is off for the camera")
         ended = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         try:
@@ -220,23 +237,21 @@ class Finalizer:
         path.replace(closed)
         return "closed"
 
-    async def _assemble(self, slug: str, camera_id: str, flush: bool) -> dict[str, str]:
-        tenant = await self._tenant(slug)
+    async def _assemble(self, now: _CameraNow, flush: bool) -> dict[str, str]:
+        stem = internal_name(now.slug, now.camera_id)
         pieces = [p for p in (Piece.load(path) for path in
-                              self.rec_dir.glob(f"{slug}__{camera_id}-*.flv.closed")) if p]
+                              self.rec_dir.glob(f"{stem}-*.flv.closed")) if p]
         if not pieces:
             return {}
+        tenant = now.tenant
         if tenant is None:
             return {p.name: self._discard([p.path, p.sidecar()], "tenant gone") for p in pieces}
-        async with self.infra.dbs.tenant_session(tenant) as s:
-            camera = await s.get(Camera, camera_id)
-            chunk_minutes = await self._chunk_minutes(s, camera)
-        live = any(self.rec_dir.glob(f"{slug}__{camera_id}-*.flv"))
-        groups = ready_groups(pieces, timedelta(minutes=chunk_minutes), self.piece,
+        live = any(self.rec_dir.glob(f"{stem}-*.flv"))
+        groups = ready_groups(pieces, timedelta(minutes=now.chunk_minutes), self.piece,
                               datetime.now(UTC), live, flush)
         results = {}
         for group in groups:
-            outcome = await self._finalize_group(tenant, camera, camera_id, group)
+            outcome = await self._finalize_group(tenant, now.camera, now.camera_id, group)
             results.update(dict.fromkeys((p.name for p in group), outcome))
         return results
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,18 +20,21 @@ from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases
 from argus.platform.core.di import Provided
-from argus.platform.core.errors import Invalid, NotFound
+from argus.platform.core.errors import Conflict, Invalid, NotFound
 from argus.platform.core.infra import Infra
+from argus.platform.core.jobs import Jobs
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.core.settings import Settings
 from argus.platform.core.storage import Storage
-from argus.platform.recordings.models import STATES, TIERS, Recording
+from argus.platform.recordings.jobs import export_clip
+from argus.platform.recordings.models import STATES, TIERS, Clip, Recording
 from argus.platform.recordings.schemas import Playback, RecordingOut
 from argus.tenants.context import TenantContext
 
 CONTIGUOUS = timedelta(seconds=1.5)  # chunks closer than this are one span
 MAX_TIMELINE = timedelta(days=7)
 DOWNLOAD_TTL = 300
+MAX_CLIP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -235,3 +239,27 @@ async def playback_at(service: RecordingService, camera_id: str, at: datetime) -
     row, offset = await service.at(camera_id, utc(at))
     url, expires = await download_link(service, row)
     return Playback(RecordingOut.of(row), round(offset, 3), url, expires)
+
+
+async def request_clip(session: AsyncSession, jobs: Jobs, tenant: TenantContext, audit: Audit,
+                       camera_id: str, start: datetime, end: datetime) -> Clip:
+    """A clip export of ``start``..``end`` (≤ 60 min, something recorded), queued once."""
+    if end <= start:
+        raise Invalid("to must be after from", field="to")
+    if end - start > MAX_CLIP:
+        raise Invalid("a clip lasts at most 60 minutes", field="to")
+    covered = await session.scalar(
+        select(Recording.id).where(Recording.camera_id == camera_id, Recording.state == "ready",
+                                   Recording.ended_at > start, Recording.started_at < end)
+        .limit(1))
+    if covered is None:
+        raise Conflict("nothing was recorded between from and to", field="from",
+                       code="not_recorded")
+    clip = Clip(id=str(uuid.uuid4()), camera_id=camera_id, starts_at=start, ends_at=end,
+                state="pending")
+    session.add(clip)
+    audit.record("clips.create", "clip", clip.id, detail={
+        "camera_id": camera_id, "from": start.isoformat(), "to": end.isoformat()})
+    await session.commit()
+    await jobs.general(export_clip, tenant.id, clip.id, job_id=f"clip:{clip.id}")
+    return clip

@@ -8,10 +8,9 @@ live-only (403 ``live_only``); an expired or revoked link answers 410.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -29,49 +28,11 @@ from argus.platform.recordings.service import (
     playback_at,
     provide_recording_service,
 )
-from argus.platform.sharing.models import Share
+from argus.platform.sharing.schemas import ShareCreated, ShareIn, ShareList, ShareOut, ShareTimeline
 from argus.platform.sharing.service import ShareService
 from argus.platform.streaming.schemas import HlsUrl
 from argus.platform.streaming.service import live_url
 from argus.tenants.context import TenantContext
-
-
-class ShareIn(msgspec.Struct, forbid_unknown_fields=True):
-    expires_at: datetime | None = None
-    live_only: bool = True
-
-
-class ShareOut(msgspec.Struct):
-    id: str
-    camera_id: str
-    live_only: bool
-    expires_at: datetime
-    revoked_at: datetime | None
-    created_at: datetime
-    active: bool
-
-    @classmethod
-    def of(cls, s: Share) -> ShareOut:
-        now = datetime.now(UTC)
-        return cls(s.id, s.camera_id, s.live_only, s.expires_at, s.revoked_at, s.created_at,
-                   s.active(now))
-
-
-class ShareCreated(msgspec.Struct):
-    share: ShareOut
-    token: str  # shown this once
-    url: str
-    embed_url: str
-    embed_html: str
-
-
-class ShareList(msgspec.Struct):
-    items: list[ShareOut]
-
-
-class ShareTimeline(msgspec.Struct):
-    camera_id: str
-    spans: list[SpanOut]
 
 
 class CameraShareController(Controller):

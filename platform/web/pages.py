@@ -15,6 +15,7 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.branding.theme import theme_css
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, VENDOR_NAMES, CameraService
@@ -25,7 +26,6 @@ from argus.platform.core.guards import needs, public
 from argus.platform.core.infra import Infra
 from argus.platform.recordings.service import RecordingService, day_start
 from argus.platform.web.render import brand_context, local_path, page, render
-from argus.platform.web.theme import theme_css
 from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant
 

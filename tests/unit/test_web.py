@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 
 from argus.branding.brands import PROVIDER_DEFAULT
+from argus.branding.theme import theme_css
 from argus.platform.web.render import local_path
-from argus.platform.web.theme import theme_css
 
 
 @pytest.mark.parametrize("target,expected", [

@@ -146,8 +146,8 @@ async def test_pending_domains_are_rechecked_then_given_up(client, domain_app, t
 
     from sqlalchemy import update
 
+    from argus.branding.jobs import verify_pending_domains
     from argus.platform.core.db import utcnow
-    from argus.platform.workers.general import verify_pending_domains
     from argus.tenants.models import TenantDomain
 
     admin = bearer(tenant_a, (await login(client, tenant_a))["access_token"])

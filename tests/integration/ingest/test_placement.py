@@ -9,9 +9,9 @@ from sqlalchemy import delete, update
 
 from argus.platform.core.db import utcnow
 from argus.platform.identity.tokens import digest
+from argus.platform.ingest.jobs import reconcile_nodes
 from argus.platform.ingest.models import CameraPlacement, IngestNode
 from argus.platform.services import CTX_KEY
-from argus.platform.workers.general import reconcile_nodes
 from tests.conftest import new_slug
 from tests.integration.conftest import bearer, login
 

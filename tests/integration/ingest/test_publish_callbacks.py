@@ -12,10 +12,10 @@ import pytest
 from argus.platform.app import services_of_app
 from argus.platform.core.jobs import general_queue, node_queue
 from argus.platform.identity.tokens import digest
+from argus.platform.ingest.jobs import camera_offline_check
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.signing import relay_token
 from argus.platform.services import CTX_KEY
-from argus.platform.workers.general import camera_offline_check
 from tests.conftest import new_slug
 from tests.integration.conftest import bearer, fresh_ip, login
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from argus.platform.cameras.models import Camera
 from argus.platform.recordings.finalize import Finalizer
+from argus.platform.recordings.jobs import export_clip
 from argus.platform.services import CTX_KEY
-from argus.platform.workers.general import export_clip
 from tests.integration.conftest import bearer, login
 
 T = datetime(2026, 11, 21, 9, 0, 0, tzinfo=UTC)

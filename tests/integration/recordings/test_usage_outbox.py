@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 import argus.billing.ledger as ledger
+from argus.billing.jobs import drain_usage
 from argus.billing.ledger import UsageEvent, UsageOutbox, drain_outbox
 from argus.platform.recordings.finalize import Finalizer
 from argus.platform.services import CTX_KEY
-from argus.platform.workers.general import drain_usage
 from tests.integration.recordings.test_finalize import _usage
 
 STARTED = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

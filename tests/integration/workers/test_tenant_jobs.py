@@ -12,7 +12,7 @@ from sqlalchemy import update
 from argus.platform.core.db import utcnow
 from argus.platform.services import CTX_KEY
 from argus.platform.workers import general_queue, worker_settings
-from argus.platform.workers.general import finish_unfinished_tenants
+from argus.tenants.jobs import finish_unfinished_tenants
 from argus.tenants.models import Tenant
 from argus.tenants.service import TenantSpec
 from tests.conftest import new_slug

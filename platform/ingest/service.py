@@ -15,6 +15,8 @@ still carry the key: they are never logged. This node's RTSP relays publish unde
 internal name of an ``rtsp_pull`` camera with the node's relay token and are answered 200.
 Anything else is a 403, which nginx turns into a refused publish. Unknown keys are budgeted
 per source address.
+
+``StreamStatus`` is that service (one per process); ``controller.py`` only decodes the bodies.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from argus.platform.core.infra import Infra
 from argus.platform.events.types import RecordingStarted, publish
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import digest
+from argus.platform.ingest.jobs import camera_offline_check, finalize_recording
 from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.platform.ingest.names import (
     INTERNAL_NAME,
@@ -152,7 +155,7 @@ class StreamStatus:
             raise Forbidden("unknown tenant", code="bad_stream")
         return tenant, camera_id, name
 
-    async def went_live(self, fields: dict[str, str], node_id: str) -> None:
+    async def stream_started(self, fields: dict[str, str], node_id: str) -> None:
         """The internal application's publish: the camera is online on this node."""
         tenant, camera_id, name = await self._internal(fields)
         await self.live.went_live(node_id, tenant.id, name, camera_id)
@@ -166,7 +169,7 @@ class StreamStatus:
                 await publish(self.identity.redis, self.control_schema, tenant.id,
                               RecordingStarted(camera_id=camera_id))
 
-    async def went_down(self, fields: dict[str, str], node_id: str) -> None:
+    async def stream_ended(self, fields: dict[str, str], node_id: str) -> None:
         """The internal application's publish_done: offline unless it is back within the
         grace period (a general worker checks then)."""
         tenant, camera_id, name = await self._internal(fields)
@@ -181,7 +184,7 @@ class StreamStatus:
         piece = parse_piece(name)
         if piece is None or piece.closed:
             raise Forbidden("not a recorded chunk", code="bad_chunk")
-        await self.jobs.node(node_id, "finalize_recording", path, job_id=f"finalize:{name}")
+        await self.jobs.node(node_id, finalize_recording, path, job_id=f"finalize:{name}")
 
     async def offline_after_grace(self, tenant: TenantContext, camera_id: str) -> None:
         grace = self.settings.ingest.offline_grace
@@ -189,6 +192,6 @@ class StreamStatus:
             await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
                              camera_id, "offline", only_from=("online", "connecting"))
             return
-        await self.jobs.general("camera_offline_check", tenant.id, camera_id,
+        await self.jobs.general(camera_offline_check, tenant.id, camera_id,
                                 job_id=f"offline-check:{camera_id}:{time.time_ns()}",
                                 defer=grace)

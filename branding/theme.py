@@ -1,22 +1,13 @@
 """The brand as CSS custom properties: the only CSS a tenant influences.
 
-Every value is a colour that ``branding.colors.parse_hex`` accepted (``#rrggbb``); the check
-here is a second lock, so that nothing but a hex colour can ever reach the stylesheet.
+Every value is a colour that ``colors.parse_hex`` accepted (``#rrggbb``); ``colors.stored_hex``
+checks it again, so that nothing but a hex colour can ever reach the stylesheet.
 """
 
 from __future__ import annotations
 
-import re
-
 from argus.branding.brands import BrandSettings
-
-_HEX = re.compile(r"^#[0-9a-f]{6}$")
-
-
-def _hex(value: str) -> str:
-    if not _HEX.match(value):
-        raise ValueError(f"not a hex colour: {value!r}")
-    return value
+from argus.branding.colors import stored_hex as _hex
 
 
 def theme_css(brand: BrandSettings) -> str:
