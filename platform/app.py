@@ -32,7 +32,7 @@ from argus.platform.core.logging import configure_logging
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.events.controller import events
-from argus.platform.identity.controllers import (
+from argus.platform.identity.controller import (
     AccessSettingsController,
     ApiTokensController,
     AuthController,
