@@ -56,7 +56,7 @@ from argus.platform.sharing.controller import CameraShareController, ShareContro
 from argus.platform.streaming.controller import StreamingController
 from argus.platform.web import web_handlers
 from argus.platform.web.render import template_config
-from argus.tenants.requests import TENANT_DEPENDENCIES
+from argus.tenants.requests import tenant_dependencies
 
 log = structlog.get_logger("argus.app")
 
@@ -112,7 +112,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         CameraRecordingController, ClipController, BrandController,
                         DomainController, CameraShareController, ShareController, events,
                         *extra_tenant_handlers],
-        dependencies={**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
+        dependencies={**tenant_dependencies(services.dbs), **IDENTITY_DEPENDENCIES},
         middleware=[TenantAuthMiddleware(services.identity, services.dbs, services.resolver)],
         guards=[require_permission],
         request_max_body_size=2 * 1024 * 1024,
@@ -126,7 +126,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         Router("/", route_handlers=[RtmpCallbackController],
                                guards=[node_guard(services.dbs)]),
                         TlsAskController,
-                        *web_handlers({**TENANT_DEPENDENCIES, **IDENTITY_DEPENDENCIES},
+                        *web_handlers({**tenant_dependencies(services.dbs),
+                                       **IDENTITY_DEPENDENCIES},
                                       services),
                         *extra_route_handlers],
         template_config=template_config(),

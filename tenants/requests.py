@@ -19,7 +19,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.types import Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.platform.core.di import Provided
+from argus.platform.core.db import Databases
 from argus.platform.core.errors import (
     Forbidden,
     NotFound,
@@ -27,7 +27,6 @@ from argus.platform.core.errors import (
     TenantUnavailable,
 )
 from argus.platform.core.forwarded import scope_client_ip
-from argus.platform.core.infra import Infra
 from argus.platform.core.logging import log_fields
 from argus.platform.core.scope import extras
 from argus.tenants.context import TenantContext
@@ -69,14 +68,12 @@ async def provide_tenant(request: Request[Any, Any, Any]) -> TenantContext:
     return scope_tenant(request.scope)
 
 
-async def provide_tenant_session(infra: Provided[Infra],
-                                 tenant: NamedDependency[TenantContext]
-                                 ) -> AsyncIterator[AsyncSession]:
-    async with infra.dbs.tenant_session(tenant) as session:
-        yield session
+def tenant_dependencies(dbs: Databases) -> dict[str, Provide]:
+    """``tenant`` and ``db_session`` for tenant routes (``dbs`` is the process's own)."""
 
+    async def provide_tenant_session(tenant: NamedDependency[TenantContext]
+                                     ) -> AsyncIterator[AsyncSession]:
+        async with dbs.tenant_session(tenant) as session:
+            yield session
 
-TENANT_DEPENDENCIES = {
-    "tenant": Provide(provide_tenant),
-    "db_session": Provide(provide_tenant_session),
-}
+    return {"tenant": Provide(provide_tenant), "db_session": Provide(provide_tenant_session)}

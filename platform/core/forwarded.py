@@ -8,9 +8,9 @@
 - when the peer is a trusted proxy, ``X-Forwarded-Proto`` (its right-most value: the one the
   proxy that talks to us wrote) becomes the request's scheme, so cookies are ``Secure`` and
   links are https behind a TLS-terminating proxy. From anybody else both headers are ignored;
-- the caller's address is worked out once (``scope_client_ip``): every ``X-Forwarded-For``
-  line is one list, walked from the right through the trusted proxies (a proxy that appends
-  its own line cannot be outvoted).
+- the caller's address (``scope_client_ip``, worked out once when first asked): every
+  ``X-Forwarded-For`` line is one list, walked from the right through the trusted proxies (a
+  proxy that appends its own line cannot be outvoted).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def valid_host(host: str) -> bool:
 
 
 _CLIENT_IP = "argus_client_ip"
+_TRUSTED = "argus_trusted_proxies"
 
 
 def header_values(scope: Scope, name: bytes) -> list[str]:
@@ -45,8 +46,15 @@ def header_values(scope: Scope, name: bytes) -> list[str]:
 
 
 def scope_client_ip(scope: Scope) -> str | None:
-    """The caller's address, as ``ForwardedMiddleware`` found it."""
-    ip: str | None = extras(scope).get(_CLIENT_IP)
+    """The caller's address, worked out on first use with the trusted proxies
+    ``ForwardedMiddleware`` left in the scope (most requests never ask)."""
+    values = extras(scope)
+    if _CLIENT_IP not in values:
+        peer = scope.get("client")
+        forwarded = ",".join(header_values(scope, b"x-forwarded-for")) or None
+        addr = client_ip(peer[0] if peer else None, forwarded, values.get(_TRUSTED, ()))
+        values[_CLIENT_IP] = str(addr) if addr is not None else None
+    ip: str | None = values[_CLIENT_IP]
     return ip
 
 
@@ -63,9 +71,7 @@ class ForwardedMiddleware(ASGIMiddleware):
                              code="bad_host")
         peer = scope.get("client")
         peer_ip = peer[0] if peer else None
-        forwarded = ",".join(header_values(scope, b"x-forwarded-for")) or None
-        addr = client_ip(peer_ip, forwarded, self.trusted)
-        extras(scope)[_CLIENT_IP] = str(addr) if addr is not None else None
+        extras(scope)[_TRUSTED] = self.trusted
         proto = [p.strip().lower() for p in ",".join(header_values(scope, b"x-forwarded-proto"))
                  .split(",") if p.strip()]
         if proto and proto[-1] in ("http", "https") and self._trusted(peer_ip):
