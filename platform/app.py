@@ -29,6 +29,7 @@ from argus.platform.core.error_handlers import EXCEPTION_HANDLERS
 from argus.platform.core.forwarded import ForwardedMiddleware
 from argus.platform.core.guards import require_permission
 from argus.platform.core.logging import configure_logging
+from argus.platform.core.netaddr import parse_networks
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.events.controller import events
@@ -43,6 +44,7 @@ from argus.platform.identity.dependencies import IDENTITY_DEPENDENCIES
 from argus.platform.identity.middleware import TenantAuthMiddleware
 from argus.platform.ingest.controller import RtmpCallbackController, node_guard
 from argus.platform.observability import HealthController, RequestLogMiddleware
+from argus.platform.observability.metrics import metrics_controller
 from argus.platform.provider.controller import ProviderNodeController, ProviderTenantController
 from argus.platform.provider.guards import provider_guards
 from argus.platform.recordings.controller import (
@@ -122,7 +124,9 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                           guards=provider_guards(services.settings.http, services.dbs,
                                                  services.resolver))
     return Litestar(
-        route_handlers=[HealthController, tenant_api, provider_api,
+        route_handlers=[HealthController,
+                        metrics_controller(parse_networks(settings.metrics.allow)),
+                        tenant_api, provider_api,
                         Router("/", route_handlers=[RtmpCallbackController],
                                guards=[node_guard(services.dbs)]),
                         TlsAskController,

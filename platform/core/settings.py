@@ -207,6 +207,13 @@ class EventSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    """``/metrics``: who may scrape it (CIDRs; ``ARGUS_METRICS_ALLOW``, comma-separated)."""
+
+    allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
@@ -217,6 +224,7 @@ class Settings:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     domains: DomainSettings = field(default_factory=DomainSettings)
     events: EventSettings = field(default_factory=EventSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -319,6 +327,7 @@ class Settings:
         )
         return cls(
             events=events,
+            metrics=MetricsSettings(allow=csv("METRICS_ALLOW") or MetricsSettings.allow),
             auth=auth,
             mail=mail,
             domains=domains,

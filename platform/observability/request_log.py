@@ -1,4 +1,5 @@
-"""One structured log line per HTTP request: request id, tenant, route, status, duration."""
+"""One structured log line per HTTP request (request id, tenant, route, status, duration),
+and the request metrics (``metrics.observe_request``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from argus.platform.core.logging import log_fields
+from argus.platform.observability.metrics import observe_request
 
 log = structlog.get_logger("argus.http")
 _REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
@@ -40,15 +42,21 @@ class RequestLogMiddleware(ASGIMiddleware):
 
         try:
             await next_app(scope, receive, send_wrapper)
+        except Exception as exc:  # answered by the app's handlers, outside this middleware
+            status = getattr(exc, "status_code", 500)
+            raise
         finally:
             path = scope["path"]
+            seconds = time.perf_counter() - started
+            template = scope.get("path_template")
+            observe_request(template, scope["method"], status, seconds)
             routine = path in ROUTINE or path.startswith("/internal/")
             (log.debug if routine and status < 400 else log.info)(
                 "http.request",
                 request_id=request_id.decode(),
                 method=scope["method"],
-                route=scope.get("path_template", scope["path"]),
+                route=template or path,
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(seconds * 1000, 2),
                 **fields,
             )
