@@ -99,6 +99,6 @@ async def _to_ledger(dbs: Databases, tenant_id: str, row: UsageOutbox) -> bool:
         if row.meter == "recording":
             await meter_recording(control, tenant_id, row.day, row.seconds, row.bytes)
         else:  # a clip: storage only, no recorded time
-            await change_storage(control, tenant_id, row.bytes)
+            await change_storage(control, tenant_id, row.bytes, "clip")
         await control.commit()
         return True

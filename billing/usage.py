@@ -1,6 +1,8 @@
 """Usage metering (control schema): recorded seconds and bytes per tenant and UTC day, and each
-tenant's storage in use. Increments are atomic upserts; callers meter an event once (the
-recording finalizer meters only when its row was newly inserted)."""
+tenant's storage in use, in total (``tenants.storage_bytes``) and by tier (``storage_tiers``:
+``hot``/``warm``/``cold`` recordings, ``clip`` exports; what the storage metrics add up).
+Increments are atomic upserts; callers meter an event once (the recording finalizer meters
+only when its row was newly inserted)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,14 @@ class UsageDaily(ControlBase):
     recorded_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class StorageTier(ControlBase):
+    __tablename__ = "storage_tiers"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tier: Mapped[str] = mapped_column(String(16), primary_key=True)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 async def meter_recording(session: AsyncSession, tenant_id: str, day: date, seconds: float,
                           size: int) -> None:
     """Add a recording to the day's usage and the tenant's storage (in the caller's
@@ -33,9 +43,23 @@ async def meter_recording(session: AsyncSession, tenant_id: str, day: date, seco
     await session.execute(stmt.on_duplicate_key_update(
         recorded_seconds=UsageDaily.recorded_seconds + stmt.inserted.recorded_seconds,
         recorded_bytes=UsageDaily.recorded_bytes + stmt.inserted.recorded_bytes))
-    await change_storage(session, tenant_id, size)
+    await change_storage(session, tenant_id, size, "hot")
 
 
-async def change_storage(session: AsyncSession, tenant_id: str, delta: int) -> None:
+async def change_storage(session: AsyncSession, tenant_id: str, delta: int,
+                         tier: str) -> None:
+    """Add ``delta`` bytes (negative: freed) to the tenant's storage and to ``tier``'s."""
     await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(
         storage_bytes=Tenant.storage_bytes + delta))
+    await move_storage(session, tenant_id, delta, None, tier)
+
+
+async def move_storage(session: AsyncSession, tenant_id: str, size: int, source: str | None,
+                       target: str) -> None:
+    """``size`` bytes moved from tier ``source`` to ``target`` (the total is unchanged)."""
+    for tier, delta in ((source, -size), (target, size)):
+        if tier is None or not delta:
+            continue
+        stmt = insert(StorageTier).values(tenant_id=tenant_id, tier=tier, bytes=delta)
+        await session.execute(stmt.on_duplicate_key_update(
+            bytes=StorageTier.bytes + stmt.inserted.bytes))

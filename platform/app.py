@@ -72,7 +72,7 @@ def services_of_app(app: Litestar) -> Services:
 async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     services = services_of_app(app)
     tasks = [asyncio.create_task(job, name=name) for name, job in zip(
-        ("tenant-cache", "revocations", "rate-counter"), (
+        ("tenant-cache", "revocations", "rate-counter", "tenant-calls"), (
         services.resolver.listen(services.redis, services.settings.database.control_schema),
         *services.identity.background()), strict=True)]
     try:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # imported when built: a command that needs one service pays 
     from argus.platform.events.hub import EventHub, SocketSlots
     from argus.platform.identity.state import Identity
     from argus.platform.ingest.service import StreamStatus
+    from argus.platform.observability.snapshot import Snapshot
     from argus.tenants.resolution import TenantResolver
     from argus.tenants.service import TenantService
 
@@ -79,6 +80,7 @@ class Services(Infra):
     event_hub: EventHub
     socket_slots: SocketSlots
     stream_status: StreamStatus
+    snapshot: Snapshot  # the deployment-wide metrics, read at scrape time
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -89,6 +91,7 @@ class Services(Infra):
         from argus.platform.identity.state import Identity
         from argus.platform.ingest.service import StreamStatus
         from argus.platform.models import load_models
+        from argus.platform.observability.snapshot import Snapshot
         from argus.tenants.resolution import TenantResolver, publish_tenant_changed
 
         load_models()  # every table known: tenant deletion clears each one with a tenant_id
@@ -116,6 +119,7 @@ class Services(Infra):
             socket_slots=SocketSlots(infra.redis, control, settings.events.max_per_user,
                                      settings.events.max_per_tenant),
             stream_status=StreamStatus(infra, identity, resolver),
+            snapshot=Snapshot(infra, settings.metrics.tenant_series),
         )
 
     async def close(self) -> None:

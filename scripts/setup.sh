@@ -26,7 +26,9 @@ APT_PACKAGES=(mariadb-server mariadb-client redis-server nginx libnginx-mod-rtmp
               gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
               gstreamer1.0-libav
               # the browser the UI tests drive (Playwright with Debian's Chromium)
-              chromium fonts-dejavu-core)
+              chromium fonts-dejavu-core
+              # promtool checks the alert rules and dashboard queries (deploy/prometheus)
+              prometheus)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -11,7 +11,9 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -95,6 +97,13 @@ def serve(args: argparse.Namespace) -> int:
     if not Settings.from_env().auth.jwt_secrets:
         raise CliError("ARGUS_JWT_SECRETS is not set: give at least one signing key of 32+ "
                        "characters (comma-separate several to rotate)")
+    if args.workers > 1:  # their metrics add up through files (observability.metrics)
+        from argus.platform.observability.metrics import prepare_multiprocess_dir
+
+        shared = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+                      or Path(tempfile.gettempdir()) / f"argus-metrics-{args.port}")
+        prepare_multiprocess_dir(shared)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
     uvicorn.run(getattr(args, "app", "argus.platform.app:create_app_from_env"), factory=True,
                 app_dir=getattr(args, "app_dir", None), host=args.host, port=args.port,
                 workers=args.workers, access_log=False, log_level="warning",

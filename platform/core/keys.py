@@ -51,3 +51,8 @@ def events_channel(control_schema: str, tenant_id: str) -> str:
 
 def tenant_changed_channel(control_schema: str) -> str:
     return f"{namespace(control_schema)}:tenant-changed"
+
+
+def metrics_prefix(control_schema: str) -> str:
+    """Counts kept for the metrics scrape (API calls per tenant)."""
+    return f"{namespace(control_schema)}:metrics"

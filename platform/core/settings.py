@@ -208,9 +208,15 @@ class EventSettings:
 
 @dataclass(frozen=True)
 class MetricsSettings:
-    """``/metrics``: who may scrape it (CIDRs; ``ARGUS_METRICS_ALLOW``, comma-separated)."""
+    """``/metrics``: who may scrape it (CIDRs; ``ARGUS_METRICS_ALLOW``, comma-separated), how
+    many tenants the per-tenant family shows (``ARGUS_METRICS_TENANT_SERIES``; 0: none), and
+    where a general worker and a node agent serve their own (``ARGUS_WORKER_METRICS_LISTEN``,
+    ``ARGUS_NODE_METRICS_LISTEN``: ``[host:]port``; empty: not served)."""
 
     allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+    tenant_series: int = 50
+    worker_listen: str = ""
+    node_listen: str = ""
 
 
 @dataclass(frozen=True)
@@ -327,7 +333,11 @@ class Settings:
         )
         return cls(
             events=events,
-            metrics=MetricsSettings(allow=csv("METRICS_ALLOW") or MetricsSettings.allow),
+            metrics=MetricsSettings(
+                allow=csv("METRICS_ALLOW") or MetricsSettings.allow,
+                tenant_series=num("METRICS_TENANT_SERIES", MetricsSettings.tenant_series),
+                worker_listen=get("WORKER_METRICS_LISTEN", ""),
+                node_listen=get("NODE_METRICS_LISTEN", "")),
             auth=auth,
             mail=mail,
             domains=domains,

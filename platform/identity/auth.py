@@ -20,6 +20,7 @@ from argus.platform.identity.models import OneTimeToken, RefreshToken, User
 from argus.platform.identity.passwords import check_policy
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import new_opaque, same_digest, split_opaque
+from argus.platform.observability.series import LOGIN_FAILURES, RATE_LIMITED
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.auth")
@@ -64,6 +65,8 @@ class AuthService:
         throttle = self.identity.throttle
         wait, places = await throttle.attempt(ip, account)  # counted before the check
         if wait > 0:
+            LOGIN_FAILURES.labels("locked_out").inc()
+            RATE_LIMITED.labels("login").inc()
             raise RateLimited("too many failed sign-ins; try again later",
                                 headers={"Retry-After": str(int(wait) + 1)})
         user = await self.session.scalar(select(User).where(User.email == email))
@@ -71,6 +74,7 @@ class AuthService:
         if not ok or user is None or user.state != "active" or user.role not in LOGIN_ROLES:
             reason = ("bad_password" if not ok else "not_active" if user.state != "active"
                       else "role_cannot_sign_in")
+            LOGIN_FAILURES.labels(reason).inc()
             self.audit.record("auth.login", "user", user.id if user else None, result="failure",
                               detail={"reason": reason},
                               actor=("user" if user else "anonymous",

@@ -32,6 +32,7 @@ from argus.platform.identity.api_tokens import authenticate_api_token
 from argus.platform.identity.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, read_cookies
 from argus.platform.identity.state import Identity
 from argus.platform.identity.tokens import API_TOKEN_RE, InvalidToken
+from argus.platform.observability.series import RATE_LIMITED
 from argus.tenants.context import TenantContext
 from argus.tenants.requests import request_tenant
 from argus.tenants.resolution import TenantResolver
@@ -168,7 +169,9 @@ class TenantAuthMiddleware(ASGIMiddleware):
                                                      credential, fresh=True)
         scope["user"] = principal
         scope["auth"] = principal.kind
+        identity.tenant_calls.hit(tenant.id)
         if checks.exceeded:
+            RATE_LIMITED.labels("api").inc()
             raise RateLimited("rate limit exceeded; slow down",
                                 headers={**checks.headers(), "Retry-After": str(checks.reset)})
         extra = [(k.lower().encode(), v.encode()) for k, v in checks.headers().items()]

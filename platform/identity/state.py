@@ -23,6 +23,8 @@ from argus.platform.core.settings import Settings
 from argus.platform.identity.passwords import Passwords
 from argus.platform.identity.revocations import RevocationMirror
 from argus.platform.identity.tokens import AccessClaims, AccessTokens, InvalidToken
+from argus.platform.observability.series import RATE_LIMITED
+from argus.platform.observability.tenant_calls import TenantCalls
 
 TOKEN_CACHE_SECONDS = 30
 # Per request, one round trip: is either revocation marker set (KEYS 1-2), when were the user's
@@ -78,6 +80,7 @@ class Identity:
         self.trusted_proxies = parse_networks(auth.trusted_proxies)
         self.mirror = RevocationMirror(redis, self.ns)
         self.counter = BatchedCounter(redis, ns)
+        self.tenant_calls = TenantCalls(redis, ns)  # API calls per tenant, for the metrics
         self.checks = redis.register_script(_CHECKS_LUA)
         # Verified access tokens by (tenant id, token): a signature is checked once per process,
         # expiry on every use; revocation is never cached (the middleware asks Redis each time).
@@ -106,6 +109,7 @@ class Identity:
             count, _ = await pipe.execute()
         budget = self.limiter.budget(count, limit, window, now)
         if budget.exceeded:
+            RATE_LIMITED.labels("budget").inc()
             raise RateLimited("too many requests; try again later",
                                 headers={**budget.headers(), "Retry-After": str(budget.reset)})
 
@@ -117,7 +121,7 @@ class Identity:
 
     def background(self) -> list:
         """Coroutines a serving process runs for the fast path (see ``RevocationMirror``)."""
-        return [self.mirror.run(), self.counter.run()]
+        return [self.mirror.run(), self.counter.run(), self.tenant_calls.run()]
 
     @property
     def fast(self) -> bool:

@@ -41,6 +41,7 @@ from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.names import INTERNAL_NAME_IN_TEXT, split_internal_name
 from argus.platform.ingest.service import StreamStatus
+from argus.platform.observability.series import THUMBNAIL_BATCH_SECONDS
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest.agent")
@@ -308,6 +309,7 @@ class NodeAgent:
         made = 0
         for i in range(0, len(sources), THUMBNAIL_BATCH):
             batch = sources[i:i + THUMBNAIL_BATCH]
+            started = time.perf_counter()
             jpegs = await self._grab(batch)
             if jpegs is None and len(batch) > 1:  # one bad input fails a batch: go one by one
                 jpegs = {}
@@ -325,6 +327,7 @@ class NodeAgent:
                         made += 1
                 except Exception as exc:
                     log.warning("ingest.thumbnail_failed", stream=name, error=str(exc))
+            THUMBNAIL_BATCH_SECONDS.observe(time.perf_counter() - started)
         return made
 
     def _newest_segment(self, name: str) -> Path | None:

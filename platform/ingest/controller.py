@@ -1,10 +1,13 @@
 """``/internal/rtmp/*``: nginx-rtmp's callbacks, callable only with a node's secret (the app
 factory puts ``node_guard(dbs)`` on the router that mounts this controller). The work is
-``StreamStatus``'s; the handlers only decode nginx's form bodies."""
+``StreamStatus``'s; the handlers only decode nginx's form bodies, and count: every publish
+answered (``argus_publishes_total`` by result and refusal code) and every callback's time."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from litestar import Controller, Request, Response, post
 from litestar.connection import ASGIConnection
@@ -13,10 +16,11 @@ from litestar.types import Guard
 
 from argus.platform.core.db import Databases
 from argus.platform.core.di import Provided
-from argus.platform.core.errors import Forbidden
+from argus.platform.core.errors import ArgusError, Forbidden
 from argus.platform.identity.tokens import same_digest
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.service import StreamStatus, parse_callback
+from argus.platform.observability.series import CALLBACK_DURATION, PUBLISHES
 
 NODE_CACHE_SECONDS = 30
 
@@ -45,16 +49,31 @@ def node_guard(dbs: Databases) -> Guard:
 Status = Provided[StreamStatus]
 
 
+@contextmanager
+def _timed(callback: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        CALLBACK_DURATION.labels(callback).observe(time.perf_counter() - started)
+
+
 class RtmpCallbackController(Controller):
     path = "/internal/rtmp"
     include_in_schema = False
 
     @post("/publish", status_code=200)
     async def publish(self, request: Request, stream_status: Status) -> Response:
-        fields = parse_callback(await request.body())
-        node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        admitted = await stream_status.publish(fields, node_id,
-                                               request.query_params.get("secret", ""))
+        with _timed("publish"):
+            try:
+                fields = parse_callback(await request.body())
+                node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
+                admitted = await stream_status.publish(fields, node_id,
+                                                       request.query_params.get("secret", ""))
+            except ArgusError as exc:
+                PUBLISHES.labels("refused", exc.code).inc()
+                raise
+            PUBLISHES.labels("accepted", "").inc()
         if admitted.name == fields.get("name"):  # an RTSP relay, already under its name
             return Response(None, status_code=200)
         return Response(None, status_code=302, headers={"Location": admitted.name})
@@ -62,12 +81,14 @@ class RtmpCallbackController(Controller):
     @post("/internal_publish", status_code=200)
     async def internal_publish(self, request: Request, stream_status: Status) -> None:
         node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await stream_status.stream_started(parse_callback(await request.body()), node_id)
+        with _timed("internal_publish"):
+            await stream_status.stream_started(parse_callback(await request.body()), node_id)
 
     @post("/internal_publish_done", status_code=200)
     async def internal_publish_done(self, request: Request, stream_status: Status) -> None:
         node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await stream_status.stream_ended(parse_callback(await request.body()), node_id)
+        with _timed("internal_publish_done"):
+            await stream_status.stream_ended(parse_callback(await request.body()), node_id)
 
     @post("/publish_done", status_code=200)
     async def publish_done(self) -> None:
@@ -81,4 +102,5 @@ class RtmpCallbackController(Controller):
     async def record_done(self, request: Request, stream_status: Status) -> None:
         """A chunk is closed: its node finalizes it (the body also carries the key: not logged)."""
         node_id = request.scope["argus_node"]  # type: ignore[typeddict-item]
-        await stream_status.chunk_closed(parse_callback(await request.body()), node_id)
+        with _timed("record_done"):
+            await stream_status.chunk_closed(parse_callback(await request.body()), node_id)

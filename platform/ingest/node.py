@@ -25,9 +25,12 @@ from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.agent import NodeAgent
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
 from argus.platform.ingest.jobs import NODE_JOBS
+from argus.platform.ingest.metrics import NodeMetrics
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.relays import RelaySupervisor
 from argus.platform.ingest.service import StreamStatus
+from argus.platform.observability.exporter import serve_metrics
+from argus.platform.observability.series import timed
 from argus.platform.recordings.finalize import Finalizer
 
 log = structlog.get_logger("argus.ingest.node")
@@ -117,13 +120,18 @@ async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -
         stdin=asyncio.subprocess.DEVNULL)
     relays = RelaySupervisor(infra, cfg.node_id, local_address(cfg.rtmp_listen),
                              cfg.node_secret)
-    worker = Worker(functions=[func(job, name=job.__name__, timeout=timeout, max_tries=tries)
-                               for job, timeout, tries in NODE_JOBS],
+    worker = Worker(functions=[func(timed(job), name=job.__name__, timeout=timeout,
+                                    max_tries=tries) for job, timeout, tries in NODE_JOBS],
                     queue_name=node_queue(settings, cfg.node_id),
                     redis_settings=arq_settings(settings.redis.url),
                     ctx={"agent": agent, "finalizer": finalizer}, handle_signals=False,
                     max_jobs=FINALIZE_CONCURRENCY, poll_delay=0.2, keep_result=60)
     ingest = settings.ingest
+    metrics = None
+    if settings.metrics.node_listen:
+        metrics = await serve_metrics(
+            settings.metrics.node_listen, settings.metrics.allow,
+            NodeMetrics(agent, relays, cfg.work_dir / "rec").families)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -170,6 +178,8 @@ async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -
             proc.kill()
             await proc.wait()
     stopping.cancel()
+    if metrics is not None:
+        await metrics.wait_closed()
     await agent.close()
     # Stopped on purpose or not, new cameras must not be placed here until it is back.
     with contextlib.suppress(Exception):

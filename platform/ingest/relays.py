@@ -50,6 +50,7 @@ class Relay(Supervised):
         self.supervisor = supervisor
         self.camera = camera
         self.proc: asyncio.subprocess.Process | None = None
+        self.state = "connecting"  # then running, retrying (after an exit), error (given up)
         self.task = asyncio.create_task(self._run(), name=f"relay:{camera.camera_id}")
 
     def command(self, url: str) -> list[str]:
@@ -84,6 +85,7 @@ class Relay(Supervised):
                 self.proc = await asyncio.create_subprocess_exec(
                     *self.command(url), stdin=asyncio.subprocess.DEVNULL,
                     stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                self.state = "running"
                 _, err = await self.proc.communicate()
                 code = self.proc.returncode
                 lines = [ln for ln in err.decode(errors="replace").splitlines() if ln.strip()]
@@ -92,7 +94,10 @@ class Relay(Supervised):
             reason = mask_credentials(lines[-1] if lines else f"ffmpeg exited with {code}")[:160]
             log.info("relay.exited", camera_id=self.camera.camera_id, code=code,
                      seconds=round(ran, 1), failures=failures, reason=reason)
+            if self.state != "error":
+                self.state = "retrying"
             if failures == GIVE_UP:
+                self.state = "error"
                 await self._status("error", reason=f"RTSP source unreachable: {reason}")
             await asyncio.sleep(min(backoff_max, 2 ** (failures - 1)))
 

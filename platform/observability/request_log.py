@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from argus.platform.core.logging import log_fields
 from argus.platform.observability.metrics import observe_request
+from argus.platform.observability.series import HTTP_IN_FLIGHT
 
 log = structlog.get_logger("argus.http")
 _REQUEST_ID_RE = re.compile(rb"^[A-Za-z0-9._-]{8,64}$")
@@ -40,12 +41,14 @@ class RequestLogMiddleware(ASGIMiddleware):
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
             await send(message)
 
+        HTTP_IN_FLIGHT.inc()
         try:
             await next_app(scope, receive, send_wrapper)
         except Exception as exc:  # answered by the app's handlers, outside this middleware
             status = getattr(exc, "status_code", 500)
             raise
         finally:
+            HTTP_IN_FLIGHT.dec()
             path = scope["path"]
             seconds = time.perf_counter() - started
             template = scope.get("path_template")

@@ -123,7 +123,7 @@ async def expire_clips(infra: Infra, tenant: TenantContext, keep_days: int,
     freed = sum(c.size_bytes or 0 for c in old if c.state == "ready")
     if freed:
         async with infra.dbs.control_session() as control:
-            await change_storage(control, tenant.id, -freed)
+            await change_storage(control, tenant.id, -freed, "clip")
             await control.commit()
     return {"expired": len(old), "stuck": stuck.rowcount}
 

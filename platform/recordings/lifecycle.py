@@ -19,7 +19,7 @@ import msgspec
 import structlog
 from sqlalchemy import delete, select, update
 
-from argus.billing.usage import change_storage
+from argus.billing.usage import change_storage, move_storage
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid
@@ -106,10 +106,14 @@ async def apply_retention(infra: Infra, tenant: TenantContext) -> int:
                 await session.execute(delete(Recording).where(
                     Recording.id.in_([r.id for r in rows])))
                 await session.commit()
-            freed = sum(r.size_bytes for r in rows if r.state == "ready")
+            freed: dict[str, int] = {}
+            for r in rows:
+                if r.state == "ready":
+                    freed[r.storage_tier] = freed.get(r.storage_tier, 0) + r.size_bytes
             if freed:
                 async with infra.dbs.control_session() as control:
-                    await change_storage(control, tenant.id, -freed)
+                    for tier, size in freed.items():
+                        await change_storage(control, tenant.id, -size, tier)
                     await control.commit()
             deleted += len(rows)
     if deleted:
@@ -136,13 +140,20 @@ async def apply_tiers(infra: Infra, tenant: TenantContext) -> int:
                     .order_by(Recording.started_at).limit(BATCH)))
                 if not rows:
                     break
+                shifted: dict[str, int] = {}
                 for row in rows:
+                    source, size = row.storage_tier, row.size_bytes
                     key = await infra.storage.move_to_tier(
-                        tenant.bucket, row.object_key, row.storage_tier, tier)
+                        tenant.bucket, row.object_key, source, tier)
                     await session.execute(update(Recording).where(Recording.id == row.id)
                                           .values(storage_tier=tier, object_key=key))
                     await session.commit()  # the row follows its object, one by one
+                    shifted[source] = shifted.get(source, 0) + size
                 moved += len(rows)
+            async with infra.dbs.control_session() as control:  # the tier totals follow
+                for source, size in shifted.items():
+                    await move_storage(control, tenant.id, size, source, tier)
+                await control.commit()
     if moved:
         log.info("recordings.tiered", tenant=tenant.slug, moved=moved)
     return moved

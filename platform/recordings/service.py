@@ -206,7 +206,7 @@ class RecordingService:
         await self.session.commit()
         if row.state == "ready" and row.size_bytes:
             async with self.dbs.control_session() as control:
-                await change_storage(control, self.tenant.id, -row.size_bytes)
+                await change_storage(control, self.tenant.id, -row.size_bytes, row.storage_tier)
                 await control.commit()
 
 

@@ -6,6 +6,7 @@ ones); this module only puts them on the general queue with the shared services 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from argus.billing import jobs as billing_jobs
@@ -16,6 +17,8 @@ from argus.platform.core.redis import arq_settings
 from argus.platform.core.runtime import tune_gc
 from argus.platform.core.settings import Settings
 from argus.platform.ingest import jobs as ingest_jobs
+from argus.platform.observability.exporter import serve_metrics
+from argus.platform.observability.series import timed
 from argus.platform.recordings import jobs as recording_jobs
 from argus.platform.services import CTX_KEY, Services, services_of
 from argus.tenants import jobs as tenant_jobs
@@ -27,18 +30,24 @@ async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or Settings.from_env()
     configure_logging(settings.log_json, settings.log_level)
     ctx[CTX_KEY] = Services.build(settings)
+    if settings.metrics.worker_listen:
+        ctx["metrics_server"] = await serve_metrics(settings.metrics.worker_listen,
+                                                    settings.metrics.allow)
     tune_gc()
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if "metrics_server" in ctx:
+        await ctx["metrics_server"].wait_closed()
     if CTX_KEY in ctx:
         await services_of(ctx).close()
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
     return {
-        "functions": [job for domain in DOMAINS for job in domain.JOBS],
-        "cron_jobs": [job for domain in DOMAINS for job in domain.CRONS],
+        "functions": [timed(job) for domain in DOMAINS for job in domain.JOBS],
+        "cron_jobs": [dataclasses.replace(job, coroutine=timed(job.coroutine))
+                      for domain in DOMAINS for job in domain.CRONS],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "redis_settings": arq_settings(settings.redis.url),

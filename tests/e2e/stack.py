@@ -64,8 +64,9 @@ def answers(url: str) -> bool:
 
 class LiveStack:
     def __init__(self, tmp_path: Path, tmp_root: Path, work_dir: Path | None = None,
-                 **extra_env: str) -> None:
+                 server_workers: int = 1, **extra_env: str) -> None:
         self.tmp = tmp_path
+        self.server_workers = server_workers
         self.api_port, self.rtmp_port, self.http_port = free_port(), free_port(), free_port()
         self.node_id = new_slug("node")
         self.work = work_dir or tmp_path / "node"
@@ -91,7 +92,8 @@ class LiveStack:
         return proc
 
     def start_server(self) -> None:
-        self._spawn("server", "serve", "--port", str(self.api_port))
+        self._spawn("server", "serve", "--port", str(self.api_port),
+                    "--workers", str(self.server_workers))
         wait_for(lambda: answers(f"{self.api}/healthz"), 30, "the control plane")
 
     def start_worker(self) -> None:
