@@ -25,11 +25,22 @@ from argus.platform.observability.series import CALLBACK_DURATION, PUBLISHES
 NODE_CACHE_SECONDS = 30
 
 
+PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
 def node_guard(dbs: Databases) -> Guard:
-    """The callback URL carries ``node`` and ``secret``; verified nodes are cached briefly."""
+    """The callback URL carries ``node`` and ``secret``; verified nodes are cached briefly.
+
+    nginx-rtmp calls a replica directly and never sends a proxy header; a callback that has one
+    came through a proxy — the public ingress — and is refused whatever it carries (so the
+    callbacks are not reachable from the internet even with a leaked node secret; the
+    Kubernetes NetworkPolicies let only ingest pods reach the replicas directly)."""
     cache: dict[tuple[str, str], float] = {}  # (node, secret) -> verified at
 
     async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        if any(header in connection.headers for header in PROXY_HEADERS):
+            raise Forbidden("callbacks are taken from ingest nodes directly, not through a "
+                            "proxy", code="proxied_callback")
         node_id = connection.query_params.get("node", "")
         secret = connection.query_params.get("secret", "")
         verified = cache.get((node_id, secret))

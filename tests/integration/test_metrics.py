@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import socket
 import uuid
 from datetime import timedelta
 
@@ -197,4 +198,22 @@ async def test_queues_clip_exports_storage_tiers_and_domains_are_read_at_scrape_
             >= 7000
     finally:
         await services.redis.zrem(queue, *members)
+        await services_of_app(app).close()
+
+
+async def test_an_unreachable_redis_shows_as_a_dependency_down_not_a_failed_scrape(control):
+    """What /readyz checks feeds argus_dependency_up; the scrape still answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]  # nobody listens here once the socket is closed
+    broken = dataclasses.replace(control, redis=dataclasses.replace(
+        control.redis, url=f"redis://127.0.0.1:{closed}/0"))
+    app = create_app(broken)
+    try:
+        families = _families(await _scrape(app))
+        up = {s.labels["dependency"]: s.value for s in families["argus_dependency_up"]}
+        assert up == {"database": 1, "redis": 0}
+        assert families["argus_snapshot_up"][0].value == 0
+        assert "argus_tenants" not in families
+    finally:
         await services_of_app(app).close()

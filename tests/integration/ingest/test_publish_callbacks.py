@@ -228,3 +228,20 @@ async def test_a_key_with_double_underscores_from_this_host_is_still_a_key(
     response = await _call(client, node, "publish", _publish_body(key, addr="127.0.0.1"))
     assert response.status_code == 302
     assert response.headers["location"] == f"{tenant_a.slug}__{camera_id}"
+
+
+async def test_a_callback_through_a_proxy_is_refused_even_with_the_nodes_secret(
+        client_for, tenant_a, node):
+    """The public ingress always adds a proxy header; nginx-rtmp never does."""
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    _camera_id, key = await _camera(client, tenant_a, admin)
+    node_id, secret = node
+    for header in ({"X-Forwarded-For": "198.51.100.7"}, {"Forwarded": "for=198.51.100.7"},
+                   {"X-Real-IP": "198.51.100.7"}):
+        proxied = await client.post(
+            "/internal/rtmp/publish", params={"node": node_id, "secret": secret},
+            content=_publish_body(key).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", **header})
+        assert proxied.status_code == 403 and proxied.json()["code"] == "proxied_callback"
+    assert (await _call(client, node, "publish", _publish_body(key))).status_code == 302
