@@ -99,6 +99,7 @@ async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -
     """Run the node until a signal or nginx's exit; ``stream_status`` is the process's own
     (its resolver caches tenants for the finalizer too)."""
     settings = infra.settings
+    structlog.contextvars.bind_contextvars(node=cfg.node_id)  # on every line of this node
     await stop_stale_nginx(cfg.work_dir)
     conf = write(cfg, cfg.work_dir / "nginx.conf")
     nginx = nginx_binary()

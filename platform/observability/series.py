@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import structlog
 from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY = (.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)
@@ -55,32 +56,41 @@ THUMBNAIL_BATCH_SECONDS = Histogram("argus_node_thumbnail_batch_seconds",
                                     buckets=(.05, .1, .25, .5, 1, 2.5, 5, 10, 30))
 
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+_log = structlog.get_logger("argus.jobs")
 
 
 def timed(function: F) -> F:
     """``function`` (an arq job) counted in ``argus_jobs_total`` by outcome (``ok``,
-    ``failed``, ``retry``, ``cancelled``: a timeout or shutdown) and timed. Keeps the name arq
-    registers and enqueues it under."""
+    ``failed``, ``retry``, ``cancelled``: a timeout or shutdown) and timed, its log lines
+    carrying ``job`` and ``job_id``. Keeps the name arq registers and enqueues it under."""
     name = function.__name__
 
     @functools.wraps(function)
     async def run(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         outcome = "failed"
-        try:
-            result = await function(*args, **kwargs)
-            outcome = "ok"
-            return result
-        except asyncio.CancelledError:
-            outcome = "cancelled"
-            raise
-        except Exception as exc:
-            if type(exc).__name__ == "Retry":  # arq.Retry: asked to run again later
-                outcome = "retry"
-            raise
-        finally:
-            JOBS.labels(name, outcome).inc()
-            JOB_DURATION.labels(name).observe(time.perf_counter() - started)
+        ctx = args[0] if args and isinstance(args[0], dict) else {}
+        error = None
+        with structlog.contextvars.bound_contextvars(job=name, job_id=ctx.get("job_id")):
+            try:
+                result = await function(*args, **kwargs)
+                outcome = "ok"
+                return result
+            except asyncio.CancelledError:
+                outcome = "cancelled"
+                raise
+            except Exception as exc:
+                if type(exc).__name__ == "Retry":  # arq.Retry: asked to run again later
+                    outcome = "retry"
+                error = f"{type(exc).__name__}: {exc}"[:300]
+                raise
+            finally:
+                seconds = time.perf_counter() - started
+                JOBS.labels(name, outcome).inc()
+                JOB_DURATION.labels(name).observe(seconds)
+                (_log.debug if outcome == "ok" else _log.error if outcome == "failed"
+                 else _log.warning)("job.done", outcome=outcome, seconds=round(seconds, 3),
+                                    error=error)
 
     return run  # type: ignore[return-value]
 

@@ -70,11 +70,11 @@ class LiveStack:
         self.api_port, self.rtmp_port, self.http_port = free_port(), free_port(), free_port()
         self.node_id = new_slug("node")
         self.work = work_dir or tmp_path / "node"
-        self.env = {**os.environ, **settings_env(
-            tmp_root, ARGUS_NODE_SECRET=secrets.token_urlsafe(24), ARGUS_LOG_LEVEL="info",
-            ARGUS_INGEST_OFFLINE_GRACE=str(GRACE), ARGUS_INGEST_HEARTBEAT_INTERVAL="1",
-            ARGUS_INGEST_THUMBNAIL_INTERVAL="2", ARGUS_INGEST_RELAY_BACKOFF_MAX="2",
-            ARGUS_PUBLIC_PORT=str(self.api_port), **extra_env)}
+        self.env = {**os.environ, **settings_env(tmp_root, **{
+            "ARGUS_NODE_SECRET": secrets.token_urlsafe(24), "ARGUS_LOG_LEVEL": "info",
+            "ARGUS_INGEST_OFFLINE_GRACE": str(GRACE), "ARGUS_INGEST_HEARTBEAT_INTERVAL": "1",
+            "ARGUS_INGEST_THUMBNAIL_INTERVAL": "2", "ARGUS_INGEST_RELAY_BACKOFF_MAX": "2",
+            "ARGUS_PUBLIC_PORT": str(self.api_port), **extra_env})}
         self.hls_secret = self.env["ARGUS_HLS_SECRET"]
         self.storage_root = Path(self.env["ARGUS_STORAGE_ROOT"])
         self.procs: dict[str, subprocess.Popen] = {}
