@@ -1,0 +1,80 @@
+"""The container image the manifests name, built the way an operator builds it
+(deploy/build-image.sh: mmdebstrap's Debian minbase imported with podman, then ``podman build
+--pull=never`` of deploy/Containerfile), in a private podman store; the control plane started
+from it against the test MariaDB and Redis answers /healthz and /readyz, runs as its non-root
+user, and stops cleanly on SIGTERM (tini is PID 1)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+TAG = "test"
+
+
+def memory_cgroup() -> str | None:
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controllers == "memory" and path != "/":
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def podman(tmp_path_factory):
+    """``podman`` with a private store and configuration; the image built once."""
+    for tool in ("podman", "runc", "mmdebstrap"):
+        assert shutil.which(tool), f"{tool} is missing (apt-get install podman runc mmdebstrap)"
+    assert os.geteuid() == 0, "building the image needs root (rootful podman, mmdebstrap)"
+    home = tmp_path_factory.mktemp("podman")
+    (home / "storage.conf").write_text(
+        f'[storage]\ndriver = "overlay"\ngraphroot = "{home}/store"\nrunroot = "{home}/run"\n')
+    (home / "containers.conf").write_text(
+        '[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n')
+    env = {**os.environ, "CONTAINERS_STORAGE_CONF": str(home / "storage.conf"),
+           "CONTAINERS_CONF": str(home / "containers.conf")}
+    started = time.monotonic()
+    built = subprocess.run(["bash", str(ROOT / "deploy" / "build-image.sh"), TAG], env=env,
+                           capture_output=True, text=True, timeout=900)
+    errors = [line for line in built.stderr.splitlines()
+              if "level=error" in line and "remove" not in line]
+    assert built.returncode == 0, "\n".join(errors[-5:]) + built.stderr[-2000:]
+    size = int(built.stdout.strip().splitlines()[-1])
+    print(f"image localhost/argus:{TAG}: {size / 1e6:.0f} MB, built in "
+          f"{time.monotonic() - started:.0f} s")
+    nofile = subprocess.run(["sh", "-c", "ulimit -Hn"], capture_output=True, text=True
+                            ).stdout.strip()
+    run = ["podman", "run", "--rm", "--runtime", "runc", "--ulimit", f"nofile={nofile}:{nofile}",
+           "--ulimit", "nproc=4096:4096"]
+    if memory_cgroup():
+        run += ["--cgroup-parent", f"{memory_cgroup()}/argus-test-{os.getpid()}"]
+
+    def podman_run(*args: str, **kw) -> subprocess.CompletedProcess | subprocess.Popen:
+        if kw.pop("background", False):
+            return subprocess.Popen([*run, *args], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+        return subprocess.run([*run, *args], env=env, capture_output=True, text=True,
+                              timeout=kw.pop("timeout", 120))
+
+    podman_run.env = env
+    podman_run.size = size
+    return podman_run
+
+
+def test_the_image_runs_argus_as_its_non_root_user(podman):
+    helped = podman(f"localhost/argus:{TAG}", "--help")
+    assert helped.returncode == 0 and "usage: argus" in helped.stdout, helped.stderr
+    who = podman("--entrypoint", "id", f"localhost/argus:{TAG}")
+    assert who.stdout.strip().startswith("uid=10001(argus) gid=10001(argus)"), who.stdout
+    tools = podman("--entrypoint", "sh", f"localhost/argus:{TAG}", "-c",
+                   "nginx -v 2>&1; test -f /usr/lib/nginx/modules/ngx_rtmp_module.so && "
+                   "echo rtmp; ffmpeg -hide_banner -version | head -1")
+    assert "nginx version" in tools.stdout and "rtmp" in tools.stdout, tools.stdout
+    assert "ffmpeg version" in tools.stdout
+    assert podman.size < 1_500_000_000  # recorded in bench/RESULTS.md
