@@ -28,7 +28,9 @@ APT_PACKAGES=(mariadb-server mariadb-client redis-server nginx libnginx-mod-rtmp
               # the browser the UI tests drive (Playwright with Debian's Chromium)
               chromium fonts-dejavu-core
               # promtool checks the alert rules and dashboard queries (deploy/prometheus)
-              prometheus)
+              prometheus
+              # the container image: deploy/build-image.sh and its test
+              podman runc mmdebstrap)
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
