@@ -33,10 +33,6 @@ class MetricsServer:
     def __init__(self, server: _Server, task: asyncio.Task[None]) -> None:
         self.server, self.task = server, task
 
-    @property
-    def port(self) -> int:
-        return int(self.server.servers[0].sockets[0].getsockname()[1])
-
     def close(self) -> None:
         self.server.should_exit = True
 

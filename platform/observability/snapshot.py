@@ -142,9 +142,9 @@ class Snapshot:
                            if n.state == "active" and n.last_heartbeat_at is not None}))
         out.append(_gauge("argus_cameras_online", "Cameras publishing, by ingest node", "node",
                           {node_id: len(streams) for node_id, streams in live.items()}))
+        stored = dict.fromkeys(STORAGE_TIERS, 0) | {t: int(b or 0) for t, b in tiers.items()}
         out.append(_gauge("argus_storage_bytes", "Bytes stored for all tenants, by tier",
-                          "tier", {tier: int(tiers.get(tier) or 0) for tier in STORAGE_TIERS}
-                          | {tier: int(size or 0) for tier, size in tiers.items()}))
+                          "tier", stored))
         out.append(_gauge("argus_queue_jobs", "arq jobs waiting (or deferred) per queue",
                           "queue", {name: depth[2 * i] for i, name in enumerate(queues)}))
         nowms = time.time() * 1000
