@@ -100,9 +100,9 @@ async def test_every_process_serves_its_metrics_over_a_real_run(
         wait_for(lambda: value(scrape(worker), "argus_jobs_total",
                                function="camera_offline_check", outcome="ok") >= 1, 20,
                  "the offline check")
-        at_worker = scrape(worker)
-        assert value(at_worker, "argus_job_duration_seconds_count",
-                     function="reconcile_nodes") >= 1
+        wait_for(lambda: value(scrape(worker), "argus_job_duration_seconds_count",
+                               function="reconcile_nodes") >= 1, 25,
+                 "a node reconcile (a cron every 10 s)")
         wait_for(lambda: value(scrape(control), "argus_storage_bytes", tier="hot") > 0, 90,
                  "recorded bytes in the hot tier")
 

@@ -64,7 +64,14 @@ def podman(tmp_path_factory):
 
     podman_run.env = env
     podman_run.size = size
-    return podman_run
+    yield podman_run
+    # The private store's overlay mounts outlive podman; without this pytest cannot remove it.
+    subprocess.run(["podman", "system", "reset", "--force"], env=env, capture_output=True,
+                   timeout=120)
+    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
+              if line.split()[1].startswith(str(home))]
+    for mount in sorted(mounts, reverse=True):
+        subprocess.run(["umount", "-l", mount], capture_output=True)
 
 
 def test_the_image_runs_argus_as_its_non_root_user(podman):
