@@ -31,6 +31,31 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
     return ticks / TICKS
 
 
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a live process (``VmRSS``), 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (children first, then theirs)."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop(0)
+        try:
+            kids = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        found += [int(k) for k in kids]
+        queue += [int(k) for k in kids]
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

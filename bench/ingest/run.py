@@ -12,6 +12,8 @@ pre-encodes a 720p ~2.5 Mbit/s clip, and for each N runs N publishers
   general worker, and the publishers separately;
 - playlist freshness: every 2 s, each camera's newest listed segment must be younger than
   2 × the fragment length; the share of fresh playlists (worst sample) is printed;
+- peak resident memory (``VmRSS``) over the window of nginx, the agent with its ffmpegs, the
+  control plane and the worker (the Kubernetes requests in deploy/k8s/ come from these);
 - callback latency (server-side, from the control plane's request log), p50/p99 per callback;
 - publish → first playable playlist (median of 5, live-encoded publisher, 2 s GOP), and the
   live latency of a player joining 3 segments back.
@@ -36,7 +38,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/common.py
-from common import cpu_seconds, drop_schemas, free_port  # noqa: E402
+from common import cpu_seconds, descendants, drop_schemas, free_port, rss_bytes  # noqa: E402
 
 from argus.platform.audit.service import Audit, RequestMeta
 from argus.platform.cameras.service import CameraService
@@ -54,17 +56,6 @@ TENANT = "bench-ingest"
 FRAGMENT = 2  # the clip's keyframe interval, hence its fragment length (nginx: 1 s minimum)
 HLS_DELAY = 0.7  # nginx-rtmp adds NGX_RTMP_HLS_DELAY (63000 / 90 kHz) to every HLS timestamp
 
-
-
-def child_pids(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 async def prepare(settings: Settings, cameras: int) -> tuple[TenantContext, list[tuple[str, str]]]:
@@ -172,7 +163,7 @@ def run_load(n: int, seconds: float, cams: list[tuple[str, str]], clip: Path, rt
             playlist_age(hls, s) is not None for s in streams) < n:
         time.sleep(0.5)
     time.sleep(4)  # settle
-    nginx_pids = [pids["nginx"], *child_pids(pids["nginx"])]
+    nginx_pids = [pids["nginx"], *descendants(pids["nginx"])]
     measured = {
         "nginx": lambda: sum(cpu_seconds(p) for p in nginx_pids),
         "agent": lambda: cpu_seconds(pids["node"], children=True),
@@ -180,10 +171,20 @@ def run_load(n: int, seconds: float, cams: list[tuple[str, str]], clip: Path, rt
         "worker": lambda: cpu_seconds(pids["worker"]),
         "publishers": lambda: sum(cpu_seconds(p.pid) for p in publishers),
     }
+    resident = {  # peak resident memory over the window; the agent with its ffmpegs
+        "nginx": lambda: sum(rss_bytes(p) for p in nginx_pids),
+        "agent": lambda: sum(rss_bytes(p) for p in [pids["node"], *descendants(pids["node"])]
+                             if p not in nginx_pids),
+        "control": lambda: rss_bytes(pids["server"]),
+        "worker": lambda: rss_bytes(pids["worker"]),
+    }
+    peak = dict.fromkeys(resident, 0)
     before = {k: f() for k, f in measured.items()}
     started = time.monotonic()
     worst_fresh, samples, all_fresh = 1.0, 0, 0
     while time.monotonic() - started < seconds:
+        for name, read in resident.items():
+            peak[name] = max(peak[name], read())
         ages = [playlist_age(hls, s) for s in streams]
         fresh = sum(a is not None and a < 2 * FRAGMENT for a in ages) / n
         worst_fresh = min(worst_fresh, fresh)
@@ -196,7 +197,7 @@ def run_load(n: int, seconds: float, cams: list[tuple[str, str]], clip: Path, rt
     for proc in publishers:
         stop(proc, signal.SIGTERM)
     cpu = {k: (after[k] - before[k]) / window * 100 for k in measured}  # % of one core
-    return {"n": n, "window": window, "cpu": cpu, "worst_fresh": worst_fresh,
+    return {"n": n, "window": window, "cpu": cpu, "rss": peak, "worst_fresh": worst_fresh,
             "samples": samples, "all_fresh": all_fresh, "publishers_alive": alive,
             "callbacks": callback_latency(server_log, wall_start)}
 
@@ -320,6 +321,14 @@ def main() -> int:
               f"{c['agent']:.1f} % | {c['control']:.1f} % | {c['worker']:.1f} % | "
               f"{c['publishers'] / r['n']:.2f} % | {r['worst_fresh'] * 100:.0f} % "
               f"({r['all_fresh']}/{r['samples']}) | {r['publishers_alive']}/{r['n']} |")
+    print("\npeak resident memory over the window, MiB (the agent with its thumbnail and "
+          "finalizing ffmpegs):")
+    print("| N | nginx | agent | control plane | worker |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        m = {k: v / 2**20 for k, v in r["rss"].items()}
+        print(f"| {r['n']} | {m['nginx']:.0f} | {m['agent']:.0f} | {m['control']:.0f} | "
+              f"{m['worker']:.0f} |")
     print("\ncallback latency at the control plane (count, p50 ms, p99 ms):")
     for r in results:
         parts = ", ".join(f"{name} {count} / {p50:.1f} / {p99:.1f}"

@@ -305,18 +305,36 @@ async def ingest_add(args: argparse.Namespace) -> int:
         async with services.dbs.control_session() as session:
             if await session.get(IngestNode, args.node) is not None:
                 raise CliError(f"node {args.node!r} exists")
-        await _check_node(services, args.node, secret, {
+        await _check_node(services, args.node, [secret], {
             "rtmp_url": args.rtmp_url, "hls_url": args.hls_url, "capacity": args.capacity})
     print(secret)
     return 0
 
 
-def _node_secrets() -> tuple[str, str]:
-    node_secret = os.environ.get("ARGUS_NODE_SECRET", "")
+async def ingest_set_state(args: argparse.Namespace) -> int:
+    from argus.platform.core.errors import NotFound
+    from argus.platform.ingest.placement import set_state
+
+    async with _services() as services, services.dbs.control_session() as session:
+        try:
+            node = await set_state(session, args.node, args.state)
+        except NotFound as exc:
+            raise CliError(exc.detail) from exc
+    print(f"{node.id}: {node.state}", file=sys.stderr)
+    return 0
+
+
+def _node_secrets() -> tuple[list[str], str]:
+    """``ARGUS_NODE_SECRET`` is ``new[,old]``: a node started with both proves itself with
+    either and keeps the first (rotation); ``ARGUS_HLS_SECRET`` is every HLS secret the node
+    accepts (platform/ingest/signing.py)."""
+    from argus.platform.ingest.signing import secret_list
+
+    node_secrets = secret_list(os.environ.get("ARGUS_NODE_SECRET", ""))
     hls_secret = os.environ.get("ARGUS_HLS_SECRET", "")
-    if not node_secret or not hls_secret:
+    if not node_secrets or not secret_list(hls_secret):
         raise CliError("set ARGUS_NODE_SECRET (printed by `ingest add`) and ARGUS_HLS_SECRET")
-    return node_secret, hls_secret
+    return node_secrets, hls_secret
 
 
 def _node_config(args: argparse.Namespace, node_secret: str, hls_secret: str):
@@ -332,24 +350,29 @@ def _node_config(args: argparse.Namespace, node_secret: str, hls_secret: str):
                       piece_minutes=args.piece_minutes, hls_fragment=args.hls_fragment)
 
 
-async def _check_node(services: Services, node_id: str, node_secret: str,
+async def _check_node(services: Services, node_id: str, node_secrets: list[str],
                       register: dict | None = None):
-    """The node's row, with ``node_secret`` verified; ``register`` creates a missing node with
-    that secret (a node registering itself) or updates its URLs."""
+    """The node's row, with its secret verified (the first of ``node_secrets`` or, while it is
+    being rotated, another one: the row then keeps the first); ``register`` creates a missing
+    node with that secret (a node registering itself) or updates its URLs."""
     from argus.platform.identity.tokens import digest, same_digest
     from argus.platform.ingest.models import IngestNode
 
     async with services.dbs.control_session() as session:
-        node = await session.get(IngestNode, node_id)
+        node = await session.get(IngestNode, node_id, with_for_update=True)
         if node is None and register is None:
             raise CliError(f"node {node_id!r} is not registered")
         if node is None:
-            node = IngestNode(id=node_id, state="active", secret_hash=digest(node_secret),
+            node = IngestNode(id=node_id, state="active", secret_hash=digest(node_secrets[0]),
                               **register)
             session.add(node)
-        elif not same_digest(node.secret_hash, node_secret):
+        elif not any(same_digest(node.secret_hash, s) for s in node_secrets):
             raise CliError("ARGUS_NODE_SECRET is not this node's secret")
-        elif register:
+        elif not same_digest(node.secret_hash, node_secrets[0]):
+            node.secret_hash = digest(node_secrets[0])
+            print(f"node {node_id}: secret rotated (the first of ARGUS_NODE_SECRET)",
+                  file=sys.stderr)
+        if register:
             for key, value in register.items():
                 setattr(node, key, value)
         await session.commit()
@@ -362,11 +385,11 @@ async def ingest_render_config(args: argparse.Namespace) -> int:
 
     from argus.platform.ingest.config import write
 
-    node_secret, hls_secret = _node_secrets()
+    node_secrets, hls_secret = _node_secrets()
     async with _services() as services:
-        await _check_node(services, args.node, node_secret)
+        await _check_node(services, args.node, node_secrets)
     try:
-        path = write(_node_config(args, node_secret, hls_secret), Path(args.out))
+        path = write(_node_config(args, node_secrets[0], hls_secret), Path(args.out))
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     print(f"wrote {path}", file=sys.stderr)
@@ -382,9 +405,9 @@ async def ingest_run(args: argparse.Namespace) -> int:
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", args.node):
         raise CliError("--node must be lowercase letters, digits and '-'")
-    node_secret, hls_secret = _node_secrets()
+    node_secrets, hls_secret = _node_secrets()
     try:
-        cfg = _node_config(args, node_secret, hls_secret)
+        cfg = _node_config(args, node_secrets[0], hls_secret)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     register = {"rtmp_url": args.rtmp_url or f"rtmp://{local_address(args.rtmp_listen)}",
@@ -393,7 +416,7 @@ async def ingest_run(args: argparse.Namespace) -> int:
     if not all(urlsplit(register[k]).hostname for k in ("rtmp_url", "hls_url")):
         raise CliError("--rtmp-url and --hls-url must be absolute URLs")
     async with _services() as services:
-        await _check_node(services, args.node, node_secret, register)
+        await _check_node(services, args.node, node_secrets, register)
         try:
             return await run_node(services, services.stream_status, cfg)
         except (NodeError, ValueError) as exc:

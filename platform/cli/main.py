@@ -77,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--capacity", type=int, default=200)
     p.set_defaults(func="ingest_add", is_async=True)
     for action, helptext in (
+            ("drain", "drain a node: nothing new lands on it, its cameras move to live nodes"),
+            ("activate", "make a drained node active again")):
+        p = ingest.add_parser(action, help=helptext)
+        p.add_argument("--node", required=True)
+        p.set_defaults(func="ingest_set_state", state="draining" if action == "drain"
+                       else "active", is_async=True)
+    for action, helptext in (
             ("render-config", "write the node's nginx configuration"),
             ("run", "run the node: nginx and its agent (registers the node if new)")):
         p = ingest.add_parser(action, help=helptext)

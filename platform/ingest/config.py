@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from argus.platform.ingest.signing import hls_kid, secret_list
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 _SAFE = re.compile(r"^[A-Za-z0-9_.:/-]+$")
@@ -69,8 +71,10 @@ def _check(name: str, value: str) -> str:
 def render(cfg: NodeConfig) -> str:
     for name in ("node_id", "control_url", "rtmp_listen", "http_listen", "rtmp_module"):
         _check(name, str(getattr(cfg, name)))
-    for name in ("node_secret", "hls_secret"):
-        if not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", getattr(cfg, name)):
+    hls_secrets = secret_list(cfg.hls_secret)
+    for name, value in [("node_secret", cfg.node_secret),
+                        *(("hls_secret", v) for v in hls_secrets or [""])]:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", value):
             raise ValueError(f"{name} must be 16-128 characters of A-Z a-z 0-9 _ -")
     if not 1 <= cfg.piece_minutes <= 60:
         raise ValueError("piece_minutes must be between 1 and 60")
@@ -91,7 +95,7 @@ def render(cfg: NodeConfig) -> str:
         http_listen=cfg.http_listen,
         callback=f"{cfg.control_url.rstrip('/')}/internal/rtmp",
         auth=f"node={quote(cfg.node_id)}&secret={cfg.node_secret}",
-        hls_secret=cfg.hls_secret,
+        hls_keys=[(hls_kid(secret), secret) for secret in hls_secrets],
         hls_fragment=cfg.hls_fragment,
         hls_playlist_length=cfg.hls_playlist_length,
         piece_minutes=cfg.piece_minutes,

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.db import utcnow
+from argus.platform.core.errors import NotFound
 from argus.platform.ingest.models import CameraPlacement, IngestNode
 
 NODE_ALIVE = timedelta(seconds=30)
@@ -81,3 +82,14 @@ async def rebalance(session: AsyncSession, batch: int = 500) -> list[tuple[str, 
             row.node_id = node.id
             moves.append((row.tenant_id, row.camera_id, node.id))
         await session.commit()
+
+
+async def set_state(session: AsyncSession, node_id: str, state: str) -> IngestNode:
+    """An operator drains a node (``draining``: nothing new lands on it, and the next sweep
+    moves its placements to live nodes) or takes it back (``active``). Commits."""
+    node = await session.get(IngestNode, node_id, with_for_update=True)
+    if node is None:
+        raise NotFound(f"no ingest node {node_id!r}", code="unknown_node")
+    node.state = state
+    await session.commit()
+    return node

@@ -1,8 +1,13 @@
-"""Signed HLS paths for nginx ``secure_link``: ``/s/<md5>/<expires>/<stream>/<file>``.
+"""Signed HLS paths for nginx ``secure_link``: ``/s/<kid>.<md5>/<expires>/<stream>/<file>``.
 
 nginx checks ``md5("<expires><stream> <secret>")`` (base64url, no padding) against the token and
 the expiry against its clock: a wrong or foreign signature is 403, an expired one 410. The token
 covers the stream, not the file, so the playlist's relative segment URLs inherit it.
+
+``ARGUS_HLS_SECRET`` is a comma-separated list, like the JWT keys: the first signs, a node
+accepts every one it was given. ``kid`` (from the secret, not secret itself) tells the node which
+secret a URL was signed with, so a secret is rotated without breaking the URLs out there
+(deploy/README.md, "Rotate secrets").
 """
 
 from __future__ import annotations
@@ -11,6 +16,16 @@ import base64
 import hashlib
 import hmac
 import time
+
+
+def secret_list(value: str) -> list[str]:
+    """``"new,old"`` -> ``["new", "old"]`` (blanks dropped)."""
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def hls_kid(secret: str) -> str:
+    """Eight hex digits naming a secret in URLs and in nginx's configuration."""
+    return hashlib.sha256(b"argus-hls-kid:" + secret.encode()).hexdigest()[:8]
 
 
 def hls_token(secret: str, stream: str, expires: int) -> str:
@@ -25,9 +40,12 @@ def signed_hls_path(secret: str, stream: str, file: str = "index.m3u8",
 
 def signed_hls(secret: str, stream: str, file: str = "index.m3u8", ttl: int = 3600,
                now: float | None = None) -> tuple[str, int]:
-    """The signed path and its expiry (unix seconds)."""
+    """The signed path and its expiry (unix seconds); ``secret`` may be the whole list, the
+    first one signs."""
+    signing = secret_list(secret)[0]
     expires = int((now if now is not None else time.time()) + ttl)
-    return f"/s/{hls_token(secret, stream, expires)}/{expires}/{stream}/{file}", expires
+    token = hls_token(signing, stream, expires)
+    return f"/s/{hls_kid(signing)}.{token}/{expires}/{stream}/{file}", expires
 
 
 def relay_token(node_secret: str, stream: str) -> str:

@@ -1,24 +1,28 @@
 """``/provider/v1/tenants``: provider ops create, inspect, suspend and delete tenants.
 
 ``/provider/v1/ingest-nodes``: the fleet of ingest nodes with load and health (``problems``
-is what a node's agent last found wrong, ``null`` when healthy).
+is what a node's agent last found wrong, ``null`` when healthy); ``PATCH`` drains a node or
+takes it back (``NodePatch``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
+import structlog
 from litestar import Controller, Response, delete, get, patch, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
 from argus.platform.ingest.models import CameraPlacement, IngestNode
-from argus.platform.ingest.placement import NODE_ALIVE
+from argus.platform.ingest.placement import NODE_ALIVE, set_state
 from argus.platform.provider.schemas import (
     NodeList,
     NodeOut,
+    NodePatch,
     TenantOut,
     TenantPage,
     TenantPatch,
@@ -27,6 +31,7 @@ from argus.platform.provider.schemas import (
 from argus.tenants.service import TenantService, TenantSpec
 
 Service = Provided[TenantService]
+log = structlog.get_logger("argus.provider")
 
 
 class ProviderTenantController(Controller):
@@ -78,11 +83,24 @@ class ProviderNodeController(Controller):
     async def list_nodes(self, dbs: Provided[Databases]) -> NodeList:
         async with dbs.control_session() as session:
             nodes = list(await session.scalars(select(IngestNode).order_by(IngestNode.id)))
-            placed = dict((await session.execute(
-                select(CameraPlacement.node_id, func.count())
-                .group_by(CameraPlacement.node_id))).all())
-        horizon = utcnow() - NODE_ALIVE
-        return NodeList([NodeOut(
-            n.id, n.state, bool(n.last_heartbeat_at and n.last_heartbeat_at > horizon),
-            n.rtmp_url, n.hls_url, n.capacity, placed.get(n.id, 0), n.live_streams or 0,
-            n.last_heartbeat_at, n.problems) for n in nodes])
+            placed = await _placed(session)
+        return NodeList([_node_out(n, placed) for n in nodes])
+
+    @patch("/{node_id:str}", summary="Drain an ingest node, or make it active again")
+    async def patch_node(self, node_id: FromPath[str], data: JSONBody[NodePatch],
+                         dbs: Provided[Databases]) -> NodeOut:
+        async with dbs.control_session() as session:
+            node = await set_state(session, node_id, data.state)
+            log.warning("ingest.node_state_set", node=node_id, state=data.state)
+            return _node_out(node, await _placed(session))
+
+
+async def _placed(session: AsyncSession) -> dict[str, int]:
+    return dict((await session.execute(
+        select(CameraPlacement.node_id, func.count()).group_by(CameraPlacement.node_id))).all())
+
+
+def _node_out(n: IngestNode, placed: dict[str, int]) -> NodeOut:
+    live = bool(n.last_heartbeat_at and n.last_heartbeat_at > utcnow() - NODE_ALIVE)
+    return NodeOut(n.id, n.state, live, n.rtmp_url, n.hls_url, n.capacity, placed.get(n.id, 0),
+                   n.live_streams or 0, n.last_heartbeat_at, n.problems)

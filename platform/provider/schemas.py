@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -66,6 +66,15 @@ class NodeOut(msgspec.Struct):
     live_streams: int
     last_heartbeat_at: datetime | None
     problems: str | None
+
+
+class NodePatch(msgspec.Struct, forbid_unknown_fields=True):
+    """``draining``: no new camera is placed on the node and the node sweep moves the cameras
+    placed there to live nodes (pull relays follow at once; push cameras keep publishing where
+    they are until they reconnect elsewhere). ``active`` takes it back. ``offline`` is the
+    sweep's own verdict on a silent node and cannot be set."""
+
+    state: Literal["active", "draining"]
 
 
 class NodeList(msgspec.Struct):

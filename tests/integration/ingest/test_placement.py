@@ -89,3 +89,52 @@ async def test_cameras_move_off_a_dead_node(client_for, tenant_a, services):
         async with services.dbs.control_session() as session:
             await session.execute(delete(IngestNode).where(IngestNode.id.in_([doomed, spare])))
             await session.commit()
+
+
+async def test_a_drained_node_takes_no_new_camera_and_hands_its_cameras_over(
+        client_for, tenant_a, services, provider_key):
+    (old,) = await _nodes(services, {"a": timedelta(seconds=1)})
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    push = (await _create(client, tenant_a, admin))["camera"]
+    pull = (await _create(client, tenant_a, admin, ingest_mode="rtsp_pull",
+                          rtsp_url="rtsp://10.0.0.5/stream"))["camera"]
+    assert push["ingest_node_id"] == pull["ingest_node_id"] == old
+    (new,) = await _nodes(services, {"b": timedelta(seconds=1)})
+    async with services.dbs.control_session() as session:  # _nodes drained the old one too
+        await session.execute(update(IngestNode).where(IngestNode.id == old).values(
+            state="active"))
+        await session.commit()
+    provider = {"Host": "provider.localhost", "Authorization": f"Bearer {provider_key}"}
+    try:
+        assert (await client.patch(f"/provider/v1/ingest-nodes/{old}", json={
+            "state": "draining"}, headers={"Host": "provider.localhost"})).status_code == 401
+        wrong = await client.patch(f"/provider/v1/ingest-nodes/{old}",
+                                   json={"state": "offline"}, headers=provider)
+        assert wrong.status_code == 400 and "state" in wrong.text, wrong.text
+        unknown = await client.patch("/provider/v1/ingest-nodes/nope",
+                                     json={"state": "draining"}, headers=provider)
+        assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_node"
+        drained = await client.patch(f"/provider/v1/ingest-nodes/{old}",
+                                     json={"state": "draining"}, headers=provider)
+        assert drained.status_code == 200, drained.text
+        assert drained.json()["state"] == "draining" and drained.json()["placed_cameras"] == 2
+
+        assert (await _create(client, tenant_a, admin))["camera"]["ingest_node_id"] == new
+        assert await reconcile_nodes({CTX_KEY: services}) >= 2
+        for camera in (push, pull):
+            shown = await client.get(f"/api/v1/cameras/{camera['id']}",
+                                     headers=bearer(tenant_a, admin))
+            assert shown.json()["ingest_node_id"] == new
+        async with services.dbs.control_session() as session:
+            assert (await session.get(IngestNode, old)).state == "draining"  # not offline
+        listed = (await client.get("/provider/v1/ingest-nodes", headers=provider)).json()
+        assert next(n for n in listed["items"] if n["id"] == old)["placed_cameras"] == 0
+
+        back = await client.patch(f"/provider/v1/ingest-nodes/{old}",
+                                  json={"state": "active"}, headers=provider)
+        assert back.json()["state"] == "active"
+    finally:
+        async with services.dbs.control_session() as session:
+            await session.execute(delete(IngestNode).where(IngestNode.id.in_([old, new])))
+            await session.commit()
