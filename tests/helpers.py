@@ -1,4 +1,5 @@
-"""Small helpers shared by tests: schema inspection and waiting on a condition."""
+"""Small helpers shared by tests: schema inspection, waiting on a condition, reading a
+Prometheus scrape."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 
@@ -51,3 +54,16 @@ async def half_provisioned(service, monkeypatch, failing_step: str = "migrate_sc
         await service.put(slug, TenantSpec(name="Half"))
     monkeypatch.undo()
     return slug
+
+
+def scrape(url: str) -> dict[tuple, float]:
+    response = httpx.get(url, timeout=10)
+    assert response.status_code == 200, response.text
+    return {(s.name, *sorted(s.labels.items())): s.value
+            for f in text_string_to_metric_families(response.text) for s in f.samples}
+
+
+def value(samples: dict[tuple, float], name: str, **labels: str) -> float:
+    """The sum over every series of ``name`` that has these labels."""
+    return sum(v for key, v in samples.items()
+               if key[0] == name and all((k, lv) in key[1:] for k, lv in labels.items()))

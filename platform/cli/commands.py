@@ -434,6 +434,29 @@ async def provider_keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+async def provider_keys_list(args: argparse.Namespace) -> int:
+    from argus.platform.provider.keys import list_keys
+
+    async with _services() as services:
+        rows = await list_keys(services.dbs)
+    for row in rows:
+        print(json.dumps({"prefix": row.prefix, "name": row.name,
+                          "created_at": row.created_at.isoformat(),
+                          "last_used_at": row.last_used_at and row.last_used_at.isoformat(),
+                          "revoked_at": row.revoked_at and row.revoked_at.isoformat()}))
+    return 0
+
+
+async def provider_keys_revoke(args: argparse.Namespace) -> int:
+    from argus.platform.provider.keys import revoke_key
+
+    async with _services() as services:
+        if not await revoke_key(services.dbs, args.prefix):
+            raise CliError(f"no provider key with prefix {args.prefix!r}")
+    print(f"revoked argus_pk_{args.prefix}_...", file=sys.stderr)
+    return 0
+
+
 # --- demo ----------------------------------------------------------------------------------
 
 async def _demo_setup(settings: Settings, ports: tuple[int, int] | None,
@@ -486,6 +509,8 @@ def demo(args: argparse.Namespace) -> int:
     base = settings.http.base_domain
     port = "" if args.port == 80 else f":{args.port}"
     tenant_url = f"http://demo.{base}{port}"
+    worker_metrics, node_metrics = (listen if ":" in listen else f"127.0.0.1:{listen}"
+                                    for listen in live_demo.metrics_listen().values())
     print(f"""
 Argus is {'set up' if args.no_serve else 'running'}.
 
@@ -501,6 +526,9 @@ Argus is {'set up' if args.no_serve else 'running'}.
   Provider API         http://{settings.http.provider_host}{port}/provider/v1/tenants
   OpenAPI (Swagger)    http://{settings.http.provider_host}{port}/schema/swagger
   Health               http://127.0.0.1{port}/readyz
+  Metrics (Prometheus) http://127.0.0.1{port}/metrics   (control plane; from ARGUS_METRICS_ALLOW)
+                       http://{worker_metrics}/metrics   (worker)
+                       http://{node_metrics}/metrics   (ingest node)
 
   Demo admin (dev only): {DEMO_ADMIN_EMAIL} / {demo_admin_password()}
     curl -X POST -H 'Content-Type: application/json' {tenant_url}/api/v1/auth/login \\

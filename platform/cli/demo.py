@@ -27,6 +27,14 @@ from argus.platform.services import Services
 DEMO_NODE = "demo-1"
 DEMO_CAMERA = "Lobby (synthetic)"
 DEMO_NODE_SECRET = "demo-node-secret-for-local-use-only-0123"  # dev only
+
+
+def metrics_listen() -> dict[str, str]:
+    """Where the demo's worker and node agent serve their own /metrics (unless set)."""
+    return {"ARGUS_WORKER_METRICS_LISTEN":
+            os.environ.get("ARGUS_WORKER_METRICS_LISTEN") or "127.0.0.1:9465",
+            "ARGUS_NODE_METRICS_LISTEN":
+            os.environ.get("ARGUS_NODE_METRICS_LISTEN") or "127.0.0.1:9464"}
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -165,7 +173,8 @@ def run(args: argparse.Namespace, settings: Settings, key: str, node_secret: str
     argus = _argus()
     control = f"http://127.0.0.1:{args.port}"
     # Links the platform builds (mails, shares, downloads) name the demo's own port.
-    env = {"ARGUS_PUBLIC_PORT": str(args.port), **os.environ, "ARGUS_NODE_SECRET": node_secret}
+    env = {"ARGUS_PUBLIC_PORT": str(args.port), **os.environ, **metrics_listen(),
+           "ARGUS_NODE_SECRET": node_secret}
     try:
         server = sup.start("server", [argus, "serve", "--host", args.host, "--port",
                                       str(args.port)], env=env)

@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = keys.add_parser("create", help="create a key and print it alone on standard output")
     p.add_argument("--name", default="provider")
     p.set_defaults(func="provider_keys_create", is_async=True)
+    p = keys.add_parser("list", help="list keys (prefix, name, created, last used, revoked)")
+    p.set_defaults(func="provider_keys_list", is_async=True)
+    p = keys.add_parser("revoke", help="revoke a key at once, by its prefix")
+    p.add_argument("prefix", help="the 12 hex digits after argus_pk_")
+    p.set_defaults(func="provider_keys_revoke", is_async=True)
 
     p = sub.add_parser("demo", help="set up the demo tenant and serve the platform")
     p.add_argument("--host", default="127.0.0.1")

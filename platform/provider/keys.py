@@ -58,3 +58,23 @@ async def verify_key(dbs: Databases, key: str) -> bool:
                                   .values(last_used_at=now))
             await session.commit()
     return True
+
+
+async def list_keys(dbs: Databases) -> list[ProviderApiKey]:
+    """Every key, oldest first (the secrets are not stored, only prefixes are shown)."""
+    async with dbs.control_session() as session:
+        return list(await session.scalars(select(ProviderApiKey)
+                                          .order_by(ProviderApiKey.created_at)))
+
+
+async def revoke_key(dbs: Databases, prefix: str) -> bool:
+    """Revoke the key with this public prefix at once; False when there is none. Revoking a
+    revoked key changes nothing (its first revocation time stays)."""
+    async with dbs.control_session() as session:
+        row = await session.scalar(select(ProviderApiKey).where(ProviderApiKey.prefix == prefix))
+        if row is None:
+            return False
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            await session.commit()
+    return True

@@ -10,24 +10,11 @@ import signal
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from argus.platform.ingest.metrics import NAMES as NODE_NAMES
 from tests.e2e.stack import LiveStack, free_port, stop, wait_for
+from tests.helpers import scrape, value
 from tests.integration.conftest import bearer, login
-
-
-def scrape(url: str) -> dict[tuple, float]:
-    response = httpx.get(url, timeout=10)
-    assert response.status_code == 200, response.text
-    return {(s.name, *sorted(s.labels.items())): s.value
-            for f in text_string_to_metric_families(response.text) for s in f.samples}
-
-
-def value(samples: dict[tuple, float], name: str, **labels: str) -> float:
-    """The sum over every series of ``name`` that has these labels."""
-    return sum(v for key, v in samples.items()
-               if key[0] == name and all((k, lv) in key[1:] for k, lv in labels.items()))
 
 
 def workers_of(pid: int) -> list[int]:

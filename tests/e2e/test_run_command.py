@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect as ws_connect
 
+from tests.helpers import scrape, value
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -29,9 +31,14 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
     log = tmp_path / "run.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARGUS_")}
     rtmp_port, hls_port = _free_port(), _free_port()
+    worker_metrics, node_metrics = f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"
     env.update({"ARGUS_PORT": str(port), "ARGUS_STORAGE_ROOT": str(tmp_path / "storage"),
                 "ARGUS_DEMO_RTMP_PORT": str(rtmp_port), "ARGUS_DEMO_HLS_PORT": str(hls_port),
-                "ARGUS_DEMO_WORK_DIR": str(tmp_path / "node")})
+                "ARGUS_DEMO_WORK_DIR": str(tmp_path / "node"),
+                # Only 127.0.0.1 may scrape; 127.0.0.2 (loopback too) stands for elsewhere.
+                "ARGUS_METRICS_ALLOW": "127.0.0.1/32",
+                "ARGUS_WORKER_METRICS_LISTEN": worker_metrics,
+                "ARGUS_NODE_METRICS_LISTEN": node_metrics})
     with log.open("w") as out:
         proc = subprocess.Popen(["bash", str(ROOT / "scripts" / "run")], stdout=out,
                                 stderr=subprocess.STDOUT, env=env, cwd=ROOT,
@@ -103,6 +110,32 @@ def test_run_command_serves_the_demo_tenant(tmp_path):
                 served = httpx.get(url, timeout=5)
                 playlist = served.text if served.status_code == 200 else None
         assert playlist and "#EXTM3U" in playlist, log.read_text()
+
+        # Every process's /metrics is printed; after the camera published and was viewed the
+        # series say so, to an allowed address only.
+        printed = log.read_text()
+        control_metrics = f"http://127.0.0.1:{port}/metrics"
+        for url in (control_metrics, f"http://{worker_metrics}/metrics",
+                    f"http://{node_metrics}/metrics"):
+            assert url in printed, printed
+            elsewhere = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
+            with elsewhere:
+                assert elsewhere.get(url, timeout=5).status_code == 403, url
+        seen = scrape(control_metrics)
+        assert value(seen, "argus_publishes_total", result="accepted") >= 1
+        assert value(seen, "argus_cameras_online", node="demo-1") >= 1
+        assert value(seen, "argus_tenant_cameras_online", tenant="demo") >= 1
+        assert value(seen, "argus_http_requests_total",
+                     route="/api/v1/streaming/hls/{camera_id}", status="200") >= 1
+        assert value(seen, "argus_tenants", state="active") >= 2
+        at_node = scrape(f"http://{node_metrics}/metrics")
+        assert value(at_node, "argus_node_streams", app="internal") >= 1
+        assert value(at_node, "argus_node_received_bytes_total") > 0
+        deadline = time.monotonic() + 25  # the node sweep is a cron every 10 s
+        while value(scrape(f"http://{worker_metrics}/metrics"), "argus_jobs_total",
+                    function="reconcile_nodes", outcome="ok") < 1:
+            assert time.monotonic() < deadline, "no node sweep counted by the worker"
+            time.sleep(1)
 
         # One structured log line per request, with the fields operators filter on.
         lines = [json.loads(line) for line in log.read_text().splitlines()

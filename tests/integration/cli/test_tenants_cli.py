@@ -27,6 +27,38 @@ def test_provider_key_is_printed_alone_on_stdout(tmp_root, control):
     assert out.count("\n") == 1 and out.startswith("argus_pk_")
 
 
+async def test_a_provider_key_is_rotated_by_creating_one_and_revoking_the_other(
+        tmp_root, client):
+    env = settings_env(tmp_root)
+    old = run(env, "provider-keys", "create", "--name", "old").stdout.strip()
+    new = run(env, "provider-keys", "create", "--name", "new").stdout.strip()
+    prefix = old.split("_")[2]
+
+    async def status(key: str) -> int:
+        return (await client.get("/provider/v1/tenants", headers={
+            "Host": "provider.localhost", "Authorization": f"Bearer {key}"})).status_code
+
+    assert await status(old) == 200 and await status(new) == 200
+    listed = [json.loads(line) for line in run(env, "provider-keys", "list").stdout.splitlines()]
+    mine = {row["prefix"]: row for row in listed}
+    assert mine[prefix]["name"] == "old" and mine[prefix]["revoked_at"] is None
+    assert mine[prefix]["last_used_at"] is not None
+    assert not any(old in line or old.split("_")[3] in line for line in map(str, listed))
+
+    def revoked_at() -> str | None:
+        rows = map(json.loads, run(env, "provider-keys", "list").stdout.splitlines())
+        return next(r for r in rows if r["prefix"] == prefix)["revoked_at"]
+
+    assert "revoked" in run(env, "provider-keys", "revoke", prefix).stderr
+    assert await status(old) == 401 and await status(new) == 200
+    first = revoked_at()
+    assert first is not None
+    run(env, "provider-keys", "revoke", prefix)  # again: nothing changes
+    assert revoked_at() == first
+    missing = run(env, "provider-keys", "revoke", "0" * 12, check=False)
+    assert missing.returncode == 2 and "no provider key" in missing.stderr
+
+
 def test_tenant_lifecycle_through_the_cli(tmp_root, control):
     env = settings_env(tmp_root)
     slug = new_slug()

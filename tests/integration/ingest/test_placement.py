@@ -111,7 +111,7 @@ async def test_a_drained_node_takes_no_new_camera_and_hands_its_cameras_over(
             "state": "draining"}, headers={"Host": "provider.localhost"})).status_code == 401
         wrong = await client.patch(f"/provider/v1/ingest-nodes/{old}",
                                    json={"state": "offline"}, headers=provider)
-        assert wrong.status_code == 400 and "state" in wrong.text, wrong.text
+        assert wrong.status_code == 422 and wrong.json()["field"] == "state", wrong.text
         unknown = await client.patch("/provider/v1/ingest-nodes/nope",
                                      json={"state": "draining"}, headers=provider)
         assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_node"
