@@ -277,8 +277,9 @@ def main() -> int:
                                    capture_output=True, text=True).stdout.strip()) / 1e6
     logs = {name: (tmp / f"{name}.log").open("w") for name in ("server", "worker", "node")}
     procs = {
+        # debug: the request log lines of successful callbacks (what callback_latency reads)
         "server": subprocess.Popen([str(BIN / "argus"), "serve", "--port", str(api_port)],
-                                   env=env, stdout=logs["server"], stderr=subprocess.STDOUT),
+                                   env={**env, "ARGUS_LOG_LEVEL": "debug"}, stdout=logs["server"], stderr=subprocess.STDOUT),
         "worker": subprocess.Popen([str(BIN / "argus"), "worker"], env=env,
                                    stdout=logs["worker"], stderr=subprocess.STDOUT),
     }
