@@ -18,7 +18,7 @@ import uuid
 from datetime import date, datetime
 
 import structlog
-from sqlalchemy import BigInteger, Date, Float, String, UniqueConstraint, delete, select
+from sqlalchemy import BigInteger, Date, Float, String, UniqueConstraint, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +28,7 @@ from argus.platform.core.db import ControlBase, Databases, TenantBase, UTCDateTi
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.billing")
-METERS = ("recording", "clip")
+METERS = ("recording", "clip", "clip_exports")
 
 
 class UsageOutbox(TenantBase):
@@ -98,7 +98,24 @@ async def _to_ledger(dbs: Databases, tenant_id: str, row: UsageOutbox) -> bool:
             return False
         if row.meter == "recording":
             await meter_recording(control, tenant_id, row.day, row.seconds, row.bytes)
-        else:  # a clip: storage only, no recorded time
+        elif row.meter == "clip":  # a clip's file: storage only, no recorded time
             await change_storage(control, tenant_id, row.bytes, "clip")
+        # clip_exports: a count (one per export requested), nothing to add up elsewhere
         await control.commit()
         return True
+
+
+async def count_since(dbs: Databases, tenant: TenantContext, meter: str, since: date) -> int:
+    """Events of ``meter`` from ``since`` on, in the ledger or still in the outbox (each key
+    once: a row being drained is in both for a moment)."""
+    async with dbs.for_tenant(tenant)() as session:
+        pending = set(await session.scalars(select(UsageOutbox.idempotency_key).where(
+            UsageOutbox.meter == meter, UsageOutbox.day >= since)))
+    async with dbs.control_session() as control:
+        query = select(func.count()).select_from(UsageEvent).where(
+            UsageEvent.tenant_id == tenant.id, UsageEvent.meter == meter,
+            UsageEvent.day >= since)
+        if pending:
+            query = query.where(UsageEvent.idempotency_key.not_in(pending))
+        drained = await control.scalar(query)
+    return (drained or 0) + len(pending)

@@ -16,15 +16,16 @@ from sqlalchemy import JSON, String
 from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from argus.billing.plans import Limits
+from argus.billing.quotas import check_feature
 from argus.branding.assets import KINDS, BrandImage, object_key
 from argus.branding.colors import check_text_on, parse_hex
 from argus.branding.defaults import DEFAULT_BRAND
 from argus.platform.core.db import ControlBase, Databases, UTCDateTime, utcnow
-from argus.platform.core.errors import Forbidden, Invalid
+from argus.platform.core.errors import Invalid
 from argus.platform.core.storage import Storage
 
 THEMES = ("light", "dark", "auto")
-PLANS_WITHOUT_POWERED_BY = ("professional", "enterprise")
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,}$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d+)?(/[^\s<>\"']*)?$")
 
@@ -66,7 +67,7 @@ def _text(value: object, field: str, limit: int) -> str | None:
     return value.strip() or None
 
 
-def clean(fields: dict, plan: str) -> dict:
+def clean(fields: dict, limits: Limits) -> dict:
     """Validate the fields present; the values to store (None: back to the default)."""
     out: dict = {}
     for key, value in fields.items():
@@ -98,9 +99,8 @@ def clean(fields: dict, plan: str) -> dict:
         elif key == "powered_by":
             if not isinstance(value, bool):
                 raise Invalid("powered_by must be true or false", field=key)
-            if value is False and plan not in PLANS_WITHOUT_POWERED_BY:
-                raise Forbidden("the tenant's plan keeps the 'powered by' line",
-                                code="plan_limit")
+            if value is False:
+                check_feature(limits, "powered_by")
             out[key] = value
     return out
 
@@ -121,9 +121,9 @@ class BrandStore:
         stored = dict(row.settings) if row is not None else {}
         return merged(stored), stored
 
-    async def update(self, tenant_id: str, plan: str, fields: dict, replace_all: bool = False
-                     ) -> tuple[BrandSettings, dict]:
-        changes = clean(fields, plan)
+    async def update(self, tenant_id: str, limits: Limits, fields: dict,
+                     replace_all: bool = False) -> tuple[BrandSettings, dict]:
+        changes = clean(fields, limits)
         _, stored = await self.get(tenant_id)
         # Images have their own endpoints: replacing the settings keeps them.
         kept = {k: stored[k] for k in KINDS if k in stored}

@@ -26,6 +26,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from argus.billing.plans import Limits
+from argus.billing.quotas import check_domains
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Conflict, Forbidden, Invalid, NotFound
 from argus.platform.core.settings import DomainSettings
@@ -136,8 +138,11 @@ class DomainService:
             raise NotFound("no such domain for this tenant", field="domain")
         return row
 
-    async def add(self, tenant_id: str, domain: str) -> tuple[TenantDomain, bool]:
-        """The pending domain (and whether it is new); adding it again returns it as it is."""
+    async def add(self, tenant_id: str, domain: str, limits: Limits | None = None
+                  ) -> tuple[TenantDomain, bool]:
+        """The pending domain (and whether it is new); adding it again returns it as it is.
+        ``limits``: the tenant's plan, whose ``custom_domains`` counts every domain it has
+        (those the provider set included)."""
         if not isinstance(domain, str):
             raise Invalid("domain must be a domain name", field="domain")
         domain = validate_domain(domain, field="domain")
@@ -157,6 +162,8 @@ class DomainService:
                 TenantDomain.tenant_id == tenant_id))).all())
             if count >= MAX_PER_TENANT:
                 raise Invalid(f"a tenant has at most {MAX_PER_TENANT} domains", field="domain")
+            if limits is not None:
+                check_domains(limits, count + 1)
             row = TenantDomain(domain=domain, tenant_id=tenant_id, state="pending",
                                source="tenant", token=secrets.token_urlsafe(24),
                                created_at=utcnow())
@@ -165,7 +172,7 @@ class DomainService:
                 await session.commit()
             except IntegrityError:  # added at the same moment by someone else
                 await session.rollback()
-                return await self.add(tenant_id, domain)
+                return await self.add(tenant_id, domain, limits)
             return row, True
 
     async def verify(self, tenant_id: str, domain: str, slug: str,

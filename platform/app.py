@@ -18,6 +18,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from argus.platform.audit.controller import AuditLogController
+from argus.platform.billing.dependencies import BILLING_DEPENDENCIES
+from argus.platform.billing.provider import ProviderPlanController
 from argus.platform.branding.controller import (
     BrandController,
     DomainController,
@@ -114,13 +116,15 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         CameraRecordingController, ClipController, BrandController,
                         DomainController, CameraShareController, ShareController, events,
                         *extra_tenant_handlers],
-        dependencies={**tenant_dependencies(services.dbs), **IDENTITY_DEPENDENCIES},
+        dependencies={**tenant_dependencies(services.dbs), **IDENTITY_DEPENDENCIES,
+                      **BILLING_DEPENDENCIES},
         middleware=[TenantAuthMiddleware(services.identity, services.dbs, services.resolver)],
         guards=[require_permission],
         request_max_body_size=2 * 1024 * 1024,
     )
     provider_api = Router("/provider/v1",
-                          route_handlers=[ProviderTenantController, ProviderNodeController],
+                          route_handlers=[ProviderTenantController, ProviderNodeController,
+                                          ProviderPlanController],
                           guards=provider_guards(services.settings.http, services.dbs,
                                                  services.resolver))
     return Litestar(
@@ -131,7 +135,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                                guards=[node_guard(services.dbs)]),
                         TlsAskController,
                         *web_handlers({**tenant_dependencies(services.dbs),
-                                       **IDENTITY_DEPENDENCIES},
+                                       **IDENTITY_DEPENDENCIES, **BILLING_DEPENDENCIES},
                                       services),
                         *extra_route_handlers],
         template_config=template_config(),

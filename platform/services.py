@@ -21,6 +21,7 @@ from argus.platform.core.storage import storage_from_settings
 if TYPE_CHECKING:  # imported when built: a command that needs one service pays for that one
     from litestar.di import Provide
 
+    from argus.billing.plans import PlanBook
     from argus.branding.brands import BrandStore
     from argus.branding.domains import DomainService
     from argus.platform.core.mail import Mailer
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # imported when built: a command that needs one service pays 
     from argus.platform.ingest.service import StreamStatus
     from argus.platform.observability.snapshot import Snapshot
     from argus.tenants.resolution import TenantResolver
-    from argus.tenants.service import TenantService
+    from argus.tenants.service import Plans, TenantService
 
 CTX_KEY = "services"  # where a worker's arq ctx keeps them
 
@@ -47,8 +48,7 @@ def build_tenant_service(infra: Infra, notify: Callable[[str], Awaitable[None]]
                          ) -> TenantService:
     """Tenants as the provider manages them, with billing's plans; suspension and deletion
     drop the tenant's live publishers."""
-    from argus.billing.plans import DEFAULT_PLAN, validate_plan
-    from argus.tenants.service import Plans, TenantService
+    from argus.tenants.service import TenantService
 
     async def stop_streams(tenant_id: str) -> None:
         from argus.platform.ingest.jobs import drop_tenant_publishers
@@ -56,23 +56,29 @@ def build_tenant_service(infra: Infra, notify: Callable[[str], Awaitable[None]]
         await drop_tenant_publishers(infra, tenant_id)
 
     return TenantService(infra.settings, infra.dbs, infra.storage,
-                         Plans(default=DEFAULT_PLAN, check=validate_plan), notify, stop_streams)
+                         _plans(), notify, stop_streams)
 
 
 def tenant_reader(settings: Settings) -> TenantService:
     """A tenant service for reads only (no Redis, nobody to notify): listing and showing."""
-    from argus.billing.plans import DEFAULT_PLAN, validate_plan
-    from argus.tenants.service import Plans, TenantService
+    from argus.tenants.service import TenantService
 
     return TenantService(settings, Databases(settings.database),
-                         storage_from_settings(settings.storage),
-                         Plans(default=DEFAULT_PLAN, check=validate_plan))
+                         storage_from_settings(settings.storage), _plans())
+
+
+def _plans() -> Plans:
+    from argus.billing.plans import DEFAULT_PLAN, check_plan, record_plan
+    from argus.tenants.service import Plans
+
+    return Plans(default=DEFAULT_PLAN, check=check_plan, record=record_plan)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Services(Infra):
     resolver: TenantResolver
     tenant_service: TenantService
+    plans: PlanBook
     domains: DomainService
     brands: BrandStore
     mailer: Mailer
@@ -84,6 +90,7 @@ class Services(Infra):
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
+        from argus.billing.plans import PlanBook
         from argus.branding.brands import BrandSettings, BrandStore
         from argus.branding.domains import DomainChecker, DomainService
         from argus.platform.core.mail import Mailer
@@ -100,6 +107,7 @@ class Services(Infra):
         resolver = TenantResolver(settings.http, infra.dbs)
         brands = BrandStore(infra.dbs)
         identity = Identity(settings, infra.redis)
+        plans = PlanBook(infra.dbs)
 
         async def brand_of(tenant_id: str) -> BrandSettings:
             return (await brands.get(tenant_id))[0]
@@ -111,14 +119,14 @@ class Services(Infra):
         return cls(
             settings=settings, dbs=infra.dbs, redis=infra.redis, storage=infra.storage,
             jobs=infra.jobs, resolver=resolver, brands=brands, identity=identity,
-            tenant_service=build_tenant_service(infra, notify),
+            tenant_service=build_tenant_service(infra, notify), plans=plans,
             domains=DomainService(infra.dbs, DomainChecker(settings.domains), notify,
                                   settings.http.base_domain),
             mailer=Mailer(settings.mail, brand_of=brand_of),
             event_hub=EventHub(infra.redis, control),
             socket_slots=SocketSlots(infra.redis, control, settings.events.max_per_user,
                                      settings.events.max_per_tenant),
-            stream_status=StreamStatus(infra, identity, resolver),
+            stream_status=StreamStatus(infra, identity, resolver, plans),
             snapshot=Snapshot(infra, settings.metrics.tenant_series),
         )
 

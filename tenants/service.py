@@ -17,9 +17,11 @@ mirror: state ``deleting`` → drop schema → delete bucket → delete the row,
 from __future__ import annotations
 
 import builtins
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -76,11 +78,13 @@ def tenant_owned_tables() -> list[Table]:
 
 @dataclass(frozen=True)
 class Plans:
-    """The plans a tenant may be on, as billing defines them: ``check(plan)`` answers the plan
-    or raises ``Invalid`` naming the field."""
+    """The plans a tenant may be on, as billing defines them: ``check(session, plan)`` answers
+    the plan or raises ``Invalid`` naming the field; ``record(session, tenant_id, plan, at)``
+    adds the plan-history row to the transaction that moves the tenant."""
 
     default: str
-    check: Callable[[str], str]
+    check: Callable[[AsyncSession, str], Awaitable[str]]
+    record: Callable[[AsyncSession, str, str, datetime], None]
 
 
 class TenantService:
@@ -130,6 +134,10 @@ class TenantService:
         next_cursor = encode_cursor(rows[limit - 1].slug) if len(rows) > limit else None
         return rows[:limit], next_cursor
 
+    async def _exists(self, slug: str) -> bool:
+        async with self.dbs.control_session() as session:
+            return await session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None
+
     async def all_targets(self) -> builtins.list[Tenant]:
         async with self.dbs.control_session() as session:
             return list(await session.scalars(
@@ -144,13 +152,13 @@ class TenantService:
         """
         validate_slug(slug)
         name = _clean_name(spec.name) if spec.name is not None else None
-        plan = self.plans.check(spec.plan) if spec.plan is not None else None
         domains = self._clean_domains(spec.domains) if spec.domains is not None else None
         if spec.db_cluster is not None and spec.db_cluster not in self.settings.database.clusters:
             raise Invalid(f"unknown database cluster {spec.db_cluster!r}", field="db_cluster")
 
         created = False
         async with self.dbs.control_session() as session:
+            plan = await self.plans.check(session, spec.plan) if spec.plan is not None else None
             tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
             if tenant is None:
                 if name is None:
@@ -165,6 +173,7 @@ class TenantService:
                 tenant.name, changed = name, True
             if not created and plan is not None and tenant.plan != plan:
                 tenant.plan, changed = plan, True
+                self.plans.record(session, tenant.id, plan, utcnow())
             if spec.api_rate_limit is not None:
                 limit = spec.api_rate_limit or None
                 if tenant.api_rate_limit != limit:
@@ -174,10 +183,13 @@ class TenantService:
             if changed and not created:
                 tenant.updated_at = utcnow()
             try:
+                if created:  # the row first: the plan history refers to it
+                    await session.flush()
+                    self.plans.record(session, tenant.id, tenant.plan, tenant.created_at)
                 await session.commit()
             except IntegrityError as exc:
                 await session.rollback()
-                if created:  # lost a race with a concurrent create of the same slug
+                if created and await self._exists(slug):  # lost a race with a create of it
                     return await self.put(slug, spec)
                 raise Conflict("a domain is already used by another tenant",
                                field="domains") from exc
@@ -189,7 +201,8 @@ class TenantService:
 
     def _new_row(self, slug: str, name: str, plan: str | None, cluster: str | None) -> Tenant:
         now = utcnow()
-        return Tenant(slug=slug, name=name, state="provisioning", plan=plan or self.plans.default,
+        return Tenant(id=str(uuid.uuid4()), slug=slug, name=name, state="provisioning",
+                      plan=plan or self.plans.default,
                       db_cluster=cluster or self.settings.database.default_cluster,
                       schema=check_schema_name(schema_for(slug)),
                       bucket=self.storage.bucket_name(self.settings.storage.bucket_prefix, slug),
@@ -303,8 +316,8 @@ class TenantService:
         if state is not None and state not in ("active", "suspended"):
             raise Invalid("state can be set to 'active' or 'suspended'", field="state")
         name = _clean_name(name) if name is not None else None
-        plan = self.plans.check(plan) if plan is not None else None
         async with self.dbs.control_session() as session:
+            plan = await self.plans.check(session, plan) if plan is not None else None
             tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
             if tenant is None:
                 raise NotFound(f"tenant {slug!r} not found", field="slug")
@@ -318,6 +331,8 @@ class TenantService:
                 tenant.name, changed = name, True
             if plan is not None and plan != tenant.plan:
                 tenant.plan, changed = plan, True
+                self.plans.record(session, tenant.id, plan, utcnow())
+                log.info("tenant.plan_changed", tenant=slug, plan=plan)
             if api_rate_limit is not None and (api_rate_limit or None) != tenant.api_rate_limit:
                 tenant.api_rate_limit, changed = api_rate_limit or None, True
             if changed:

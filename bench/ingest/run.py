@@ -279,7 +279,8 @@ def main() -> int:
     procs = {
         # debug: the request log lines of successful callbacks (what callback_latency reads)
         "server": subprocess.Popen([str(BIN / "argus"), "serve", "--port", str(api_port)],
-                                   env={**env, "ARGUS_LOG_LEVEL": "debug"}, stdout=logs["server"], stderr=subprocess.STDOUT),
+                                   env={**env, "ARGUS_LOG_LEVEL": "debug"},
+                                   stdout=logs["server"], stderr=subprocess.STDOUT),
         "worker": subprocess.Popen([str(BIN / "argus"), "worker"], env=env,
                                    stdout=logs["worker"], stderr=subprocess.STDOUT),
     }

@@ -21,6 +21,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from argus.billing.plans import Limits
 from argus.branding.assets import check_image
 from argus.branding.brands import BrandStore
 from argus.branding.defaults import DEFAULT_FAVICON_SVG, DEFAULT_LOGO_SVG
@@ -70,15 +71,15 @@ class BrandController(Controller):
     @put("/", opt=needs("settings:write"),
          summary="Replace the brand (absent fields go back to the provider's default)")
     async def put_brand(self, brands: Brands, data: JSONBody[dict[str, Any]],
-                        tenant: NamedDependency[TenantContext],
-                        audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._save(brands, data, tenant, audit, replace_all=True)
+                        tenant: NamedDependency[TenantContext], audit: NamedDependency[Audit],
+                        limits: NamedDependency[Limits]) -> BrandOut:
+        return await self._save(brands, data, tenant, audit, limits, replace_all=True)
 
     @patch("/", opt=needs("settings:write"), summary="Change some brand fields (null: default)")
     async def patch_brand(self, brands: Brands, data: JSONBody[dict[str, Any]],
-                          tenant: NamedDependency[TenantContext],
-                          audit: NamedDependency[Audit]) -> BrandOut:
-        return await self._save(brands, data, tenant, audit, replace_all=False)
+                          tenant: NamedDependency[TenantContext], audit: NamedDependency[Audit],
+                          limits: NamedDependency[Limits]) -> BrandOut:
+        return await self._save(brands, data, tenant, audit, limits, replace_all=False)
 
     @get("/logo", opt=public(), summary="The tenant's logo (the provider's default if unset)")
     async def logo(self, request: Request, tenant: NamedDependency[TenantContext],
@@ -150,9 +151,8 @@ class BrandController(Controller):
 
     @staticmethod
     async def _save(brands: BrandStore, data: dict, tenant: TenantContext, audit: Audit,
-                    replace_all: bool) -> BrandOut:
-        brand, stored = await brands.update(
-            tenant.id, tenant.plan, data, replace_all=replace_all)
+                    limits: Limits, replace_all: bool) -> BrandOut:
+        brand, stored = await brands.update(tenant.id, limits, data, replace_all=replace_all)
         audit.record("branding.update", "tenant", tenant.id, detail={"set": stored})
         await audit.session.commit()
         return BrandOut.of(brand, stored)
@@ -186,9 +186,9 @@ class DomainController(Controller):
     @post("/", opt=needs("settings:write"),
           summary="Add a domain: answers the token to publish (TXT or well-known URL)")
     async def add_domain(self, domains: Domains, data: JSONBody[dict[str, Any]],
-                         tenant: NamedDependency[TenantContext],
-                         audit: NamedDependency[Audit]) -> Response[DomainOut]:
-        row, created = await domains.add(tenant.id, data.get("domain"))
+                         tenant: NamedDependency[TenantContext], audit: NamedDependency[Audit],
+                         limits: NamedDependency[Limits]) -> Response[DomainOut]:
+        row, created = await domains.add(tenant.id, data.get("domain"), limits)
         if created:
             audit.record("domain.add", "domain", row.domain)
             await audit.session.commit()

@@ -143,6 +143,8 @@ class BulkResult(msgspec.Struct):
     detail: str | None = None
     field: str | None = None
     ingest: Ingest | None = None
+    limit: int | None = None  # a quota refusal: the plan's limit and the use it would make
+    used: int | None = None
 
 
 class BulkOut(msgspec.Struct):

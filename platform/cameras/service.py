@@ -20,13 +20,15 @@ from litestar.di import NamedDependency
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.billing.plans import Limits
+from argus.billing.quotas import check_cameras, check_feature, check_retention
 from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import INGEST_MODES, VENDORS, Camera, StreamKey
 from argus.platform.cameras.rtsp import check_rtsp_url
 from argus.platform.cameras.schemas import CameraPatch, Ingest
 from argus.platform.core.db import Databases, like_pattern, utcnow
 from argus.platform.core.di import Provided
-from argus.platform.core.errors import ArgusError, Invalid, NotFound
+from argus.platform.core.errors import ArgusError, Invalid, NotFound, QuotaExceeded
 from argus.platform.core.infra import Infra
 from argus.platform.core.pagination import newest_cursor, older_than
 from argus.platform.identity.tokens import digest
@@ -151,11 +153,13 @@ class CameraService:
     def __init__(self, session: AsyncSession, tenant: TenantContext, audit: Audit,
                  dbs: Databases, rtmp_url: str,
                  cut: Callable[[str], Awaitable[None]] | None = None,
-                 allow_private_rtsp: bool = False) -> None:
+                 allow_private_rtsp: bool = False, limits: Limits | None = None) -> None:
         """``cut(camera_id)`` drops the camera's live publisher (rotated key, disabled or
         deleted camera); ``rtmp_url`` is the ingest URL while no node is registered;
-        ``allow_private_rtsp`` lets pull cameras point at non-public addresses."""
+        ``allow_private_rtsp`` lets pull cameras point at non-public addresses; ``limits``
+        is the tenant's plan (``None``: no quota, for the provider's own tools)."""
         self.cut = cut
+        self.limits = limits
         self.allow_private_rtsp = allow_private_rtsp
         self.session = session
         self.tenant = tenant
@@ -247,10 +251,24 @@ class CameraService:
             await check_rtsp_url(values["rtsp_url"], self.allow_private_rtsp)
         return values
 
+    async def _check_plan(self, values: dict, enabling: bool) -> None:
+        """The plan's quotas on what is about to be written (402 before any write)."""
+        if self.limits is None:
+            return
+        if values.get("abr"):
+            check_feature(self.limits, "abr")
+        if "retention_days" in values and values["retention_days"] is not None:
+            check_retention(self.limits, values["retention_days"])
+        if enabling and self.limits.max_cameras is not None:
+            enabled = await self.session.scalar(
+                select(func.count()).select_from(Camera).where(Camera.enabled.is_(True)))
+            check_cameras(self.limits, (enabled or 0) + 1)
+
     async def create(self, fields: dict) -> Created:
         values = await self._clean(fields)
         if "name" not in values:
             raise Invalid("name is required", field="name")
+        await self._check_plan(values, enabling=values.get("enabled", True) is not False)
         camera = Camera(id=str(uuid.uuid4()), **values)
         camera.vendor = camera.vendor or "other"
         camera.ingest_mode = camera.ingest_mode or "rtmp_push"
@@ -283,6 +301,7 @@ class CameraService:
         changed = {k: v for k, v in values.items() if getattr(camera, k) != v}
         if not changed:
             return camera
+        await self._check_plan(changed, enabling=changed.get("enabled") is True)
         for key, value in changed.items():
             setattr(camera, key, value)
         _check_mode(camera)
@@ -349,6 +368,8 @@ class CameraService:
                     f"items[{index}].camera.{exc.field}" if exc.field else None)
                 result.update(ok=False, status_code=exc.status_code, code=exc.code,
                               detail=exc.detail, field=field)
+                if isinstance(exc, QuotaExceeded):
+                    result.update(limit=exc.limit, used=exc.used)
             results.append(result)
         return results
 
@@ -356,11 +377,12 @@ class CameraService:
 async def provide_camera_service(infra: Provided[Infra],
                                  db_session: NamedDependency[AsyncSession],
                                  tenant: NamedDependency[TenantContext],
-                                 audit: NamedDependency[Audit]) -> CameraService:
+                                 audit: NamedDependency[Audit],
+                                 limits: NamedDependency[Limits]) -> CameraService:
     ingest = infra.settings.ingest
     return CameraService(db_session, tenant, audit, infra.dbs, ingest.rtmp_url,
                          cut=publisher_cutter(infra),
-                         allow_private_rtsp=ingest.rtsp_allow_private)
+                         allow_private_rtsp=ingest.rtsp_allow_private, limits=limits)
 
 
 Cameras = NamedDependency[CameraService]

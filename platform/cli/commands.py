@@ -26,6 +26,7 @@ from argus.platform.provider.schemas import TenantOut
 from argus.tenants.service import TenantService, TenantSpec
 
 if TYPE_CHECKING:
+    from argus.billing.plans import PlanBook
     from argus.platform.services import Services
 
 DEMO_PROVIDER_KEY = "argus_pk_000000000000_demo-provider-key-for-local-use-only-000000"
@@ -223,6 +224,92 @@ async def tenants_delete(args: argparse.Namespace) -> int:
     async with _tenants() as tenants:
         await tenants.delete(args.slug)
     print(f"deleted {args.slug}", file=sys.stderr)
+    return 0
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+@contextlib.asynccontextmanager
+async def _plans() -> AsyncIterator[PlanBook]:
+    """The plan book on the control database alone."""
+    from argus.billing.plans import PlanBook
+    from argus.platform.core.db import Databases
+
+    dbs = Databases(_settings().database)
+    try:
+        yield PlanBook(dbs)
+    except ArgusError as exc:
+        raise CliError(f"{exc.detail}" + (f" (field: {exc.field})" if exc.field else "")) from exc
+    finally:
+        await dbs.dispose()
+
+
+async def plans_list(args: argparse.Namespace) -> int:
+    from argus.platform.billing.schemas import plan_out
+
+    async with _plans() as plans:
+        items = await plans.list()
+    if args.json:
+        _print_json([plan_out(*item) for item in items])
+        return 0
+    print(f"{'name':<16} {'currency':<8} {'per camera-month':>16} {'max cameras':>11} "
+          f"{'retention':>9} {'tenants':>7}")
+    for limits, _, tenants in items:
+        print(f"{limits.name:<16} {limits.currency:<8} {limits.price_per_camera_month:>16} "
+              f"{_or_unlimited(limits.max_cameras):>11} "
+              f"{_or_unlimited(limits.max_retention_days):>9} {tenants:>7}")
+    return 0
+
+
+def _or_unlimited(value: int | None) -> str:
+    return "unlimited" if value is None else str(value)
+
+
+async def plans_show(args: argparse.Namespace) -> int:
+    from argus.platform.billing.schemas import plan_out
+
+    async with _plans() as plans:
+        _print_json(plan_out(*await plans.get(args.name)))
+    return 0
+
+
+async def plans_put(args: argparse.Namespace) -> int:
+    """Create or replace a plan from a JSON file (``-``: standard input) and ``--set``s."""
+    from argus.platform.billing.schemas import PlanIn, limits_of, plan_out
+
+    body: dict[str, object] = {}
+    if args.file:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text()
+        body = json.loads(text)
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise CliError(f"--set takes key=value, not {item!r}")
+        try:  # 5, null, true: JSON; anything else (EUR) is text
+            body[key] = json.loads(value)
+        except ValueError:
+            body[key] = value
+    try:
+        data = msgspec.convert(body, PlanIn)
+    except msgspec.ValidationError as exc:
+        raise CliError(str(exc)) from exc
+    async with _plans() as plans:
+        created = await plans.put(limits_of(args.name, data))
+        _print_json(plan_out(*await plans.get(args.name)))
+    print(("created " if created else "updated ") + args.name, file=sys.stderr)
+    return 0
+
+
+async def plans_delete(args: argparse.Namespace) -> int:
+    async with _plans() as plans:
+        await plans.delete(args.name)
+    print(f"deleted plan {args.name}", file=sys.stderr)
+    return 0
+
+
+async def tenants_set_plan(args: argparse.Namespace) -> int:
+    async with _tenants() as tenants:
+        _print_json(TenantOut.of(await tenants.update(args.slug, plan=args.plan)))
     return 0
 
 

@@ -109,7 +109,8 @@ async def brand_demo_tenant(services: Services, slug: str) -> None:
         await services.storage.create_bucket(tenant.bucket)
     fields, logo = DEMO_BRANDS[slug]
     store = BrandStore(services.dbs)
-    await store.update(tenant.id, tenant.plan, fields, replace_all=True)
+    await store.update(tenant.id, await services.plans.limits(tenant.plan), fields,
+                       replace_all=True)
     await store.set_image(tenant.id, tenant.bucket, services.storage, "logo", check_image(logo))
 
 

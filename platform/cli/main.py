@@ -1,4 +1,4 @@
-"""``argus``: serve, worker, migrate, tenants, provider-keys, demo.
+"""``argus``: serve, worker, migrate, tenants, plans, provider-keys, demo.
 
 The parser names each command's function; its module is imported only when the command runs,
 so ``argus --help`` and the quick commands (the Terraform provider calls them often) pay for
@@ -55,6 +55,30 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "delete":
             p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
         p.set_defaults(func=f"tenants_{action}", is_async=True)
+
+    p = tenants.add_parser("set-plan", help="move a tenant to another plan (at once)")
+    p.add_argument("slug")
+    p.add_argument("plan")
+    p.set_defaults(func="tenants_set_plan", is_async=True)
+
+    plans = sub.add_parser("plans", help="the provider's plans: limits and prices"
+                           ).add_subparsers(dest="action", required=True)
+    p = plans.add_parser("list", help="list plans")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func="plans_list", is_async=True)
+    p = plans.add_parser("show", help="show one plan as JSON")
+    p.add_argument("name")
+    p.set_defaults(func="plans_show", is_async=True)
+    p = plans.add_parser("put", help="create or replace a plan (absent fields: defaults)")
+    p.add_argument("name")
+    p.add_argument("--file", help="the plan as JSON (the provider API's PUT body; -: stdin)")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="one field (repeatable): max_cameras=10, abr_allowed=false, "
+                        "max_height=null")
+    p.set_defaults(func="plans_put", is_async=True)
+    p = plans.add_parser("delete", help="delete a plan no tenant is on")
+    p.add_argument("name")
+    p.set_defaults(func="plans_delete", is_async=True)
 
     users = sub.add_parser("users", help="manage a tenant's users").add_subparsers(
         dest="action", required=True)

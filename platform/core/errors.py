@@ -75,10 +75,19 @@ class RateLimited(ArgusError):
 
 
 class QuotaExceeded(ArgusError):
-    """Over what the tenant's plan allows (cameras, storage, ...): 403 naming the limit."""
+    """Over what the tenant's plan allows: 402 naming the field, the plan, its limit and the
+    current use (``limit``/``used`` are ``None`` for an entitlement the plan does not have)."""
 
-    status_code = 403
+    status_code = 402
     code = "quota_exceeded"
+
+    def __init__(self, detail: str, *, field: str, plan: str, limit: int | None = None,
+                 used: int | None = None) -> None:
+        super().__init__(detail, field=field)
+        self.plan, self.limit, self.used = plan, limit, used
+
+    def body(self) -> dict[str, Any]:
+        return {**super().body(), "plan": self.plan, "limit": self.limit, "used": self.used}
 
 
 class TenantUnavailable(ArgusError):

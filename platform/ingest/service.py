@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
+from argus.billing.plans import PlanBook
+from argus.billing.quotas import within_allowance
 from argus.platform.cameras.models import Camera, StreamKey
 from argus.platform.core.errors import Forbidden, Invalid
 from argus.platform.core.infra import Infra
@@ -48,6 +50,7 @@ from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.ingest")
+QUOTA_REASON = "quota_exceeded"
 UNKNOWN_KEY_BUDGET = (30, 60)  # refused keys per source address per minute
 
 
@@ -77,8 +80,10 @@ class StreamStatus:
     """What nginx-rtmp's callbacks mean: admit or refuse a publish, mark a camera live or
     down, hand a closed chunk to its finalizer. One per process (``Services.stream_status``)."""
 
-    def __init__(self, infra: Infra, identity: Identity, resolver: TenantResolver) -> None:
+    def __init__(self, infra: Infra, identity: Identity, resolver: TenantResolver,
+                 plans: PlanBook) -> None:
         self.dbs = infra.dbs
+        self.plans = plans
         self.identity = identity
         self.jobs = infra.jobs
         self.settings = infra.settings
@@ -133,7 +138,28 @@ class StreamStatus:
             log.info("ingest.publish_refused", reason="camera_disabled", tenant=tenant.slug,
                      camera_id=camera_id)
             raise Forbidden("camera is disabled or gone", code="camera_unavailable")
+        await self._within_plan(tenant, camera)
         return camera
+
+    async def _within_plan(self, tenant: TenantContext, camera: Camera) -> None:
+        """Refuse a camera beyond the plan's allowance (the newest enabled cameras over
+        ``max_cameras``, after a downgrade) and show it as ``error``/``quota_exceeded``."""
+        limits = await self.plans.limits(tenant.plan)
+        if limits.max_cameras is None:
+            return
+        async with self.dbs.tenant_session(tenant) as session:
+            older = await session.scalar(select(func.count()).select_from(Camera).where(
+                Camera.enabled.is_(True), or_(
+                    Camera.created_at < camera.created_at,
+                    and_(Camera.created_at == camera.created_at, Camera.id < camera.id))))
+        if within_allowance(limits, older or 0):
+            return  # (an earlier refusal's "error" turns "online" when the stream starts)
+        log.info("ingest.publish_refused", reason="quota_exceeded", tenant=tenant.slug,
+                 camera_id=camera.id, limit=limits.max_cameras)
+        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera.id,
+                         "error", reason=QUOTA_REASON)
+        raise Forbidden(f"over the {limits.name!r} plan's {limits.max_cameras} cameras",
+                        code="quota_exceeded")
 
     async def _relay(self, name: str) -> Admission:
         """This node's own RTSP relay publishes under the internal name (it has no key)."""

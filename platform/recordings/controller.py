@@ -13,7 +13,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import File
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.billing.plans import Limits
+from argus.billing.quotas import check_retention
 from argus.platform.audit.service import Audit
+from argus.platform.core.db import Databases
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import NotFound
 from argus.platform.core.guards import needs, public
@@ -145,11 +148,11 @@ class CameraRecordingController(Controller):
     async def create_clip(self, jobs: Provided[Jobs], camera_id: FromPath[str],
                           data: JSONBody[ClipIn], recording_service: Recordings,
                           tenant: NamedDependency[TenantContext],
-                          audit: NamedDependency[Audit]) -> ClipOut:
+                          audit: NamedDependency[Audit], limits: NamedDependency[Limits],
+                          dbs: Provided[Databases]) -> ClipOut:
         await recording_service.camera(camera_id)
-        clip = await request_clip(recording_service.session, jobs, tenant,
-                                  audit, camera_id, utc(data.start),
-                                  utc(data.end))
+        clip = await request_clip(recording_service.session, jobs, tenant, audit, camera_id,
+                                  utc(data.start), utc(data.end), limits, dbs)
         return ClipOut.of(clip)
 
     @get("/{camera_id:str}/playback", opt=needs("recordings:read"),
@@ -174,8 +177,10 @@ class RecordingSettingsController(Controller):
     async def put_recording(self, data: JSONBody[RecordingPolicy],
                             db_session: NamedDependency[AsyncSession],
                             tenant: NamedDependency[TenantContext],
-                            audit: NamedDependency[Audit]) -> RecordingPolicy:
+                            audit: NamedDependency[Audit],
+                            limits: NamedDependency[Limits]) -> RecordingPolicy:
         data.check()
+        check_retention(limits, data.retention_days)
         value = msgspec.structs.asdict(data)
         await put_setting(db_session, SETTING, value)
         audit.record("settings.recording", "tenant", tenant.id, detail=value)

@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from arq import cron
 
+from argus.billing.plans import PlanBook
 from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import from_ctx
 from argus.platform.recordings.clips import expire_clips, make_clip
@@ -19,11 +20,12 @@ log = structlog.get_logger("argus.worker")
 
 async def recording_lifecycle(ctx: dict[str, Any]) -> dict:
     """Retention, then tiers, tenant by tenant (one failing tenant does not stop the rest)."""
-    infra = from_ctx(ctx, Infra)
+    infra, plans = from_ctx(ctx, Infra), from_ctx(ctx, PlanBook)
     totals = {"expired": 0, "tiered": 0, "clips_expired": 0, "failed": 0}
     for tenant in await from_ctx(ctx, TenantResolver).active():
         try:
-            totals["expired"] += await apply_retention(infra, tenant)
+            totals["expired"] += await apply_retention(infra, tenant,
+                                                       await plans.limits(tenant.plan))
             totals["tiered"] += await apply_tiers(infra, tenant)
             async with infra.dbs.tenant_session(tenant) as s:
                 keep = (await load_policy(s)).clip_retention_days

@@ -19,6 +19,8 @@ import msgspec
 import structlog
 from sqlalchemy import delete, select, update
 
+from argus.billing.plans import Limits
+from argus.billing.quotas import effective_retention
 from argus.billing.usage import change_storage, move_storage
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
@@ -73,8 +75,10 @@ async def load_policy(session) -> RecordingPolicy:
     return RecordingPolicy.parse(await get_setting(session, SETTING))
 
 
-async def apply_retention(infra: Infra, tenant: TenantContext) -> int:
-    """Delete expired recordings of one tenant; the number deleted."""
+async def apply_retention(infra: Infra, tenant: TenantContext, limits: Limits | None = None
+                          ) -> int:
+    """Delete expired recordings of one tenant; the number deleted. ``limits``: the tenant's
+    plan, whose ``max_retention_days`` caps every setting (keeping forever included)."""
     maker = infra.dbs.for_tenant(tenant)
     now = utcnow()
     async with maker() as session:
@@ -83,9 +87,13 @@ async def apply_retention(infra: Infra, tenant: TenantContext) -> int:
             select(Camera.id, Camera.retention_days)
             .where(Camera.retention_days.is_not(None)))).all())
     deleted = 0
-    rules: list[tuple[str | None, int]] = list(overrides.items())
-    if policy.retention_days is not None:
-        rules.append((None, policy.retention_days))
+    if limits is not None:
+        overrides = {k: effective_retention(limits, v) for k, v in overrides.items()}
+    rules: list[tuple[str | None, int]] = [(k, v) for k, v in overrides.items() if v]
+    default = (effective_retention(limits, policy.retention_days) if limits is not None
+               else policy.retention_days)
+    if default is not None:
+        rules.append((None, default))
     for camera_id, days in rules:
         cutoff = now - timedelta(days=days)
         while True:

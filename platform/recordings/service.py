@@ -15,10 +15,13 @@ from litestar.di import NamedDependency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.billing.ledger import count_since, record_usage
+from argus.billing.plans import Limits
+from argus.billing.quotas import check_clip_exports
 from argus.billing.usage import change_storage
 from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import Camera
-from argus.platform.core.db import Databases
+from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import Conflict, Invalid, NotFound
 from argus.platform.core.infra import Infra
@@ -242,8 +245,11 @@ async def playback_at(service: RecordingService, camera_id: str, at: datetime) -
 
 
 async def request_clip(session: AsyncSession, jobs: Jobs, tenant: TenantContext, audit: Audit,
-                       camera_id: str, start: datetime, end: datetime) -> Clip:
-    """A clip export of ``start``..``end`` (≤ 60 min, something recorded), queued once."""
+                       camera_id: str, start: datetime, end: datetime,
+                       limits: Limits | None = None, dbs: Databases | None = None) -> Clip:
+    """A clip export of ``start``..``end`` (≤ 60 min, something recorded), queued once and
+    metered (``clip_exports``) in the same transaction; ``limits`` and ``dbs``: the plan's
+    monthly count is checked first."""
     if end <= start:
         raise Invalid("to must be after from", field="to")
     if end - start > MAX_CLIP:
@@ -255,9 +261,14 @@ async def request_clip(session: AsyncSession, jobs: Jobs, tenant: TenantContext,
     if covered is None:
         raise Conflict("nothing was recorded between from and to", field="from",
                        code="not_recorded")
+    today = utcnow().date()
+    if limits is not None and dbs is not None and limits.clip_exports_per_month is not None:
+        used = await count_since(dbs, tenant, "clip_exports", today.replace(day=1))
+        check_clip_exports(limits, used + 1)
     clip = Clip(id=str(uuid.uuid4()), camera_id=camera_id, starts_at=start, ends_at=end,
                 state="pending")
     session.add(clip)
+    record_usage(session, "clip_exports", clip.id, today, 0, 0)
     audit.record("clips.create", "clip", clip.id, detail={
         "camera_id": camera_id, "from": start.isoformat(), "to": end.isoformat()})
     await session.commit()

@@ -143,3 +143,20 @@ def png_bytes(size: tuple[int, int] = (8, 8), color: str = "#cc3300") -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, "PNG")
     return out.getvalue()
+
+
+@pytest.fixture
+async def node(services):
+    """A registered ingest node: ``(node id, node secret)`` for ``/internal/rtmp/*`` calls."""
+    import secrets
+
+    from argus.platform.identity.tokens import digest
+    from argus.platform.ingest.models import IngestNode
+
+    node_id, secret = new_slug("node"), secrets.token_urlsafe(24)
+    async with services.dbs.control_session() as session:
+        session.add(IngestNode(id=node_id, rtmp_url="rtmp://127.0.0.1:19350",
+                               hls_url="http://127.0.0.1:18080", capacity=10, state="active",
+                               secret_hash=digest(secret)))
+        await session.commit()
+    return node_id, secret

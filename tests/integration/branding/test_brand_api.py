@@ -32,7 +32,7 @@ async def test_brand_defaults_changes_and_refusals(client_for, tenant_a, tenant_
             ({"theme": "neon"}, "theme", 422),
             ({"support_url": "javascript:alert(1)"}, "support_url", 422),
             ({"logo": "x"}, "logo", 422),
-            ({"powered_by": False}, None, 403)):
+            ({"powered_by": False}, "powered_by", 402)):
         refused = await client.patch("/api/v1/branding", headers=headers, json=patch)
         assert refused.status_code == status, (patch, refused.text)
         if field:

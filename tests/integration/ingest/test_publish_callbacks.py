@@ -7,28 +7,13 @@ import asyncio
 import json
 import secrets
 
-import pytest
-
 from argus.platform.app import services_of_app
 from argus.platform.core.jobs import general_queue, node_queue
 from argus.platform.identity.tokens import digest
 from argus.platform.ingest.jobs import camera_offline_check
-from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.signing import relay_token
 from argus.platform.services import CTX_KEY
-from tests.conftest import new_slug
 from tests.integration.conftest import bearer, fresh_ip, login
-
-
-@pytest.fixture
-async def node(services):
-    node_id, secret = new_slug("node"), secrets.token_urlsafe(24)
-    async with services.dbs.control_session() as session:
-        session.add(IngestNode(id=node_id, rtmp_url="rtmp://127.0.0.1:19350",
-                               hls_url="http://127.0.0.1:18080", capacity=10, state="active",
-                               secret_hash=digest(secret)))
-        await session.commit()
-    return node_id, secret
 
 
 async def _camera(client, tenant, admin, name="Cam") -> tuple[str, str]:

@@ -149,9 +149,19 @@ async def test_recording_settings_are_validated_and_kept(client_for, tenant_a):
     camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
                                json={"name": "Keep", "retention_days": 99999})
     assert camera.status_code == 422 and camera.json()["field"] == "retention_days"
+    # The plan caps retention (standard: 90 days), for a camera and for the tenant.
     camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
                                json={"name": "Keep", "retention_days": 365})
-    assert camera.json()["camera"]["retention_days"] == 365
+    assert camera.status_code == 402 and camera.json() == {
+        "status_code": 402, "code": "quota_exceeded", "field": "retention_days",
+        "plan": "standard", "limit": 90, "used": 365,
+        "detail": "the 'standard' plan keeps recordings at most 90 days"}
+    over = await client.put("/api/v1/settings/recording", headers=bearer(tenant_a, admin),
+                            json={"retention_days": 91})
+    assert over.status_code == 402 and over.json()["field"] == "retention_days"
+    camera = await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                               json={"name": "Keep", "retention_days": 90})
+    assert camera.json()["camera"]["retention_days"] == 90
 
 
 async def test_the_s3_presigned_download_serves_the_object(control, s3_settings, tenant_a):
