@@ -23,6 +23,7 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from argus.billing.plans import PlanBook
 from argus.platform.core.db import Databases
 from argus.platform.core.errors import Forbidden, RateLimited, Unauthorized
 from argus.platform.core.permissions import ROLE_PERMISSIONS, role_permissions
@@ -137,8 +138,11 @@ async def check_still_authorised(identity: Identity, tenant: TenantContext,
 class TenantAuthMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP, ScopeType.WEBSOCKET)
 
-    def __init__(self, identity: Identity, dbs: Databases, resolver: TenantResolver) -> None:
-        self.identity, self.dbs, self.resolver = identity, dbs, resolver
+    def __init__(self, identity: Identity, dbs: Databases, resolver: TenantResolver,
+                 plans: PlanBook | None = None) -> None:
+        """``plans``: a tenant without its own ``api_rate_limit`` gets its plan's, then the
+        deployment's."""
+        self.identity, self.dbs, self.resolver, self.plans = identity, dbs, resolver, plans
 
     def __deepcopy__(self, memo: dict) -> TenantAuthMiddleware:
         # Litestar deep-copies a router when it is registered: the process's services it
@@ -157,7 +161,9 @@ class TenantAuthMiddleware(ASGIMiddleware):
             receive = await check_form_csrf(scope, receive, csrf_expected)
         settings = identity.settings
         key = f"{tenant.id}:{principal.kind}:{principal.actor_id}"
-        limit = tenant.api_rate_limit or settings.api_rate_limit
+        limit = tenant.api_rate_limit or (
+            self.plans is not None and (await self.plans.limits(tenant.plan)).api_rate_limit
+        ) or settings.api_rate_limit
         if identity.fast:
             checks = identity.counter.hit(key, limit, settings.api_rate_window)
             reload = _verdict(principal, *_local_markers(identity, tenant, principal))

@@ -189,3 +189,18 @@ async def test_plans_from_the_command_line(tmp_root, control, tenant_a):
     assert busy.returncode != 0 and "move them first" in busy.stderr
     run(env, "tenants", "set-plan", tenant_a.slug, "standard")
     run(env, "plans", "delete", name)
+
+
+async def test_the_plans_api_rate_limit_applies_unless_the_tenant_has_its_own(
+        client_for, tenant_a, provider_key):
+    client = client_for()
+    name = new_slug("slow")[:30]
+    await _put_plan(client, provider_key, name, api_rate_limit=3)
+    await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", json={"plan": name},
+                       headers=auth(provider_key))
+    admin = (await login(client, tenant_a))["access_token"]
+    codes = [(await client.get("/api/v1/cameras", headers=bearer(tenant_a, admin))).status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", json={
+        "plan": "standard", "api_rate_limit": 0}, headers=auth(provider_key))
