@@ -18,7 +18,17 @@ import uuid
 from datetime import date, datetime
 
 import structlog
-from sqlalchemy import BigInteger, Date, Float, String, UniqueConstraint, delete, func, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Float,
+    String,
+    UniqueConstraint,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +38,7 @@ from argus.platform.core.db import ControlBase, Databases, TenantBase, UTCDateTi
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.billing")
-METERS = ("recording", "clip", "clip_exports")
+METERS = ("recording", "clip", "clip_exports", "camera_minutes", "cameras_billable")
 
 
 class UsageOutbox(TenantBase):
@@ -68,6 +78,19 @@ def record_usage(session: AsyncSession, meter: str, key: str, day: date, seconds
                             bytes=size, created_at=utcnow()))
 
 
+async def record_counts(session: AsyncSession, meter: str, keys: list[str], day: date) -> None:
+    """Outbox rows for facts that are counted, not summed (``cameras_billable``: one key per
+    camera and day); a key already waiting in the outbox is left as it is, one already in the
+    ledger is dropped by the drain."""
+    if meter not in METERS:
+        raise ValueError(f"unknown meter {meter!r}")
+    if keys:
+        now = utcnow()
+        await session.execute(insert(UsageOutbox).prefix_with("IGNORE"), [
+            {"id": str(uuid.uuid4()), "meter": meter, "idempotency_key": key, "day": day,
+             "seconds": 0, "bytes": 0, "created_at": now} for key in keys])
+
+
 async def drain_outbox(dbs: Databases, tenant: TenantContext, limit: int = 500) -> int:
     """Move this tenant's outbox into the ledger; returns how many rows were new there."""
     maker = dbs.for_tenant(tenant)
@@ -100,7 +123,8 @@ async def _to_ledger(dbs: Databases, tenant_id: str, row: UsageOutbox) -> bool:
             await meter_recording(control, tenant_id, row.day, row.seconds, row.bytes)
         elif row.meter == "clip":  # a clip's file: storage only, no recorded time
             await change_storage(control, tenant_id, row.bytes, "clip")
-        # clip_exports: a count (one per export requested), nothing to add up elsewhere
+        # clip_exports (one per export requested), camera_minutes (seconds live): the ledger
+        # alone
         await control.commit()
         return True
 

@@ -20,6 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.billing.dependencies import BILLING_DEPENDENCIES
 from argus.platform.billing.provider import ProviderPlanController
+from argus.platform.billing.tenant import BillingController
 from argus.platform.branding.controller import (
     BrandController,
     DomainController,
@@ -110,7 +111,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
     tenant_api = Router(
         "/api/v1",
         route_handlers=[TenantProfileController, AuthController, MeController, UsersController,
-                        ApiTokensController, AuditLogController, AccessSettingsController,
+                        ApiTokensController, AuditLogController, BillingController,
+                        AccessSettingsController,
                         RecordingSettingsController,
                         CameraController, StreamingController, RecordingController,
                         CameraRecordingController, ClipController, BrandController,

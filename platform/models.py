@@ -14,6 +14,8 @@ MODEL_MODULES = (
     "argus.tenants.models",
     "argus.billing.usage",
     "argus.billing.ledger",
+    "argus.billing.plans",
+    "argus.billing.sessions",
     "argus.branding.brands",
     "argus.platform.audit.models",
     "argus.platform.cameras.models",

@@ -20,6 +20,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.billing.ledger import record_counts
 from argus.billing.plans import Limits
 from argus.billing.quotas import check_cameras, check_feature, check_retention
 from argus.platform.audit.service import Audit
@@ -251,6 +252,12 @@ class CameraService:
             await check_rtsp_url(values["rtsp_url"], self.allow_private_rtsp)
         return values
 
+    async def _billable(self, camera_id: str) -> None:
+        """Counted in today's ``cameras_billable`` (with the write that enables it; the
+        billing cron counts the enabled ones every 10 minutes too)."""
+        day = utcnow().date()
+        await record_counts(self.session, "cameras_billable", [f"{camera_id}:{day}"], day)
+
     async def _check_plan(self, values: dict, enabling: bool) -> None:
         """The plan's quotas on what is about to be written (402 before any write)."""
         if self.limits is None:
@@ -278,6 +285,8 @@ class CameraService:
         camera.ingest_node_id = node.id if node else None
         try:
             self.session.add(camera)
+            if camera.enabled is not False:
+                await self._billable(camera.id)
             self.audit.record("cameras.create", "camera", camera.id,
                               detail={"name": camera.name, "vendor": camera.vendor})
             await self.session.commit()
@@ -308,6 +317,8 @@ class CameraService:
         camera.updated_at = utcnow()
         detail = {k: ("***" if k == "rtsp_url" and v else v) for k, v in changed.items()}
         self.audit.record("cameras.update", "camera", camera.id, detail=detail)
+        if changed.get("enabled") is True:
+            await self._billable(camera.id)
         await self.session.commit()
         if {"ingest_mode", "enabled", "abr"} & changed.keys():
             await self._replace_placement(camera)

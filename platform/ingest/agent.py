@@ -212,6 +212,11 @@ class NodeAgent:
                 bitrate_kbps=facts.kbps, last_seen_at=utcnow()))
             await s.commit()
         self._facts[name] = (facts, time.monotonic())
+        if await self.stream_status.stream_over_plan(tenant, camera_id, facts.kbps,
+                                                     facts.height):
+            publisher = await self.live.take_publisher(camera_id)
+            if publisher is not None and publisher.node_id == self.node_id:
+                await self.drop("live", publisher.client_id)
 
     # --- heartbeat ---------------------------------------------------------------------------
 

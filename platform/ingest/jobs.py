@@ -11,6 +11,7 @@ import structlog
 from arq import cron
 from sqlalchemy import select, update
 
+from argus.billing.sessions import end_sessions
 from argus.platform.cameras.models import Camera
 from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import from_ctx
@@ -57,6 +58,7 @@ async def reconcile_nodes(ctx: dict[str, Any]) -> int:
                 await live.went_down(node.id, name, camera_id)
                 tenant = await resolver.load(tenant_id)
                 if tenant is not None:
+                    await end_sessions(infra.dbs, tenant, camera_id)
                     await set_status(infra.dbs, infra.redis, schema, tenant, camera_id,
                                      "offline", reason="ingest node lost",
                                      only_from=("online", "connecting"))

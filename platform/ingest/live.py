@@ -5,6 +5,8 @@
   that dies can have its cameras marked offline and its agent can compare with nginx's stat.
 - ``publisher:<camera>`` → the node and nginx client id of the camera's publisher on the
   ``live`` application, so a rotated key can have its publisher dropped.
+- ``over-plan:<camera>`` → the bitrate and height a node measured over the tenant's plan, so
+  the camera's next publish is refused too, until the plan allows them (``OVER_PLAN_TTL``).
 
 ``set_status`` writes a camera's status only when it changes and announces each change as a
 ``camera-status`` event on the tenant's channel, followed by a ``dashboard-update`` with the
@@ -29,6 +31,7 @@ from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest")
 PUBLISHER_TTL = 7 * 24 * 3600
+OVER_PLAN_TTL = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,17 @@ class LiveRegistry:
     async def take_publisher(self, camera_id: str) -> Publisher | None:
         raw = await self.redis.getdel(f"{self.prefix}:publisher:{camera_id}")
         return Publisher(*json.loads(raw)) if raw else None
+
+    async def mark_over_plan(self, camera_id: str, kbps: int | None, height: int | None) -> None:
+        await self.redis.set(f"{self.prefix}:over-plan:{camera_id}", json.dumps([kbps, height]),
+                             ex=OVER_PLAN_TTL)
+
+    async def over_plan(self, camera_id: str) -> tuple[int | None, int | None] | None:
+        raw = await self.redis.get(f"{self.prefix}:over-plan:{camera_id}")
+        return tuple(json.loads(raw)) if raw else None  # type: ignore[return-value]
+
+    async def clear_over_plan(self, camera_id: str) -> None:
+        await self.redis.delete(f"{self.prefix}:over-plan:{camera_id}")
 
 
 async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: TenantContext,

@@ -30,8 +30,10 @@ import structlog
 from sqlalchemy import and_, func, or_, select
 
 from argus.billing.plans import PlanBook
-from argus.billing.quotas import within_allowance
+from argus.billing.quotas import stream_refusal, within_allowance
+from argus.billing.sessions import end_sessions, open_session
 from argus.platform.cameras.models import Camera, StreamKey
+from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid
 from argus.platform.core.infra import Infra
 from argus.platform.events.types import RecordingStarted, publish
@@ -143,8 +145,16 @@ class StreamStatus:
 
     async def _within_plan(self, tenant: TenantContext, camera: Camera) -> None:
         """Refuse a camera beyond the plan's allowance (the newest enabled cameras over
-        ``max_cameras``, after a downgrade) and show it as ``error``/``quota_exceeded``."""
+        ``max_cameras``, after a downgrade) or one whose stream a node measured over the plan
+        (bitrate, height: until the plan allows what was measured), and show it as
+        ``error``/``quota_exceeded``."""
         limits = await self.plans.limits(tenant.plan)
+        measured = await self.live.over_plan(camera.id)
+        if measured is not None:
+            reason = stream_refusal(limits, *measured)
+            if reason is not None:
+                await self.refuse_over_plan(tenant, camera.id, reason)
+            await self.live.clear_over_plan(camera.id)
         if limits.max_cameras is None:
             return
         async with self.dbs.tenant_session(tenant) as session:
@@ -154,12 +164,30 @@ class StreamStatus:
                     and_(Camera.created_at == camera.created_at, Camera.id < camera.id))))
         if within_allowance(limits, older or 0):
             return  # (an earlier refusal's "error" turns "online" when the stream starts)
+        await self.refuse_over_plan(
+            tenant, camera.id, f"over the {limits.name!r} plan's {limits.max_cameras} cameras")
+
+    async def refuse_over_plan(self, tenant: TenantContext, camera_id: str, why: str) -> None:
         log.info("ingest.publish_refused", reason="quota_exceeded", tenant=tenant.slug,
-                 camera_id=camera.id, limit=limits.max_cameras)
-        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera.id,
+                 camera_id=camera_id, detail=why)
+        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera_id,
                          "error", reason=QUOTA_REASON)
-        raise Forbidden(f"over the {limits.name!r} plan's {limits.max_cameras} cameras",
-                        code="quota_exceeded")
+        raise Forbidden(why, code="quota_exceeded")
+
+    async def stream_over_plan(self, tenant: TenantContext, camera_id: str, kbps: int | None,
+                               height: int | None) -> str | None:
+        """A node measured a live stream: if it is over the plan, remember what was measured
+        (the next publish is refused while the plan does not allow it), show the camera as
+        ``error``/``quota_exceeded`` and answer why (the node then drops the publisher)."""
+        reason = stream_refusal(await self.plans.limits(tenant.plan), kbps, height)
+        if reason is None:
+            return None
+        await self.live.mark_over_plan(camera_id, kbps, height)
+        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera_id,
+                         "error", reason=QUOTA_REASON)
+        log.warning("ingest.stream_over_plan", tenant=tenant.slug, camera_id=camera_id,
+                    kbps=kbps, height=height, detail=reason)
+        return reason
 
     async def _relay(self, name: str) -> Admission:
         """This node's own RTSP relay publishes under the internal name (it has no key)."""
@@ -185,6 +213,9 @@ class StreamStatus:
         """The internal application's publish: the camera is online on this node."""
         tenant, camera_id, name = await self._internal(fields)
         await self.live.went_live(node_id, tenant.id, name, camera_id)
+        async with self.dbs.tenant_session(tenant) as session:
+            await open_session(session, camera_id, node_id, utcnow())
+            await session.commit()
         changed = await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
                                    camera_id, "online", node_id=node_id)
         if changed:
@@ -200,6 +231,7 @@ class StreamStatus:
         grace period (a general worker checks then)."""
         tenant, camera_id, name = await self._internal(fields)
         await self.live.went_down(node_id, name, camera_id)
+        await end_sessions(self.dbs, tenant, camera_id)
         await self.offline_after_grace(tenant, camera_id)
 
     async def chunk_closed(self, fields: dict[str, str], node_id: str) -> None:

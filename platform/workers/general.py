@@ -11,6 +11,7 @@ from typing import Any
 
 from argus.billing import jobs as billing_jobs
 from argus.branding import jobs as branding_jobs
+from argus.platform.billing import jobs as platform_billing_jobs
 from argus.platform.core.jobs import general_queue
 from argus.platform.core.logging import configure_logging
 from argus.platform.core.redis import arq_settings
@@ -23,7 +24,8 @@ from argus.platform.recordings import jobs as recording_jobs
 from argus.platform.services import CTX_KEY, Services, services_of
 from argus.tenants import jobs as tenant_jobs
 
-DOMAINS = (tenant_jobs, ingest_jobs, recording_jobs, billing_jobs, branding_jobs)
+DOMAINS = (tenant_jobs, ingest_jobs, recording_jobs, billing_jobs, platform_billing_jobs,
+           branding_jobs)
 
 
 async def startup(ctx: dict[str, Any]) -> None:

@@ -270,8 +270,13 @@ async def test_an_rtsp_camera_is_pulled_and_comes_back_by_itself(stack, client_f
     assert "s3cret-pw" not in stack.all_logs()
 
 
-async def test_abr_makes_a_ladder_no_higher_than_the_source(stack, client_for, tenant_a):
+async def test_abr_makes_a_ladder_no_higher_than_the_source(stack, client_for, tenant_a,
+                                                            provider_key):
     client = client_for()
+    moved = await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", json={
+        "plan": "professional"}, headers={"Host": "provider.localhost",
+                                          "Authorization": f"Bearer {provider_key}"})
+    assert moved.status_code == 200, moved.text  # a plan with ABR
     admin = (await login(client, tenant_a))["access_token"]
     camera_id, key = await _camera(client, tenant_a, admin, abr=True)
     url = f"rtmp://127.0.0.1:{stack.rtmp_port}/live/{key}"
@@ -322,3 +327,40 @@ async def test_suspending_a_tenant_drops_its_live_publishers_at_once(stack, clie
         assert stack.publish(key, name="again").wait(20) != 0  # and cannot come back
     finally:
         await services.tenant_service.update(tenant_a.slug, state="active")
+
+
+async def test_a_stream_over_the_plan_is_dropped_until_the_plan_allows_it(
+        stack, client_for, tenant_a, provider_key):
+    """The node measures the stream (320x240 here) against the plan's maximum height: over it,
+    the publisher goes, the camera shows error/quota_exceeded and its next publish is
+    refused; a plan that allows the height lets the same camera publish at once."""
+    client = client_for()
+    provider = {"Host": "provider.localhost", "Authorization": f"Bearer {provider_key}"}
+    plan = f"small-{tenant_a.slug}"[:30]
+
+    async def put_plan(height: int) -> None:
+        answer = await client.put(f"/provider/v1/plans/{plan}", headers=provider,
+                                  json={"max_height": height})
+        assert answer.status_code in (200, 201), answer.text
+
+    await put_plan(200)
+    assert (await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", headers=provider,
+                               json={"plan": plan})).status_code == 200
+    admin = (await login(client, tenant_a))["access_token"]
+    camera_id, key = await _camera(client, tenant_a, admin)
+    try:
+        publisher = stack.publish(key, name="too-tall")
+        assert publisher.wait(30) != 0  # dropped by its node once measured
+        shown = stack.wait_status(tenant_a, admin, camera_id, "error", timeout=10)
+        assert shown["status_reason"] == "quota_exceeded"
+        refusals = stack.refused_publishes()
+        assert stack.publish(key, name="still-too-tall").wait(20) != 0
+        wait_for(lambda: stack.refused_publishes() > refusals, 5, "a refused publish")
+
+        await put_plan(480)  # the control plane reads plans at most 2 s old
+        time.sleep(2.5)
+        stack.publish(key, name="allowed")
+        stack.wait_status(tenant_a, admin, camera_id, "online", timeout=15)
+    finally:
+        await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", headers=provider,
+                           json={"plan": "standard"})

@@ -204,3 +204,33 @@ async def test_the_plans_api_rate_limit_applies_unless_the_tenant_has_its_own(
     assert codes == [200, 200, 200, 429]
     await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", json={
         "plan": "standard", "api_rate_limit": 0}, headers=auth(provider_key))
+
+
+async def test_admins_see_their_own_plan_beside_their_use_and_nobody_elses(
+        client_for, tenant_a, tenant_b, provider_key):
+    client = client_for()
+    name = new_slug("seen")[:30]
+    await _put_plan(client, provider_key, name, max_cameras=5, storage_included_gb=50,
+                    clip_exports_per_month=9)
+    await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", json={"plan": name},
+                       headers=auth(provider_key))
+    a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    b = bearer(tenant_b, (await login(client, tenant_b))["access_token"])
+    for label in ("One", "Two"):
+        await client.post("/api/v1/cameras", headers=a, json={"name": label})
+    mine = (await client.get("/api/v1/billing/plan", headers=a)).json()
+    assert mine["plan"] == name and mine["limits"]["max_cameras"] == 5
+    assert mine["use"]["cameras"] == {"used": 2, "limit": 5}
+    assert mine["use"]["storage_gb"] == {"used": 0, "included": 50}
+    assert mine["use"]["clip_exports_this_month"] == {"used": 0, "limit": 9}
+    theirs = (await client.get("/api/v1/billing/plan", headers=b)).json()
+    assert theirs["plan"] == "standard" and theirs["use"]["cameras"]["used"] == 0
+    # A's credentials on B's host reach nothing; a viewer of A may not look.
+    crossed = await client.get("/api/v1/billing/plan",
+                               headers={**a, "Host": tenant_b.host})
+    assert crossed.status_code == 401
+    viewer = (await login(client, tenant_a, "viewer"))["access_token"]
+    assert (await client.get("/api/v1/billing/plan", headers=bearer(tenant_a, viewer))
+            ).status_code == 403
+    await client.patch(f"/provider/v1/tenants/{tenant_a.slug}", json={"plan": "standard"},
+                       headers=auth(provider_key))

@@ -1,0 +1,111 @@
+"""Meters. Stream sessions and ``camera_minutes``: a session opens when the internal stream
+starts and closes (metered once, per UTC day) when it ends, however often nginx or a sweep
+says so; the drain moves it into the ledger exactly once. ``cameras_billable``: each enabled
+camera once per UTC day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from argus.billing.ledger import UsageEvent, UsageOutbox, drain_outbox
+from argus.billing.sessions import StreamSession, split_by_day
+from argus.platform.billing.jobs import meter_billable_cameras
+from argus.platform.core.db import utcnow
+from argus.platform.ingest.jobs import reconcile_nodes
+from argus.platform.ingest.models import IngestNode
+from argus.platform.services import CTX_KEY
+from tests.integration.conftest import bearer, login
+from tests.integration.ingest.test_publish_callbacks import _call
+
+
+def test_a_session_is_cut_at_utc_midnights():
+    start = datetime(2026, 11, 30, 23, 58, tzinfo=UTC)
+    assert split_by_day(start, start + timedelta(minutes=5)) == [
+        (start.date(), 120.0), (datetime(2026, 12, 1).date(), 180.0)]
+    assert split_by_day(start, start) == []
+
+
+async def test_a_live_stream_is_metered_once_in_camera_minutes(client_for, tenant_a, node,
+                                                               services):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                                json={"name": "Metered"})).json()["camera"]
+    name = f"{tenant_a.slug}__{camera['id']}"
+    start = f"app=internal&addr=127.0.0.1&call=publish&name={name}&type=live"
+    done = f"app=internal&addr=127.0.0.1&call=publish_done&name={name}"
+    for _ in range(2):  # a repeated start keeps the one session
+        assert (await _call(client, node, "internal_publish", start)).status_code == 200
+    async with services.dbs.tenant_session(tenant_a) as session:
+        (row,) = (await session.scalars(select(StreamSession))).all()
+        assert row.ended_at is None and row.node_id == node[0]
+        # It has been live for 5 minutes.
+        await session.execute(update(StreamSession).values(
+            started_at=row.started_at - timedelta(minutes=5)))
+        await session.commit()
+    for _ in range(2):  # a repeated end meters nothing more
+        assert (await _call(client, node, "internal_publish_done", done)).status_code == 200
+    async with services.dbs.tenant_session(tenant_a) as session:
+        outbox = list(await session.scalars(select(UsageOutbox).where(
+            UsageOutbox.meter == "camera_minutes")))
+    assert sum(o.seconds for o in outbox) / 60 == pytest.approx(5, abs=0.1)
+
+    await drain_outbox(services.dbs, tenant_a)
+    await drain_outbox(services.dbs, tenant_a)  # a second drain finds nothing new
+    async with services.dbs.control_session() as control:
+        events = list(await control.scalars(select(UsageEvent).where(
+            UsageEvent.tenant_id == tenant_a.id, UsageEvent.meter == "camera_minutes")))
+    assert len(events) == len(outbox) and sum(e.seconds for e in events) / 60 == \
+        pytest.approx(5, abs=0.1)
+
+
+async def test_a_dead_nodes_sessions_are_closed_by_the_sweep(client_for, tenant_a, node,
+                                                             services):
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    camera = (await client.post("/api/v1/cameras", headers=bearer(tenant_a, admin),
+                                json={"name": "Orphan"})).json()["camera"]
+    name = f"{tenant_a.slug}__{camera['id']}"
+    assert (await _call(client, node, "internal_publish",
+                        f"app=internal&addr=127.0.0.1&call=publish&name={name}&type=live")
+            ).status_code == 200
+    async with services.dbs.control_session() as session:  # the node stops heartbeating
+        await session.execute(update(IngestNode).where(IngestNode.id == node[0]).values(
+            last_heartbeat_at=utcnow() - timedelta(minutes=5)))
+        await session.commit()
+    await reconcile_nodes({CTX_KEY: services})
+    async with services.dbs.tenant_session(tenant_a) as session:
+        (row,) = (await session.scalars(select(StreamSession).where(
+            StreamSession.camera_id == camera["id"]))).all()
+        assert row.ended_at is not None
+        keys = list(await session.scalars(select(UsageOutbox.idempotency_key).where(
+            UsageOutbox.meter == "camera_minutes")))
+    assert keys and all(k.startswith(row.id) for k in keys)
+
+
+async def test_each_enabled_camera_is_billable_once_a_day(client_for, tenant_a, services):
+    client = client_for()
+    headers = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    on = (await client.post("/api/v1/cameras", headers=headers,
+                            json={"name": "On"})).json()["camera"]["id"]
+    off = (await client.post("/api/v1/cameras", headers=headers,
+                             json={"name": "Off", "enabled": False})).json()["camera"]["id"]
+    ctx = {CTX_KEY: services}
+    for _ in range(2):  # the cron, twice, before and after a drain
+        assert await meter_billable_cameras(ctx) >= 1
+        await drain_outbox(services.dbs, tenant_a)
+
+    async def billable() -> set[str]:
+        async with services.dbs.control_session() as control:
+            return set(await control.scalars(select(UsageEvent.idempotency_key).where(
+                UsageEvent.tenant_id == tenant_a.id, UsageEvent.meter == "cameras_billable",
+                UsageEvent.day == utcnow().date())))
+
+    day = utcnow().date().isoformat()
+    assert await billable() == {f"{on}:{day}"}
+    await client.patch(f"/api/v1/cameras/{off}", headers=headers, json={"enabled": True})
+    await drain_outbox(services.dbs, tenant_a)
+    assert await billable() == {f"{on}:{day}", f"{off}:{day}"}
