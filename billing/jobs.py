@@ -1,4 +1,5 @@
-"""Billing jobs (general worker): every tenant's usage outbox into the ledger."""
+"""Billing jobs (general worker): every tenant's usage outbox into the ledger (every minute),
+the hourly storage snapshot (three tries an hour; each hour is recorded once)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import structlog
 from arq import cron
 
 from argus.billing.ledger import drain_outbox
+from argus.billing.snapshots import snapshot_storage
 from argus.platform.core.jobs import from_ctx
 from argus.tenants.resolution import TenantResolver
 
@@ -26,5 +28,11 @@ async def drain_usage(ctx: dict[str, Any]) -> int:
     return new
 
 
+async def snapshot_storage_hourly(ctx: dict[str, Any]) -> int:
+    """Each tenant's bytes per tier for this hour (and hours missed) into the ledger."""
+    return await snapshot_storage(from_ctx(ctx, TenantResolver).dbs)
+
+
 JOBS: list[Any] = []
-CRONS = [cron(drain_usage, second=40, unique=True, timeout=120)]
+CRONS = [cron(drain_usage, second=40, unique=True, timeout=120),
+         cron(snapshot_storage_hourly, minute={1, 21, 41}, second=5, unique=True, timeout=300)]

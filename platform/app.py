@@ -19,7 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.billing.dependencies import BILLING_DEPENDENCIES
-from argus.platform.billing.provider import ProviderPlanController
+from argus.platform.billing.provider import ProviderPlanController, ProviderUsageController
 from argus.platform.billing.tenant import BillingController
 from argus.platform.branding.controller import (
     BrandController,
@@ -127,7 +127,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
     )
     provider_api = Router("/provider/v1",
                           route_handlers=[ProviderTenantController, ProviderNodeController,
-                                          ProviderPlanController],
+                                          ProviderPlanController, ProviderUsageController],
                           guards=provider_guards(services.settings.http, services.dbs,
                                                  services.resolver))
     return Litestar(

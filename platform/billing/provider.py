@@ -4,13 +4,18 @@ one no tenant is on). A changed plan is in force on every replica within
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import structlog
 from litestar import Controller, Response, delete, get, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from argus.billing.plans import PlanBook, validate_name
+from argus.billing.report import usage_answer
 from argus.platform.billing.schemas import PlanIn, PlanList, PlanOut, limits_of, plan_out
+from argus.platform.core.db import Databases
 from argus.platform.core.di import Provided
+from argus.tenants.service import TenantService
 
 log = structlog.get_logger("argus.provider")
 Plans = Provided[PlanBook]
@@ -41,3 +46,21 @@ class ProviderPlanController(Controller):
     async def delete_plan(self, name: FromPath[str], plans: Plans) -> None:
         await plans.delete(name)
         log.info("plan.deleted", plan=name)
+
+
+class ProviderUsageController(Controller):
+    path = "/tenants"
+    tags = ["provider"]
+    security = [{"providerKey": []}]
+
+    @get("/{slug:str}/usage", summary="A tenant's usage per day or month, from the ledger")
+    async def usage(
+        self, slug: FromPath[str], tenant_service: Provided[TenantService],
+        dbs: Provided[Databases],
+        start: Annotated[str | None, QueryParameter(name="from")] = None,
+        end: Annotated[str | None, QueryParameter(name="to")] = None,
+        granularity: FromQuery[str] = "day",
+    ) -> dict[str, Any]:
+        tenant = await tenant_service.get(slug)
+        return await usage_answer(dbs, tenant.id, slug, start, end, granularity)
+

@@ -5,15 +5,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.billing.ledger import count_since
 from argus.billing.plans import Limits
+from argus.billing.report import usage_answer
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
@@ -27,6 +29,16 @@ GB = 1_000_000_000
 class BillingController(Controller):
     path = "/billing"
     tags = ["billing"]
+
+    @get("/usage", opt=needs("billing:read"),
+         summary="The tenant's usage per day or month (from, to: dates, inclusive)")
+    async def usage(
+        self, tenant: NamedDependency[TenantContext], dbs: Provided[Databases],
+        start: Annotated[str | None, QueryParameter(name="from")] = None,
+        end: Annotated[str | None, QueryParameter(name="to")] = None,
+        granularity: FromQuery[str] = "day",
+    ) -> dict[str, Any]:
+        return await usage_answer(dbs, tenant.id, tenant.slug, start, end, granularity)
 
     @get("/plan", opt=needs("billing:read"),
          summary="The tenant's plan: its limits and prices beside the current use")

@@ -11,7 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from argus.billing.ledger import UsageEvent, UsageOutbox, drain_outbox
+from argus.billing.pricing import GB
 from argus.billing.sessions import StreamSession, split_by_day
+from argus.billing.snapshots import hour_key, snapshot_storage
+from argus.billing.usage import change_storage, move_storage
 from argus.platform.billing.jobs import meter_billable_cameras
 from argus.platform.core.db import utcnow
 from argus.platform.ingest.jobs import reconcile_nodes
@@ -109,3 +112,30 @@ async def test_each_enabled_camera_is_billable_once_a_day(client_for, tenant_a, 
     await client.patch(f"/api/v1/cameras/{off}", headers=headers, json={"enabled": True})
     await drain_outbox(services.dbs, tenant_a)
     assert await billable() == {f"{on}:{day}", f"{off}:{day}"}
+
+
+async def test_storage_is_snapshotted_once_an_hour_and_missed_hours_are_filled(
+        tenant_a, services):
+    async with services.dbs.control_session() as control:
+        await change_storage(control, tenant_a.id, 2 * GB, "hot")
+        await move_storage(control, tenant_a.id, GB // 2, "hot", "cold")
+        await control.commit()
+    at = utcnow().replace(minute=30) + timedelta(days=3)  # later than any other test's hours
+    await snapshot_storage(services.dbs, at)
+    await snapshot_storage(services.dbs, at + timedelta(minutes=20))  # the same hour again
+
+    async def mine() -> dict[str, int]:
+        async with services.dbs.control_session() as control:
+            return dict((await control.execute(select(
+                UsageEvent.idempotency_key, UsageEvent.bytes).where(
+                UsageEvent.tenant_id == tenant_a.id,
+                UsageEvent.meter == "stored_byte_hours"))).all())
+
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    got = await mine()
+    assert got[hour_key("hot", hour)] == int(1.5 * GB)
+    assert got[hour_key("cold", hour)] == GB // 2
+    await snapshot_storage(services.dbs, at + timedelta(hours=3))  # the worker was away 2 h
+    got = await mine()
+    for h in range(1, 4):
+        assert got[hour_key("hot", hour + timedelta(hours=h))] == int(1.5 * GB)

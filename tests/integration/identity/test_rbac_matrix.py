@@ -170,6 +170,7 @@ CASES = {
     "DELETE /api/v1/api-tokens/{token_id:str}": lambda ctx: _token_path(ctx),
     "GET /api/v1/audit-logs": lambda ctx: _plain("/api/v1/audit-logs"),
     "GET /api/v1/billing/plan": lambda ctx: _plain("/api/v1/billing/plan"),
+    "GET /api/v1/billing/usage": lambda ctx: _plain("/api/v1/billing/usage"),
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
                                                             {"ip_allowlist": []}),
