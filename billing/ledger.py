@@ -22,6 +22,7 @@ from sqlalchemy import (
     BigInteger,
     Date,
     Float,
+    Index,
     String,
     UniqueConstraint,
     delete,
@@ -59,6 +60,7 @@ class UsageEvent(ControlBase):
     """The ledger: append-only, one row per metered fact."""
 
     __tablename__ = "usage_events"
+    __table_args__ = (Index("ix_usage_events_meter_day", "meter", "day"),)
 
     tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     meter: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -19,6 +19,7 @@ Lines with nothing to show are left out; totals are the sum of the rounded lines
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
@@ -60,6 +61,8 @@ class Line:
 def month_bounds(period: str) -> tuple[datetime, datetime]:
     """``"2026-11"`` → its first instant and the next month's, in UTC."""
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}", period):
+            raise ValueError(period)
         year, month = (int(p) for p in period.split("-"))
         start = datetime(year, month, 1, tzinfo=UTC)
     except ValueError:

@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.billing.dependencies import BILLING_DEPENDENCIES
+from argus.platform.billing.invoices import ProviderInvoiceController
 from argus.platform.billing.provider import ProviderPlanController, ProviderUsageController
 from argus.platform.billing.tenant import BillingController
 from argus.platform.branding.controller import (
@@ -127,7 +128,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
     )
     provider_api = Router("/provider/v1",
                           route_handlers=[ProviderTenantController, ProviderNodeController,
-                                          ProviderPlanController, ProviderUsageController],
+                                          ProviderPlanController, ProviderUsageController,
+                                          ProviderInvoiceController],
                           guards=provider_guards(services.settings.http, services.dbs,
                                                  services.resolver))
     return Litestar(

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "argus.billing.usage",
     "argus.billing.ledger",
     "argus.billing.plans",
+    "argus.billing.invoices",
     "argus.billing.sessions",
     "argus.branding.brands",
     "argus.platform.audit.models",

@@ -40,9 +40,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     say "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
+    # Wait for another apt (a second set-up started at the same time) instead of failing.
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
     # Do not let package scripts start services through policy-rc.d-less containers noisily.
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     say "missing Debian packages (run as root or: sudo apt-get install ${missing[*]})"
   fi

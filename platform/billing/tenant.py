@@ -1,5 +1,8 @@
 """``/api/v1/billing``: what a tenant's admins see of their plan (``billing:read``).
 
+``GET /invoices[/{id}]``: the tenant's own invoices once finalized (drafts are the
+provider's), JSON or CSV; another tenant's invoice is a 404 like one that does not exist.
+
 ``GET /plan``: the plan's limits beside the current use (cameras 7 of 10, storage 41 of
 100 GB, ...), read from the tenant's own schema and its control rows only."""
 
@@ -7,15 +10,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.billing.invoices import get_invoice, invoice_dict, list_invoices
 from argus.billing.ledger import count_since
 from argus.billing.plans import Limits
 from argus.billing.report import usage_answer
+from argus.platform.billing.answers import csv_response, invoice_page, wants_csv
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
@@ -24,6 +29,7 @@ from argus.tenants.context import TenantContext
 from argus.tenants.models import Tenant, TenantDomain
 
 GB = 1_000_000_000
+TENANT_VISIBLE = ("finalized", "paid", "void")
 
 
 class BillingController(Controller):
@@ -67,3 +73,31 @@ class BillingController(Controller):
                                             "limit": limits.clip_exports_per_month},
             },
         }
+
+    @get("/invoices", opt=needs("billing:read"),
+         summary="The tenant's invoices, newest month first (JSON or CSV)")
+    async def invoices(
+        self, request: Request[Any, Any, Any], tenant: NamedDependency[TenantContext],
+        dbs: Provided[Databases], period: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        fmt: Annotated[str | None, QueryParameter(name="format")] = None,
+    ) -> Any:
+        items, next_cursor = await list_invoices(dbs, tenant_id=tenant.id, period=period,
+                                                 states=TENANT_VISIBLE, cursor=cursor,
+                                                 limit=limit)
+        if wants_csv(request, fmt):
+            return csv_response(items, f"invoices-{tenant.slug}")
+        return invoice_page(items, next_cursor)
+
+    @get("/invoices/{invoice_id:str}", opt=needs("billing:read"),
+         summary="One of the tenant's invoices with its line items (JSON or CSV)")
+    async def invoice(
+        self, request: Request[Any, Any, Any], invoice_id: FromPath[str],
+        tenant: NamedDependency[TenantContext], dbs: Provided[Databases],
+        fmt: Annotated[str | None, QueryParameter(name="format")] = None,
+    ) -> Any:
+        found = await get_invoice(dbs, invoice_id, tenant.id, TENANT_VISIBLE)
+        if wants_csv(request, fmt):
+            return csv_response([found], f"invoice-{tenant.slug}-{found[0].period}")
+        return invoice_dict(*found)

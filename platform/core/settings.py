@@ -220,6 +220,23 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class BillingSettings:
+    """Invoices and the export of usage to the provider's billing system.
+
+    ``grace_days`` (``ARGUS_BILLING_GRACE_DAYS``): a finalized invoice is due that many days
+    later; unpaid past it, the tenant is suspended. ``reminder_days``
+    (``ARGUS_BILLING_REMINDER_DAYS``): the tenant's admins are e-mailed that long before (a
+    suspension always follows a reminder). ``sink`` (``ARGUS_BILLING_SINK``): ``none`` or
+    ``stripe`` (``ARGUS_STRIPE_API_KEY``, ``ARGUS_STRIPE_API_BASE`` for a local fake)."""
+
+    grace_days: int = 14
+    reminder_days: int = 3
+    sink: str = "none"
+    stripe_api_key: str = ""
+    stripe_api_base: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
@@ -231,6 +248,7 @@ class Settings:
     domains: DomainSettings = field(default_factory=DomainSettings)
     events: EventSettings = field(default_factory=EventSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    billing: BillingSettings = field(default_factory=BillingSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -331,8 +349,17 @@ class Settings:
             max_per_tenant=num("WS_MAX_PER_TENANT", EventSettings.max_per_tenant),
             recheck_interval=num("WS_RECHECK_INTERVAL", EventSettings.recheck_interval, float),
         )
+        sink = get("BILLING_SINK", BillingSettings.sink)
+        if sink not in ("none", "stripe"):
+            raise ValueError("ARGUS_BILLING_SINK must be none or stripe")
+        billing = BillingSettings(
+            grace_days=num("BILLING_GRACE_DAYS", BillingSettings.grace_days),
+            reminder_days=num("BILLING_REMINDER_DAYS", BillingSettings.reminder_days),
+            sink=sink, stripe_api_key=get("STRIPE_API_KEY", ""),
+            stripe_api_base=get("STRIPE_API_BASE", ""))
         return cls(
             events=events,
+            billing=billing,
             metrics=MetricsSettings(
                 allow=csv("METRICS_ALLOW") or MetricsSettings.allow,
                 tenant_series=num("METRICS_TENANT_SERIES", MetricsSettings.tenant_series),

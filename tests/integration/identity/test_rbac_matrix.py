@@ -13,8 +13,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from argus.billing.invoices import Invoice
 from argus.platform.audit.models import AuditLog
 from argus.platform.cameras.models import Camera
+from argus.platform.core.db import utcnow
 from argus.platform.core.permissions import ROLE_PERMISSIONS, SELF_SERVICE
 from argus.platform.ingest.models import IngestNode
 from argus.platform.recordings.models import Clip, Recording
@@ -171,6 +173,8 @@ CASES = {
     "GET /api/v1/audit-logs": lambda ctx: _plain("/api/v1/audit-logs"),
     "GET /api/v1/billing/plan": lambda ctx: _plain("/api/v1/billing/plan"),
     "GET /api/v1/billing/usage": lambda ctx: _plain("/api/v1/billing/usage"),
+    "GET /api/v1/billing/invoices": lambda ctx: _plain("/api/v1/billing/invoices"),
+    "GET /api/v1/billing/invoices/{invoice_id:str}": lambda ctx: _invoice_path(ctx),
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
                                                             {"ip_allowlist": []}),
@@ -219,6 +223,16 @@ async def _domain_path(ctx, suffix: str = "", tenant_added: bool = False):
                                      state="verified", source="provider"))
             await session.commit()
     return f"/api/v1/domains/{domain}{suffix}", None
+
+
+async def _invoice_path(ctx):
+    """A voided invoice of the tenant's (tenants see finalized, paid and void ones)."""
+    invoice = Invoice(tenant_id=ctx["tenant"].id, period="2026-10", open_period=None,
+                      state="void", currency="USD", total=0, lines=[], voided_at=utcnow())
+    async with ctx["state"].dbs.control_session() as session:
+        session.add(invoice)
+        await session.commit()
+    return f"/api/v1/billing/invoices/{invoice.id}", None
 
 
 async def _plain(path, body=None):
