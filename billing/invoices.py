@@ -47,6 +47,7 @@ from argus.platform.core.errors import Conflict, Invalid, NotFound, ServiceUnava
 from argus.tenants.models import Tenant
 
 STATES = ("draft", "finalized", "paid", "void")
+TENANT_VISIBLE = ("finalized", "paid", "void")  # a draft is the provider's
 ACTIONS = {"finalize": ("draft",), "void": ("draft", "finalized"), "mark-paid": ("finalized",)}
 DONE = {"finalize": "finalized", "void": "void", "mark-paid": "paid"}
 EGRESS_METER = "egress_bytes"

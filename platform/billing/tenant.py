@@ -13,23 +13,17 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from argus.billing.invoices import get_invoice, invoice_dict, list_invoices
-from argus.billing.ledger import count_since
+from argus.billing.invoices import TENANT_VISIBLE, get_invoice, invoice_dict, list_invoices
 from argus.billing.plans import Limits
 from argus.billing.report import usage_answer
 from argus.platform.billing.answers import csv_response, invoice_page, wants_csv
-from argus.platform.cameras.models import Camera
-from argus.platform.core.db import Databases, utcnow
+from argus.platform.billing.overview import plan_overview
+from argus.platform.core.db import Databases
 from argus.platform.core.di import Provided
 from argus.platform.core.guards import needs
 from argus.tenants.context import TenantContext
-from argus.tenants.models import Tenant, TenantDomain
-
-GB = 1_000_000_000
-TENANT_VISIBLE = ("finalized", "paid", "void")
 
 
 class BillingController(Controller):
@@ -51,28 +45,7 @@ class BillingController(Controller):
     async def plan(self, tenant: NamedDependency[TenantContext],
                    limits: NamedDependency[Limits], dbs: Provided[Databases],
                    db_session: NamedDependency[AsyncSession]) -> dict[str, Any]:
-        enabled = await db_session.scalar(
-            select(func.count()).select_from(Camera).where(Camera.enabled.is_(True)))
-        async with dbs.control_session() as control:
-            stored = await control.scalar(select(Tenant.storage_bytes)
-                                          .where(Tenant.id == tenant.id))
-            domains = await control.scalar(select(func.count()).select_from(TenantDomain)
-                                           .where(TenantDomain.tenant_id == tenant.id))
-        month = utcnow().date().replace(day=1)
-        clips = await count_since(dbs, tenant, "clip_exports", month)
-        values = limits.values()
-        name = values.pop("name")
-        return {
-            "plan": name, "limits": values,
-            "use": {
-                "cameras": {"used": enabled or 0, "limit": limits.max_cameras},
-                "storage_gb": {"used": round((stored or 0) / GB, 3),
-                               "included": limits.storage_included_gb},
-                "custom_domains": {"used": domains or 0, "limit": limits.custom_domains},
-                "clip_exports_this_month": {"used": clips,
-                                            "limit": limits.clip_exports_per_month},
-            },
-        }
+        return await plan_overview(tenant, limits, dbs, db_session)
 
     @get("/invoices", opt=needs("billing:read"),
          summary="The tenant's invoices, newest month first (JSON or CSV)")

@@ -50,7 +50,13 @@ def template_config() -> TemplateConfig:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["bytes"] = human_bytes
+    env.filters["money"] = money
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(env))
+
+
+def money(minor: int, currency: str) -> str:
+    """Minor units as the amount and its currency (two decimals: USD, EUR, GBP, ...)."""
+    return f"{minor / 100:,.2f} {currency}"
 
 
 def human_bytes(size: int | None) -> str:

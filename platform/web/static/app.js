@@ -223,6 +223,7 @@ const actions = {
     const box = $(".revealed"); fill(box, r.data); box.hidden = false;
   },
   async "play-recording"(btn) { playAt(btn.dataset.at); },
+  async print() { window.print(); },
   async download(btn) {
     const r = await api("GET", "/api/v1/recordings/" + btn.dataset.recording + "/download");
     if (r.ok) location.href = r.data.url; else flash((r.data && r.data.detail) || "Failed");

@@ -19,6 +19,7 @@ from argus.platform.core.db import utcnow
 from argus.platform.services import CTX_KEY
 from argus.tenants.models import Tenant
 from tests.integration.conftest import bearer, login
+from tests.integration.web.test_pages import cookie_login
 
 pytestmark = pytest.mark.parametrize("identity_app", ["mirrored"], indirect=True)
 PROVIDER = {"Host": "provider.localhost"}
@@ -42,7 +43,8 @@ async def _november(services, tenant, *, plans=("inv-basic", "inv-pro")) -> None
     rows += [("clip_exports", f"clip{i}", date(2026, 11, 7), NOV, 0) for i in range(4)]
     async with services.dbs.control_session() as control:
         await control.execute(update(Tenant).where(Tenant.id == tenant.id)
-                              .values(created_at=datetime(2026, 10, 1, tzinfo=UTC)))
+                              .values(created_at=datetime(2026, 10, 1, tzinfo=UTC),
+                                      plan=plans[1]))
         await control.execute(delete(TenantPlanChange)
                               .where(TenantPlanChange.tenant_id == tenant.id))
         control.add_all([
@@ -157,6 +159,27 @@ async def test_a_months_invoice_matches_the_hand_computed_one_and_reruns_change_
                               headers=provider)).json()["state"] == "paid"
     refused = await client.post(f"/provider/v1/invoices/{draft['id']}/void", headers=provider)
     assert refused.status_code == 409 and refused.json()["field"] == "state"
+
+    # The admin app: A's page lists the invoice, the printable page shows its lines; B's admin
+    # and A's viewer cannot reach it.
+    pages = client_for()
+    await cookie_login(pages, tenant_a)
+    overview = await pages.get("/billing", headers={"Host": tenant_a.host})
+    assert overview.status_code == 200 and "inv-pro" in overview.text
+    assert f"/billing/invoices/{draft['id']}" in overview.text and "20.20 USD" in overview.text
+    printable = await pages.get(f"/billing/invoices/{draft['id']}",
+                                headers={"Host": tenant_a.host})
+    assert printable.status_code == 200 and "45 camera-days" in printable.text
+    assert "20.20 USD" in printable.text and "paid" in printable.text
+    others = client_for()
+    await cookie_login(others, tenant_b)
+    assert (await others.get(f"/billing/invoices/{draft['id']}",
+                             headers={"Host": tenant_b.host})).status_code == 404
+    assert draft["id"] not in (await others.get("/billing", headers={"Host": tenant_b.host})
+                               ).text
+    viewers = client_for()
+    await cookie_login(viewers, tenant_a, "viewer")
+    assert (await viewers.get("/billing", headers={"Host": tenant_a.host})).status_code == 403
 
 
 async def test_invoice_moves_and_bad_input_are_refused_clearly(client_for, tenant_a,
