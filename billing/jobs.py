@@ -1,5 +1,6 @@
-"""Billing jobs (general worker): every tenant's usage outbox into the ledger (every minute),
-the hourly storage snapshot (three tries an hour; each hour is recorded once)."""
+"""Billing jobs (general worker): every tenant's usage outbox into the ledger and the API-call
+counters of closed windows (every minute), the hourly storage snapshot (three tries an hour;
+each hour is recorded once)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 import structlog
 from arq import cron
 
+from argus.billing.api_calls import harvest_api_calls
 from argus.billing.ledger import drain_outbox
 from argus.billing.snapshots import snapshot_storage
+from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import from_ctx
 from argus.tenants.resolution import TenantResolver
 
@@ -33,6 +36,15 @@ async def snapshot_storage_hourly(ctx: dict[str, Any]) -> int:
     return await snapshot_storage(from_ctx(ctx, TenantResolver).dbs)
 
 
+async def meter_api_calls(ctx: dict[str, Any]) -> int:
+    """API calls of every closed rate-limit window into the ledger."""
+    infra = from_ctx(ctx, Infra)
+    return await harvest_api_calls(infra.dbs, infra.redis,
+                                   infra.settings.database.control_schema,
+                                   infra.settings.auth.api_rate_window)
+
+
 JOBS: list[Any] = []
 CRONS = [cron(drain_usage, second=40, unique=True, timeout=120),
+         cron(meter_api_calls, second=20, unique=True, timeout=120),
          cron(snapshot_storage_hourly, minute={1, 21, 41}, second=5, unique=True, timeout=300)]

@@ -39,7 +39,8 @@ from argus.platform.core.db import ControlBase, Databases, TenantBase, UTCDateTi
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.billing")
-METERS = ("recording", "clip", "clip_exports", "camera_minutes", "cameras_billable")
+METERS = ("recording", "clip", "clip_exports", "camera_minutes", "cameras_billable",
+          "egress_bytes", "api_calls")
 
 
 class UsageOutbox(TenantBase):
@@ -82,15 +83,23 @@ def record_usage(session: AsyncSession, meter: str, key: str, day: date, seconds
 
 async def record_counts(session: AsyncSession, meter: str, keys: list[str], day: date) -> None:
     """Outbox rows for facts that are counted, not summed (``cameras_billable``: one key per
-    camera and day); a key already waiting in the outbox is left as it is, one already in the
-    ledger is dropped by the drain."""
+    camera and day)."""
+    await record_amounts(session, meter, [(key, day, 0.0, 0) for key in keys])
+
+
+async def record_amounts(session: AsyncSession, meter: str,
+                         rows: list[tuple[str, date, float, int]]) -> None:
+    """Outbox rows ``(key, day, seconds, bytes)`` for facts that may be recorded again (a redone
+    chunk of a log, a cron's second pass): a key already waiting in the outbox is left as it
+    is, one already in the ledger is dropped by the drain."""
     if meter not in METERS:
         raise ValueError(f"unknown meter {meter!r}")
-    if keys:
+    if rows:
         now = utcnow()
         await session.execute(insert(UsageOutbox).prefix_with("IGNORE"), [
             {"id": str(uuid.uuid4()), "meter": meter, "idempotency_key": key, "day": day,
-             "seconds": 0, "bytes": 0, "created_at": now} for key in keys])
+             "seconds": seconds, "bytes": size, "created_at": now}
+            for key, day, seconds, size in rows])
 
 
 async def drain_outbox(dbs: Databases, tenant: TenantContext, limit: int = 500) -> int:

@@ -3,7 +3,8 @@
 ``recording`` → ``recorded_seconds`` and ``recorded_bytes``; ``clip`` → ``clip_bytes``;
 ``clip_exports`` → a count; ``camera_minutes`` → minutes; ``cameras_billable`` →
 ``camera_days`` (per day: the cameras billable that day); ``stored_byte_hours`` →
-``stored_gb_hours`` (÷ hours in the month: GB-months). Periods with no usage are listed
+``stored_gb_hours`` (÷ hours in the month: GB-months); ``egress_bytes`` → ``egress_bytes``
+(HLS delivered); ``api_calls`` → a count of calls. Periods with no usage are listed
 with zeros, so a chart has every day."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from argus.platform.core.errors import Invalid
 GRANULARITIES = ("day", "month")
 MAX_DAYS = 400
 FIGURES = ("camera_minutes", "camera_days", "recorded_seconds", "recorded_bytes", "clip_bytes",
-           "clip_exports", "stored_gb_hours")
+           "clip_exports", "stored_gb_hours", "egress_bytes", "api_calls")
 
 
 def parse_range(start: str | None, end: str | None, granularity: str, today: date
@@ -76,6 +77,10 @@ async def usage_report(dbs: Databases, tenant_id: str, first: date, last: date,
             out["camera_days"] += count
         elif meter == "stored_byte_hours":
             out["stored_gb_hours"] += float(size or 0) / 1e9
+        elif meter == "egress_bytes":
+            out["egress_bytes"] += int(size or 0)
+        elif meter == "api_calls":
+            out["api_calls"] += int(seconds or 0)  # a row holds a count of calls
     return [{"period": key, **{k: (round(v, 3) if isinstance(v, float) else v)
                                for k, v in values.items()}}
             for key, values in periods.items()]

@@ -56,3 +56,8 @@ def tenant_changed_channel(control_schema: str) -> str:
 def metrics_prefix(control_schema: str) -> str:
     """Counts kept for the metrics scrape (API calls per tenant)."""
     return f"{namespace(control_schema)}:metrics"
+
+
+def egress_key(control_schema: str, node_id: str) -> str:
+    """A node's place in its HLS access log, and the chunk being metered (``ingest.egress``)."""
+    return f"{namespace(control_schema)}:egress:{node_id}"

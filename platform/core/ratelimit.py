@@ -36,6 +36,15 @@ class Budget:
         }
 
 
+# API-call counters outlive their window this long, so the ``api_calls`` meter (a minutely
+# cron) finds every closed window before it expires.
+KEEP_AFTER_WINDOW = 900
+
+
+def counter_ttl(window: int) -> int:
+    return window + KEEP_AFTER_WINDOW
+
+
 def counter_key(ns: str, key: str, window: int, now: float) -> str:
     """The Redis key counting ``key``'s calls in the fixed window that holds ``now``."""
     return f"{ns}:api:{key}:{int(now // window)}"
@@ -81,7 +90,7 @@ class BatchedCounter:
         name = counter_key(self.ns, key, window, now)
         entry = self.pending.get(name)
         if entry is None:
-            entry = self.pending[name] = [0, window + 1]
+            entry = self.pending[name] = [0, counter_ttl(window)]
         entry[0] += 1
         total = self.known.get(name, (0, 0.0))[0] + entry[0]
         return RateLimiter.budget(total, limit, window, now)

@@ -28,7 +28,7 @@ from argus.platform.core.db import Databases
 from argus.platform.core.errors import Forbidden, RateLimited, Unauthorized
 from argus.platform.core.permissions import ROLE_PERMISSIONS, role_permissions
 from argus.platform.core.principal import Principal
-from argus.platform.core.ratelimit import Budget
+from argus.platform.core.ratelimit import Budget, counter_ttl
 from argus.platform.identity.api_tokens import authenticate_api_token
 from argus.platform.identity.cookies import ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, read_cookies
 from argus.platform.identity.state import Identity
@@ -252,6 +252,6 @@ class TenantAuthMiddleware(ASGIMiddleware):
         first, second, user = _marker_keys(identity, tenant, principal)
         counter, now = identity.limiter.counter(key, window)
         denied, revoked_ms, count = await identity.checks(keys=[first, second, user, counter],
-                                                          args=[window + 1])
+                                                          args=[counter_ttl(window)])
         budget = identity.limiter.budget(count, limit, window, now)
         return budget, _verdict(principal, bool(denied), revoked_ms)

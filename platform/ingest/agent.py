@@ -13,6 +13,7 @@
   as ``last_seen_at``.
 - **Thumbnails** (every ``ARGUS_INGEST_THUMBNAIL_INTERVAL`` s): one JPEG per live stream from its
   newest HLS segment, to ``thumbnails/<camera id>.jpg`` in the tenant's bucket.
+- **Egress**: HLS bytes served, per camera and day, from nginx's access log (``egress.py``).
 - **ABR** transcoders for live cameras with `abr` on (see `abr.py`).
 - **Jobs** on the node's arq queue: ``drop_publisher`` (see ``node.py``).
 """

@@ -1,5 +1,6 @@
 """``argus ingest run``: one ingest node — nginx with its rendered configuration, and the node
-agent (an arq worker on the node's own queue, the heartbeat / reconcile / thumbnail loops and
+agent (an arq worker on the node's own queue, the heartbeat / reconcile / thumbnail / egress
+loops and
 the RTSP relays, finalizing recorded chunks, and at start-up the chunks an earlier run left on
 disk). SIGINT or SIGTERM stops everything it started; nginx exiting ends the run
 with an error, so a supervisor (systemd, Kubernetes) restarts the whole node.
@@ -24,6 +25,7 @@ from argus.platform.core.redis import arq_settings
 from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.agent import NodeAgent
 from argus.platform.ingest.config import NodeConfig, local_address, nginx_user, write
+from argus.platform.ingest.egress import EgressMeter
 from argus.platform.ingest.jobs import NODE_JOBS
 from argus.platform.ingest.metrics import NodeMetrics
 from argus.platform.ingest.models import IngestNode
@@ -127,6 +129,8 @@ async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -
                     redis_settings=arq_settings(settings.redis.url),
                     ctx={"agent": agent, "finalizer": finalizer}, handle_signals=False,
                     max_jobs=FINALIZE_CONCURRENCY, poll_delay=0.2, keep_result=60)
+    egress = EgressMeter(infra.dbs, infra.redis, settings.database.control_schema, cfg.node_id,
+                         cfg.work_dir.resolve() / "log" / "egress.log", agent.tenant)
     ingest = settings.ingest
     metrics = None
     if settings.metrics.node_listen:
@@ -145,6 +149,7 @@ async def run_node(infra: Infra, stream_status: StreamStatus, cfg: NodeConfig) -
         asyncio.create_task(_every(min(ingest.thumbnail_interval, THUMBNAIL_TICK),
                                    agent.thumbnail_tick, "thumbnails")),
         asyncio.create_task(_every(RELAY_RECONCILE_SECONDS, relays.reconcile, "relays")),
+        asyncio.create_task(_every(ingest.heartbeat_interval, egress.tick, "egress")),
     ]
     tasks.append(asyncio.create_task(_every(SWEEP_SECONDS, finalizer.sweep, "recordings")))
     nginx_exit = asyncio.create_task(proc.wait(), name="nginx")

@@ -5,6 +5,7 @@ camera once per UTC day."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -139,3 +140,100 @@ async def test_storage_is_snapshotted_once_an_hour_and_missed_hours_are_filled(
     got = await mine()
     for h in range(1, 4):
         assert got[hour_key("hot", hour + timedelta(hours=h))] == int(1.5 * GB)
+
+
+async def test_hls_egress_is_metered_once_from_the_access_log_through_a_crash(
+        tenant_a, services, tmp_path):
+    from argus.platform.ingest.egress import EgressMeter
+
+    camera = "0b0e6c5e-2f6b-4d7e-9a55-5d2a5f0d9c11"
+    stream = f"{tenant_a.slug}__{camera}"
+    node_id = f"ztegress{utcnow():%H%M%S%f}"
+    log_file = tmp_path / "egress.log"
+    now = utcnow().timestamp()
+
+    def append(*sizes: int, status: int = 200) -> None:
+        with log_file.open("a") as f:
+            for size in sizes:
+                f.write(f"{now:.3f} {stream} {size} {status}\n")
+            f.write(f"{now:.3f} nobody__{camera} 999 200\n")  # an unknown tenant: skipped
+
+    async def tenant_of(slug):
+        return await services.stream_status.tenant(slug=slug)
+
+    meter = EgressMeter(services.dbs, services.redis, services.settings.database.control_schema,
+                        node_id, log_file, tenant_of)
+
+    async def ledger() -> list[UsageEvent]:
+        await drain_outbox(services.dbs, tenant_a)
+        async with services.dbs.control_session() as control:
+            return list(await control.scalars(select(UsageEvent).where(
+                UsageEvent.tenant_id == tenant_a.id, UsageEvent.meter == "egress_bytes")))
+
+    assert await meter.tick() == 0  # no log yet
+    append(1000, 2000)
+    with log_file.open("a") as f:
+        f.write(f"{now:.3f} {stream} 5")  # a line nginx is still writing: not yet
+    assert await meter.tick() == 3000
+    first = await ledger()
+    assert sum(e.bytes for e in first) == 3000 and len(first) == 1
+    with log_file.open("a") as f:
+        f.write("00 200\n")  # the line is whole now: 500 bytes
+    assert await meter.tick() == 500
+
+    # The agent dies after metering a chunk but before moving its offset: the pending chunk
+    # is redone with the same bounds and keys, and adds nothing.
+    key = meter.key
+    offset = int(await services.redis.hget(key, "offset"))
+    inode = int(await services.redis.hget(key, "inode"))
+    await services.redis.hset(key, mapping={"pending_inode": inode, "pending_start": 0,
+                                            "pending_end": offset, "offset": 0})
+    append(7)
+    await meter.tick()  # the redo
+    assert sum(e.bytes for e in await ledger()) == 3500
+    assert await meter.tick() == 7  # then what was appended, once
+    assert sum(e.bytes for e in await ledger()) == 3507
+
+    # A rotated log (a new file) is read from its start.
+    log_file.rename(tmp_path / "egress.log.1")
+    append(40)
+    assert await meter.tick() == 40
+    events = await ledger()
+    assert sum(e.bytes for e in events) == 3547
+    assert all(e.idempotency_key.startswith(f"{node_id}:") for e in events)
+    await services.redis.delete(key)
+
+
+async def test_api_calls_are_metered_per_caller_once_their_window_closes(client_for, tenant_a,
+                                                                         services):
+    import time
+
+    from argus.billing.api_calls import SETTLE, harvest_api_calls
+
+    client = client_for()
+    admin = (await login(client, tenant_a))["access_token"]
+    for _ in range(7):
+        assert (await client.get("/api/v1/me", headers=bearer(tenant_a, admin))
+                ).status_code == 200
+    await asyncio.sleep(0.3)  # the batched counter's flush (mirrored mode)
+    settings = services.settings
+    window = settings.auth.api_rate_window
+
+    async def harvest(now: float) -> int:
+        return await harvest_api_calls(services.dbs, services.redis,
+                                       settings.database.control_schema, window, now=now)
+
+    async def calls() -> list[UsageEvent]:
+        async with services.dbs.control_session() as control:
+            return list(await control.scalars(select(UsageEvent).where(
+                UsageEvent.tenant_id == tenant_a.id, UsageEvent.meter == "api_calls")))
+
+    await harvest(time.time() - 2 * window)  # nothing of ours has closed then
+    assert await calls() == []
+    later = time.time() + window + SETTLE + 1
+    assert await harvest(later) >= 7
+    rows = await calls()
+    assert sum(r.seconds for r in rows) == 7 and all(r.idempotency_key.startswith("user:")
+                                                    for r in rows)
+    await harvest(later)  # counters are gone; nothing twice
+    assert sum(r.seconds for r in await calls()) == 7
