@@ -11,7 +11,9 @@ from arq import cron
 
 from argus.billing.api_calls import harvest_api_calls
 from argus.billing.ledger import drain_outbox
+from argus.billing.sink import export
 from argus.billing.snapshots import snapshot_storage
+from argus.billing.stripe_sink import sink_from_settings
 from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import from_ctx
 from argus.tenants.resolution import TenantResolver
@@ -44,7 +46,18 @@ async def meter_api_calls(ctx: dict[str, Any]) -> int:
                                    infra.settings.auth.api_rate_window)
 
 
+async def export_to_sink(ctx: dict[str, Any]) -> dict[str, int]:
+    """Unsent ledger events and finalized invoices to the billing sink (none: nothing)."""
+    infra = from_ctx(ctx, Infra)
+    billing = infra.settings.billing
+    sink = sink_from_settings(billing.sink, billing.stripe_api_key, billing.stripe_api_base)
+    if sink is None:
+        return {"events": 0, "invoices": 0}
+    return await export(infra.dbs, sink)
+
+
 JOBS: list[Any] = []
 CRONS = [cron(drain_usage, second=40, unique=True, timeout=120),
          cron(meter_api_calls, second=20, unique=True, timeout=120),
+         cron(export_to_sink, second=50, unique=True, timeout=300),
          cron(snapshot_storage_hourly, minute={1, 21, 41}, second=5, unique=True, timeout=300)]

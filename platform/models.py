@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "argus.billing.ledger",
     "argus.billing.plans",
     "argus.billing.invoices",
+    "argus.billing.sink",
     "argus.billing.sessions",
     "argus.branding.brands",
     "argus.platform.audit.models",
