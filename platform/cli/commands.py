@@ -307,6 +307,44 @@ async def plans_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+async def billing_invoices(args: argparse.Namespace) -> int:
+    from argus.billing.invoices import run_invoices
+
+    async with _plans() as plans:
+        _print_json(await run_invoices(plans.dbs, args.period))
+    return 0
+
+
+async def billing_reconcile(args: argparse.Namespace) -> int:
+    from argus.billing.pricing import month_bounds
+    from argus.platform.billing.reconcile import reconcile_tenant
+
+    try:
+        month_bounds(args.period)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    async with _services() as services:
+        if args.tenant:
+            one = await services.resolver.by_slug(args.tenant)
+            if one is None:
+                raise CliError(f"tenant {args.tenant!r} not found")
+            tenants = [one]
+        else:
+            tenants = await services.resolver.active()
+        rows = [row for tenant in tenants
+                for row in await reconcile_tenant(services.dbs, tenant, args.period)]
+    if args.json:
+        _print_json(rows)
+    else:
+        print(f"{'tenant':<24} {'meter':<15} {'facts':>7} {'events':>7} {'missing':>7} "
+              f"{'differing':>9} {'gone':>5}  drift")
+        for r in rows:
+            print(f"{r['tenant']:<24} {r['meter']:<15} {r['facts']:>7} {r['events']:>7} "
+                  f"{r['missing']:>7} {r['differing']:>9} {r['gone']:>5}  "
+                  f"{'DRIFT' if r['drift'] else 'none'}")
+    return 1 if any(r["drift"] for r in rows) else 0
+
+
 async def tenants_set_plan(args: argparse.Namespace) -> int:
     async with _tenants() as tenants:
         _print_json(TenantOut.of(await tenants.update(args.slug, plan=args.plan)))

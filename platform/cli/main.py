@@ -1,4 +1,4 @@
-"""``argus``: serve, worker, migrate, tenants, plans, provider-keys, demo.
+"""``argus``: serve, worker, migrate, tenants, plans, billing, provider-keys, demo.
 
 The parser names each command's function; its module is imported only when the command runs,
 so ``argus --help`` and the quick commands (the Terraform provider calls them often) pay for
@@ -79,6 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = plans.add_parser("delete", help="delete a plan no tenant is on")
     p.add_argument("name")
     p.set_defaults(func="plans_delete", is_async=True)
+
+    billing = sub.add_parser("billing", help="invoices and usage checks"
+                             ).add_subparsers(dest="action", required=True)
+    p = billing.add_parser("invoices", help="draft (or refresh) every tenant's invoice for a "
+                                            "month")
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.set_defaults(func="billing_invoices", is_async=True)
+    p = billing.add_parser("reconcile", help="recompute the meters from the raw facts and "
+                                             "report drift (exit 1 when there is any)")
+    p.add_argument("--period", required=True, help="YYYY-MM")
+    p.add_argument("--tenant", help="one tenant's slug (default: every active tenant)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func="billing_reconcile", is_async=True)
 
     users = sub.add_parser("users", help="manage a tenant's users").add_subparsers(
         dest="action", required=True)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from argus.billing.ledger import UsageEvent
 from argus.billing.sessions import StreamSession
+from argus.platform.billing.reconcile import reconcile_tenant
 from tests.e2e.stack import GRACE, stop, wait_for
 from tests.integration.conftest import bearer, login
 
@@ -112,3 +113,7 @@ async def test_camera_minutes_are_metered_once_through_crashes(stack, client_for
     egress = await metered("egress_bytes")
     assert sum(e.bytes for e in egress) == logged_bytes(stack, stream) >= viewed > 0
     assert len({e.idempotency_key for e in egress}) == len(egress)
+
+    # Reconciliation from the raw facts (the sessions) finds no drift after the crashes.
+    rows = await reconcile_tenant(services.dbs, tenant_a, f"{rows[0].started_at:%Y-%m}")
+    assert not any(r["drift"] for r in rows), rows
