@@ -1,7 +1,9 @@
 """Non-payment: a finalized invoice still unpaid ``reminder_days`` before it is due gets its
 tenant's admins a reminder; one still unpaid when due (and reminded at least once) suspends
 the tenant, with a second e-mail. Paying an invoice that suspended its tenant resumes the
-tenant, unless another invoice keeps it suspended. Each step is stamped on the invoice
+tenant, unless another invoice keeps it suspended; a tenant the provider had suspended already
+is left as it is (and suspended by the next run if the provider resumes it while the invoice
+is still unpaid). Each step is stamped on the invoice
 (``reminded_at``, ``suspended_at``) after it is done, so a rerun never repeats one.
 
 The e-mails and the suspension are the caller's callbacks (the platform's mailer and tenant
@@ -41,8 +43,9 @@ async def dun(dbs: Databases, reminder_days: int, notify: Notify, set_state: Set
                 await _stamp(dbs, invoice.id, reminded_at=now)
                 done["reminded"] += 1
             elif invoice.due_at is not None and invoice.due_at <= now:
-                if state == "active":
-                    await set_state(slug, "suspended")
+                if state != "active":  # suspended by the provider already: not ours to lift
+                    continue
+                await set_state(slug, "suspended")
                 await _stamp(dbs, invoice.id, suspended_at=now)
                 await notify(invoice, slug, "suspended")
                 log.warning("billing.tenant_suspended", tenant=slug, invoice=invoice.id)

@@ -51,6 +51,7 @@ from argus.platform.observability import HealthController, RequestLogMiddleware
 from argus.platform.observability.metrics import metrics_controller
 from argus.platform.provider.controller import ProviderNodeController, ProviderTenantController
 from argus.platform.provider.guards import provider_guards
+from argus.platform.provider.key_routes import ProviderKeyController
 from argus.platform.recordings.controller import (
     CameraRecordingController,
     ClipController,
@@ -129,7 +130,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
     provider_api = Router("/provider/v1",
                           route_handlers=[ProviderTenantController, ProviderNodeController,
                                           ProviderPlanController, ProviderUsageController,
-                                          ProviderInvoiceController],
+                                          ProviderInvoiceController, ProviderKeyController],
                           guards=provider_guards(services.settings.http, services.dbs,
                                                  services.resolver))
     return Litestar(

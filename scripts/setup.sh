@@ -65,6 +65,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# --- the Terraform provider, in a local mirror (var/terraform; `argus terraform env`) ---------
+"$ROOT/.venv/bin/argus" terraform env >/dev/null
+if ! command -v terraform >/dev/null 2>&1; then
+  say "the terraform CLI is not installed: the Terraform tests (tests/e2e/test_terraform.py) will fail until it is on PATH"
+fi
+
 # --- front-end packages (served by the app from /vendor; no CDN at run time) ----------------
 WEB="$ROOT/platform/web"
 web_want="$(sha256sum "$WEB/package-lock.json" | cut -d' ' -f1)"

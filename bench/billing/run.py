@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from common import drop_schemas  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from argus.billing.invoices import Invoice, run_invoices  # noqa: E402
@@ -42,7 +43,6 @@ from argus.platform.core.settings import Settings  # noqa: E402
 from argus.platform.services import Services  # noqa: E402
 from argus.tenants.models import Tenant  # noqa: E402
 from argus.tenants.service import TenantSpec  # noqa: E402
-from common import drop_schemas  # noqa: E402
 
 CONTROL = "argus_bench_billing"
 MONTH = datetime(2026, 11, 1, tzinfo=UTC)

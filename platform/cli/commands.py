@@ -307,6 +307,19 @@ async def plans_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def terraform_env(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from argus.platform.terraform.install import install
+
+    try:
+        config = install(Path(args.dir) if args.dir else None)
+    except (OSError, FileNotFoundError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"export TF_CLI_CONFIG_FILE={config}")
+    return 0
+
+
 async def billing_invoices(args: argparse.Namespace) -> int:
     from argus.billing.invoices import run_invoices
 
@@ -419,19 +432,11 @@ async def users_create(args: argparse.Namespace) -> int:
 # --- ingest nodes --------------------------------------------------------------------------
 
 async def ingest_add(args: argparse.Namespace) -> int:
-    import secrets as _secrets
+    from argus.platform.ingest.nodes import NodeSpec, register_node
 
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", args.node):
-        raise CliError("--node must be lowercase letters, digits and '-'")
-    from argus.platform.ingest.models import IngestNode
-
-    secret = _secrets.token_urlsafe(32)
-    async with _services() as services:
-        async with services.dbs.control_session() as session:
-            if await session.get(IngestNode, args.node) is not None:
-                raise CliError(f"node {args.node!r} exists")
-        await _check_node(services, args.node, [secret], {
-            "rtmp_url": args.rtmp_url, "hls_url": args.hls_url, "capacity": args.capacity})
+    async with _services() as services, services.dbs.control_session() as session:
+        secret = await register_node(session, args.node, NodeSpec(
+            rtmp_url=args.rtmp_url, hls_url=args.hls_url, capacity=args.capacity))
     print(secret)
     return 0
 

@@ -1,4 +1,5 @@
-"""``argus``: serve, worker, migrate, tenants, plans, billing, provider-keys, demo.
+"""``argus``: serve, worker, migrate, tenants, plans, billing, provider-keys, terraform,
+demo.
 
 The parser names each command's function; its module is imported only when the command runs,
 so ``argus --help`` and the quick commands (the Terraform provider calls them often) pay for
@@ -79,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = plans.add_parser("delete", help="delete a plan no tenant is on")
     p.add_argument("name")
     p.set_defaults(func="plans_delete", is_async=True)
+
+    tf = sub.add_parser("terraform", help="the Terraform provider").add_subparsers(
+        dest="action", required=True)
+    p = tf.add_parser("env", help="install terraform-provider-argus into a local mirror and "
+                                  "print the TF_CLI_CONFIG_FILE line for the shell")
+    p.add_argument("--dir", help="where the mirror and CLI config go (default: var/terraform "
+                                 "in a checkout, ARGUS_TERRAFORM_DIR)")
+    p.set_defaults(func="terraform_env", is_async=False)
 
     billing = sub.add_parser("billing", help="invoices and usage checks"
                              ).add_subparsers(dest="action", required=True)

@@ -10,7 +10,7 @@
   stream gone without a ``publish_done`` (two polls in a row) is treated as one; a stream
   nobody announced is announced. Live facts (codec, size, fps, bitrate) go to the camera row
   when they change (bitrate: by more than a quarter), and at least every ``FACTS_REFRESH`` s
-  as ``last_seen_at``.
+  as ``last_seen_at``, with the bytes received so far on the camera's open stream session.
 - **Thumbnails** (every ``ARGUS_INGEST_THUMBNAIL_INTERVAL`` s): one JPEG per live stream from its
   newest HLS segment, to ``thumbnails/<camera id>.jpg`` in the tenant's bucket.
 - **Egress**: HLS bytes served, per camera and day, from nginx's access log (``egress.py``).
@@ -34,6 +34,7 @@ import httpx
 import structlog
 from sqlalchemy import case, update
 
+from argus.billing.sessions import StreamSession
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
@@ -59,6 +60,7 @@ class StreamFacts:
     fps: float | None = None
     kbps: int | None = None
     audio: bool = False
+    bytes_in: int = 0  # since the publish began (the stream session's bytes in)
 
 
 def _num(node: ET.Element | None, path: str, kind=int):
@@ -86,7 +88,7 @@ def parse_stat(xml: bytes, app: str = "internal") -> dict[str, StreamFacts]:
                 codec=video.findtext("codec") if video is not None else None,
                 width=_num(video, "width"), height=_num(video, "height"),
                 fps=_num(video, "frame_rate", float), kbps=bw // 1000 if bw else None,
-                audio=audio_codec in ("AAC", "MP3"))
+                audio=audio_codec in ("AAC", "MP3"), bytes_in=_num(stream, "bytes_in") or 0)
     return streams
 
 
@@ -211,6 +213,9 @@ class NodeAgent:
             await s.execute(update(Camera).where(Camera.id == camera_id).values(
                 video_codec=facts.codec, width=facts.width, height=facts.height, fps=facts.fps,
                 bitrate_kbps=facts.kbps, last_seen_at=utcnow()))
+            await s.execute(update(StreamSession).where(
+                StreamSession.camera_id == camera_id, StreamSession.ended_at.is_(None))
+                .values(bytes_in=facts.bytes_in))
             await s.commit()
         self._facts[name] = (facts, time.monotonic())
         if await self.stream_status.stream_over_plan(tenant, camera_id, facts.kbps,

@@ -10,16 +10,20 @@ from __future__ import annotations
 from typing import Annotated
 
 import structlog
-from litestar import Controller, Response, delete, get, patch, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
+from argus.platform.core.errors import NotFound
 from argus.platform.ingest.models import CameraPlacement, IngestNode
-from argus.platform.ingest.placement import NODE_ALIVE, set_state
+from argus.platform.ingest.nodes import NodeSpec, change_node, register_node, remove_node
+from argus.platform.ingest.placement import NODE_ALIVE
 from argus.platform.provider.schemas import (
+    NodeCreate,
+    NodeCreated,
     NodeList,
     NodeOut,
     NodePatch,
@@ -86,13 +90,43 @@ class ProviderNodeController(Controller):
             placed = await _placed(session)
         return NodeList([_node_out(n, placed) for n in nodes])
 
-    @patch("/{node_id:str}", summary="Drain an ingest node, or make it active again")
+    @post("/", summary="Register an ingest node; its secret is in the answer, once")
+    async def create_node(self, data: JSONBody[NodeCreate],
+                          dbs: Provided[Databases]) -> NodeCreated:
+        async with dbs.control_session() as session:
+            secret = await register_node(session, data.id, NodeSpec(
+                rtmp_url=data.rtmp_url, hls_url=data.hls_url, capacity=data.capacity,
+                state=data.state))
+            node = await session.get(IngestNode, data.id)
+            assert node is not None
+            log.warning("ingest.node_registered", node=data.id)
+            return NodeCreated(_node_out(node, await _placed(session)), secret)
+
+    @get("/{node_id:str}", summary="One ingest node")
+    async def get_node(self, node_id: FromPath[str], dbs: Provided[Databases]) -> NodeOut:
+        async with dbs.control_session() as session:
+            node = await session.get(IngestNode, node_id)
+            if node is None:
+                raise NotFound(f"no ingest node {node_id!r}", field="id", code="unknown_node")
+            return _node_out(node, await _placed(session))
+
+    @patch("/{node_id:str}", summary="Drain an ingest node or make it active again; change its "
+                                     "URLs or capacity")
     async def patch_node(self, node_id: FromPath[str], data: JSONBody[NodePatch],
                          dbs: Provided[Databases]) -> NodeOut:
         async with dbs.control_session() as session:
-            node = await set_state(session, node_id, data.state)
-            log.warning("ingest.node_state_set", node=node_id, state=data.state)
+            node = await change_node(session, node_id, NodeSpec(
+                rtmp_url=data.rtmp_url, hls_url=data.hls_url, capacity=data.capacity,
+                state=data.state))
+            log.warning("ingest.node_changed", node=node_id, state=node.state)
             return _node_out(node, await _placed(session))
+
+    @delete("/{node_id:str}", summary="Remove an ingest node without live streams (its "
+                                      "cameras are placed elsewhere)")
+    async def delete_node(self, node_id: FromPath[str], dbs: Provided[Databases]) -> None:
+        async with dbs.control_session() as session:
+            await remove_node(session, node_id)
+        log.warning("ingest.node_removed", node=node_id)
 
 
 async def _placed(session: AsyncSession) -> dict[str, int]:

@@ -20,6 +20,12 @@ from argus.platform.provider.models import ProviderApiKey
 _KEY_RE = re.compile(r"^argus_pk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
 
+def key_prefix(key: str) -> str | None:
+    """The public prefix of a well-formed key."""
+    match = _KEY_RE.match(key)
+    return match.group(1) if match else None
+
+
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

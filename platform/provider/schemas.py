@@ -72,9 +72,46 @@ class NodePatch(msgspec.Struct, forbid_unknown_fields=True):
     """``draining``: no new camera is placed on the node and the node sweep moves the cameras
     placed there to live nodes (pull relays follow at once; push cameras keep publishing where
     they are until they reconnect elsewhere). ``active`` takes it back. ``offline`` is the
-    sweep's own verdict on a silent node and cannot be set."""
+    sweep's own verdict on a silent node and cannot be set. Absent fields stay as they are."""
 
-    state: Literal["active", "draining"]
+    state: Literal["active", "draining"] | None = None
+    rtmp_url: str | None = None
+    hls_url: str | None = None
+    capacity: int | None = None
+
+
+class NodeCreate(msgspec.Struct, forbid_unknown_fields=True):
+    id: str
+    rtmp_url: str
+    hls_url: str
+    capacity: int = 100
+    state: Literal["active", "draining"] = "active"
+
+
+class NodeCreated(msgspec.Struct):
+    node: NodeOut
+    secret: str  # ARGUS_NODE_SECRET for `argus ingest run`; shown once
+
+
+class KeyCreate(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class KeyOut(msgspec.Struct):
+    prefix: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreated(msgspec.Struct):
+    key: KeyOut
+    secret: str  # the whole key; shown once
+
+
+class KeyList(msgspec.Struct):
+    items: list[KeyOut]
 
 
 class NodeList(msgspec.Struct):

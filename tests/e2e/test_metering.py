@@ -103,6 +103,7 @@ async def test_camera_minutes_are_metered_once_through_crashes(stack, client_for
         await asyncio.sleep(1)
     rows, events = await sessions(), await metered()
     assert len(rows) == 2 and all(r.ended_at for r in rows), rows  # one per publish
+    assert all(r.bytes_in > 10_000 for r in rows), [r.bytes_in for r in rows]  # nginx's stat
     assert {e.idempotency_key.split(":")[0] for e in events} == {r.id for r in rows}
     session_seconds = sum((r.ended_at - r.started_at).total_seconds() for r in rows)
     ledger_seconds = sum(e.seconds for e in events)

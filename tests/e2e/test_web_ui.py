@@ -175,3 +175,48 @@ async def stack_expire_shares(services, tenant) -> None:
         await session.execute(update(Share).values(
             expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         await session.commit()
+
+
+async def test_usage_and_billing_page_and_a_printable_invoice(stack, tenant_a, tenant_b,
+                                                              services, chromium, artifacts):
+    from argus.billing.invoices import Invoice
+    from argus.billing.ledger import UsageEvent
+
+    today = datetime.now(UTC)
+    invoice = Invoice(tenant_id=tenant_a.id, period="2026-10", open_period="2026-10",
+                      state="finalized", currency="USD", total=2010, finalized_at=today,
+                      due_at=today + timedelta(days=14), lines=[
+                          {"kind": "cameras", "plan": "standard", "description":
+                           "cameras beyond 0 included, 2026-10-01..2026-10-31",
+                           "quantity": "45 camera-days", "unit_amount": 500, "amount": 726},
+                          {"kind": "storage", "plan": "standard", "description":
+                           "storage beyond 100 GB-month included", "quantity":
+                           "120 GB-month", "unit_amount": 3, "amount": 1284}])
+    async with services.dbs.control_session() as control:
+        control.add(invoice)
+        control.add_all([UsageEvent(tenant_id=tenant_a.id, meter="camera_minutes",
+                                    idempotency_key=f"ui{d}", day=(today - timedelta(days=d))
+                                    .date(), seconds=600.0 * (d + 1), bytes=0,
+                                    created_at=today) for d in range(5)])
+        await control.commit()
+    base = f"http://{tenant_a.host}:{stack.api_port}"
+    browser = await chromium()
+    admin = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+    await sign_in(admin, base, tenant_a.emails["admin"], "/billing")
+    assert "Plan: standard" in await admin.text_content("[data-testid=plan]")
+    assert await admin.locator(".usage-chart rect").count() == 2 * 30
+    await admin.screenshot(path=str(artifacts / "usage-billing.png"), full_page=True)
+    await admin.click(f"a[href='/billing/invoices/{invoice.id}']")
+    await admin.wait_for_selector("[data-testid=invoice]")
+    assert (await admin.text_content("[data-testid=invoice-total]")).strip() == "20.10 USD"
+    await admin.emulate_media(media="print")
+    assert not await admin.is_visible("header.topbar")  # the printed page is the invoice alone
+    await admin.screenshot(path=str(artifacts / "invoice-print.png"), full_page=True)
+
+    other = await (await browser.new_context()).new_page()
+    await sign_in(other, f"http://{tenant_b.host}:{stack.api_port}", tenant_b.emails["admin"],
+                  "/billing")
+    assert "20.10" not in await other.content()
+    answer = await other.goto(f"http://{tenant_b.host}:{stack.api_port}/billing/invoices/"
+                              f"{invoice.id}")
+    assert answer.status == 404

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from argus.billing.invoices import Invoice
 from argus.platform.core.db import utcnow
 from argus.platform.recordings.models import Clip
 from tests.integration.conftest import bearer, login
@@ -34,6 +35,12 @@ async def test_another_tenants_ids_reach_nothing(client_for, tenant_a, tenant_b,
                          object_key=f"clips/{clip_id}.mp4", size_bytes=10, duration_s=30.0,
                          created_at=utcnow(), updated_at=utcnow()))
         await session.commit()
+    invoice = Invoice(tenant_id=tenant_a.id, period="2026-10", open_period="2026-10",
+                      state="finalized", currency="USD", total=1234, lines=[],
+                      finalized_at=utcnow())
+    async with services.dbs.control_session() as control:
+        control.add(invoice)
+        await control.commit()
     a_clip = (await client.get(f"/api/v1/clips/{clip_id}", headers=a)).json()
     a_download = (await client.get(f"/api/v1/recordings/{recording.id}/download",
                                    headers=a)).json()
@@ -53,7 +60,9 @@ async def test_another_tenants_ids_reach_nothing(client_for, tenant_a, tenant_b,
                     f"&to={window['to']}", None),
             ("GET", f"/api/v1/recordings/{recording.id}", None),
             ("GET", f"/api/v1/recordings/{recording.id}/download", None),
-            ("DELETE", f"/api/v1/recordings/{recording.id}", None)):
+            ("DELETE", f"/api/v1/recordings/{recording.id}", None),
+            ("GET", f"/api/v1/billing/invoices/{invoice.id}", None),
+            ("GET", f"/api/v1/billing/invoices/{invoice.id}?format=csv", None)):
         answer = await client.request(method, path, headers=b, json=body)
         assert answer.status_code == 404, (method, path, answer.status_code, answer.text)
         assert "A-only" not in answer.text
@@ -73,6 +82,10 @@ async def test_another_tenants_ids_reach_nothing(client_for, tenant_a, tenant_b,
     # B's audit log names nothing of A; A's camera, share and recording are untouched.
     audit = (await client.get("/api/v1/audit-logs", headers=b)).json()["items"]
     assert not [e for e in audit if camera_id in str(e) or recording.id in str(e)]
+    # B's invoices and usage hold nothing of A's.
+    assert (await client.get("/api/v1/billing/invoices", headers=b)).json()["items"] == []
+    assert (await client.get(f"/api/v1/billing/invoices/{invoice.id}", headers=a)
+            ).json()["total"] == 1234
     mine = (await client.get(f"/api/v1/cameras/{camera_id}", headers=a)).json()
     assert mine["name"] == "A-only" and mine["enabled"] is True
     shares = (await client.get(f"/api/v1/cameras/{camera_id}/shares", headers=a)).json()
