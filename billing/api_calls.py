@@ -4,10 +4,10 @@ API rate-limit counters in Redis once their window has closed.
 Each counter (``<ns>:rl:api:<tenant>:<kind>:<actor>:<window number>``) outlives its window by
 ``argus.platform.core.ratelimit.KEEP_AFTER_WINDOW`` seconds; the minutely harvest reads closed
 windows (``SETTLE`` seconds after their end, when no replica's batched count can still land),
-writes one ledger row per counter straight into the control schema (key
-``<kind>:<actor>:<window start>``, the count in ``seconds`` as the row's quantity), then deletes
-the counters it wrote. A crash between the two leaves the counters for the next harvest, whose
-rows are ignored as already there: every window once."""
+appends one ledger row per counter (key ``<kind>:<actor>:<window start>``, the count in
+``seconds`` as the row's quantity), then deletes the counters it wrote. A crash between the
+two leaves the counters for the next harvest, whose rows are already in the ledger: every
+window once."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ import time
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
-from sqlalchemy import insert
 
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import append_events
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.keys import rate_prefix
 
@@ -57,7 +56,7 @@ async def harvest_api_calls(dbs: Databases, redis: Redis, control_schema: str, w
             harvested += int(count)
         if rows:
             async with dbs.control_session() as control:
-                await control.execute(insert(UsageEvent).prefix_with("IGNORE"), rows)
+                await append_events(control, rows)
                 await control.commit()
         await redis.delete(*part)
     return harvested

@@ -9,9 +9,9 @@ and is unique per tenant: one live invoice per tenant and month (a voided month 
 again for a fresh draft). Finalizing freezes the lines (they are never recomputed after) and
 sets ``due_at``; ``billing.dunning`` reminds and suspends when it passes unpaid.
 
-The ledger's rows are read in bulk for all tenants at once (per day; per hour of storage only
-for tenants whose plan changed during the month), which keeps a 10,000-tenant run to a few
-grouped queries.
+Usage is read from the daily roll-ups for all tenants at once (storage per hour from the ledger
+only for tenants whose plan changed during the month), which keeps a 10,000-tenant run to a
+few queries.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import UsageEvent, UsageRollup
 from argus.billing.plans import Limits, Plan, TenantPlanChange
 from argus.billing.pricing import Usage, month_bounds, price
 from argus.platform.core.db import ControlBase, Databases, UTCDateTime, utcnow
@@ -51,6 +51,7 @@ TENANT_VISIBLE = ("finalized", "paid", "void")  # a draft is the provider's
 ACTIONS = {"finalize": ("draft",), "void": ("draft", "finalized"), "mark-paid": ("finalized",)}
 DONE = {"finalize": "finalized", "void": "void", "mark-paid": "paid"}
 EGRESS_METER = "egress_bytes"
+INVOICED = ("cameras_billable", "stored_byte_hours", EGRESS_METER, "clip_exports")
 
 
 class Invoice(ControlBase):
@@ -90,36 +91,30 @@ def check_period(period: str, now: datetime) -> tuple[datetime, datetime]:
 
 async def _bulk_usage(control: AsyncSession, start: datetime, end: datetime,
                       hourly_for: set[str]) -> dict[str, Usage]:
+    """Every tenant's month from the daily roll-ups (and, for tenants whose plan changed
+    during the month, their storage by the hour from the ledger)."""
     first, last = start.date(), (end - timedelta(days=1)).date()
-    in_month = (UsageEvent.day >= first, UsageEvent.day <= last)
     usage: dict[str, Usage] = defaultdict(Usage)
-    for tenant_id, day, count in (await control.execute(
-            select(UsageEvent.tenant_id, UsageEvent.day, func.count())
-            .where(UsageEvent.meter == "cameras_billable", *in_month)
-            .group_by(UsageEvent.tenant_id, UsageEvent.day))).all():
-        usage[tenant_id].cameras_by_day[day] = count
-    for tenant_id, day, size in (await control.execute(
-            select(UsageEvent.tenant_id, UsageEvent.day, func.sum(UsageEvent.bytes))
-            .where(UsageEvent.meter == EGRESS_METER, *in_month)
-            .group_by(UsageEvent.tenant_id, UsageEvent.day))).all():
-        usage[tenant_id].egress.append((_midnight(day), int(size or 0)))
-    for tenant_id, count in (await control.execute(
-            select(UsageEvent.tenant_id, func.count())
-            .where(UsageEvent.meter == "clip_exports", *in_month)
-            .group_by(UsageEvent.tenant_id))).all():
-        usage[tenant_id].clip_exports = count
-    stored = select(UsageEvent.tenant_id, UsageEvent.day, func.sum(UsageEvent.bytes)).where(
-        UsageEvent.meter == "stored_byte_hours", *in_month)
-    if hourly_for:
-        stored = stored.where(UsageEvent.tenant_id.not_in(hourly_for))
-    for tenant_id, day, size in (await control.execute(
-            stored.group_by(UsageEvent.tenant_id, UsageEvent.day))).all():
-        usage[tenant_id].byte_hours.append((_midnight(day), int(size or 0)))
+    for tenant_id, meter, day, events, size in (await control.execute(
+            select(UsageRollup.tenant_id, UsageRollup.meter, UsageRollup.day,
+                   UsageRollup.events, UsageRollup.bytes)
+            .where(UsageRollup.meter.in_(INVOICED), UsageRollup.day >= first,
+                   UsageRollup.day <= last))).all():
+        month = usage[tenant_id]
+        if meter == "cameras_billable":
+            month.cameras_by_day[day] = events
+        elif meter == EGRESS_METER:
+            month.egress.append((_midnight(day), size))
+        elif meter == "clip_exports":
+            month.clip_exports += events
+        elif tenant_id not in hourly_for:  # stored_byte_hours
+            month.byte_hours.append((_midnight(day), size))
     if hourly_for:  # a plan changed mid-month: the storage of each hour goes to its plan
         for tenant_id, hour, size in (await control.execute(
                 select(UsageEvent.tenant_id, UsageEvent.created_at, func.sum(UsageEvent.bytes))
-                .where(UsageEvent.meter == "stored_byte_hours", *in_month,
-                       UsageEvent.tenant_id.in_(hourly_for))
+                .where(UsageEvent.tenant_id.in_(hourly_for),
+                       UsageEvent.meter == "stored_byte_hours",
+                       UsageEvent.day >= first, UsageEvent.day <= last)
                 .group_by(UsageEvent.tenant_id, UsageEvent.created_at))).all():
             usage[tenant_id].byte_hours.append((hour, int(size or 0)))
     return usage

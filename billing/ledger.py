@@ -4,18 +4,22 @@ schema.
 A metered fact (a finalized recording, an exported clip) writes its ``usage_outbox`` row in the
 *same* tenant transaction as the fact itself, keyed by ``(meter, idempotency key)`` — the
 recording's ``source``, the clip's id — so "this was metered" commits or rolls back with the
-fact. ``drain_outbox`` then moves each row into the control schema: one transaction inserts
-the ``usage_events`` ledger row (unique on tenant, meter and key) and, only when that insert
-is new, adds it to the daily aggregate and the tenant's storage; a second transaction deletes
-the outbox row. A crash between the two leaves the outbox row; the next drain finds its ledger
-row, adds nothing and deletes it. Corrections are new events with their own keys, never edits.
+fact. ``drain_outbox`` then moves a batch of rows into the control schema: one transaction
+appends the new ones to the ``usage_events`` ledger (unique on tenant, meter and key; see
+``append_events``) with their daily roll-ups (``usage_rollups``) and, for recordings and clips,
+the tenant's storage; a second transaction deletes the outbox rows. A crash between the two
+leaves them; the next drain finds them in the ledger, adds nothing and deletes them. Every
+writer of the ledger goes through ``append_events``. Corrections are new events with their
+own keys, never edits.
 The finalizer drains right after its commit; the general worker sweeps every minute.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from datetime import date, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy import (
@@ -29,8 +33,9 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.mysql import insert as upsert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,6 +77,37 @@ class UsageEvent(ControlBase):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class UsageRollup(ControlBase):
+    """The ledger summed per tenant, meter and UTC day (``events``: how many), kept in the
+    transaction that appends the events: what invoices and usage reports read."""
+
+    __tablename__ = "usage_rollups"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    meter: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    events: Mapped[int] = mapped_column(BigInteger, default=0)
+    seconds: Mapped[float] = mapped_column(Float, default=0)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+async def add_rollups(control: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    sums: dict[tuple[str, str, date], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    for row in rows:
+        total = sums[(row["tenant_id"], row["meter"], row["day"])]
+        total[0] += 1
+        total[1] += float(row["seconds"] or 0)
+        total[2] += int(row["bytes"] or 0)
+    values = [{"tenant_id": t, "meter": m, "day": d, "events": int(n), "seconds": sec,
+               "bytes": int(b)} for (t, m, d), (n, sec, b) in sums.items()]
+    for start in range(0, len(values), 1000):
+        stmt = upsert(UsageRollup).values(values[start:start + 1000])
+        await control.execute(stmt.on_duplicate_key_update(
+            events=UsageRollup.events + stmt.inserted.events,
+            seconds=UsageRollup.seconds + stmt.inserted.seconds,
+            bytes=UsageRollup.bytes + stmt.inserted.bytes))
+
+
 def record_usage(session: AsyncSession, meter: str, key: str, day: date, seconds: float,
                  size: int) -> None:
     """Add the outbox row to the caller's tenant transaction (commit it with the fact)."""
@@ -103,41 +139,63 @@ async def record_amounts(session: AsyncSession, meter: str,
 
 
 async def drain_outbox(dbs: Databases, tenant: TenantContext, limit: int = 500) -> int:
-    """Move this tenant's outbox into the ledger; returns how many rows were new there."""
+    """Move up to ``limit`` of this tenant's outbox rows into the ledger (one control
+    transaction), then delete them; returns how many were new there."""
     maker = dbs.for_tenant(tenant)
     async with maker() as session:
         rows = list(await session.scalars(
             select(UsageOutbox).order_by(UsageOutbox.created_at).limit(limit)))
-    new = 0
-    for row in rows:
-        if await _to_ledger(dbs, tenant.id, row):
-            new += 1
-        async with maker() as session:
-            await session.execute(delete(UsageOutbox).where(UsageOutbox.id == row.id))
-            await session.commit()
-    if rows:
-        log.info("usage.drained", tenant=tenant.slug, rows=len(rows), new=new)
-    return new
-
-
-async def _to_ledger(dbs: Databases, tenant_id: str, row: UsageOutbox) -> bool:
+    if not rows:
+        return 0
+    events = [{"tenant_id": tenant.id, "meter": row.meter,
+               "idempotency_key": row.idempotency_key, "day": row.day,
+               "seconds": row.seconds, "bytes": row.bytes, "created_at": utcnow()}
+              for row in rows]
     async with dbs.control_session() as control:
-        control.add(UsageEvent(tenant_id=tenant_id, meter=row.meter,
-                               idempotency_key=row.idempotency_key, day=row.day,
-                               seconds=row.seconds, bytes=row.bytes, created_at=utcnow()))
-        try:
-            await control.flush()
-        except IntegrityError:  # drained before (a crash before the outbox delete)
-            await control.rollback()
-            return False
-        if row.meter == "recording":
-            await meter_recording(control, tenant_id, row.day, row.seconds, row.bytes)
-        elif row.meter == "clip":  # a clip's file: storage only, no recorded time
-            await change_storage(control, tenant_id, row.bytes, "clip")
-        # clip_exports (one per export requested), camera_minutes (seconds live): the ledger
-        # alone
+        fresh = await append_events(control, events)
+        for event in fresh:  # facts that also move the tenant's storage counters
+            if event["meter"] == "recording":
+                await meter_recording(control, tenant.id, event["day"], event["seconds"],
+                                      event["bytes"])
+            elif event["meter"] == "clip":  # a clip's file: storage only, no recorded time
+                await change_storage(control, tenant.id, event["bytes"], "clip")
         await control.commit()
-        return True
+    # A crash here leaves the outbox rows; the next drain finds them in the ledger.
+    async with maker() as session:
+        await session.execute(delete(UsageOutbox).where(
+            UsageOutbox.id.in_([row.id for row in rows])))
+        await session.commit()
+    log.info("usage.drained", tenant=tenant.slug, rows=len(rows), new=len(fresh))
+    return len(fresh)
+
+
+async def append_events(control: AsyncSession,
+                        rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add ledger rows (dicts of ``UsageEvent``'s columns) to the caller's control transaction,
+    each key once, and their sums to the daily roll-ups; returns the rows that were new.
+
+    Keys already in the ledger are left out; the rest are inserted plainly, so two writers
+    racing on one key cannot both count it: the second one's insert fails on the ledger's
+    unique key and its whole transaction (roll-ups included) rolls back, to be retried by its
+    next run, which finds the key there."""
+    if not rows:
+        return []
+    keys = [(row["tenant_id"], row["meter"], row["idempotency_key"]) for row in rows]
+    seen: set[tuple[str, str, str]] = set()
+    for start in range(0, len(keys), 500):
+        seen |= {(t, m, k) for t, m, k in (await control.execute(
+            select(UsageEvent.tenant_id, UsageEvent.meter, UsageEvent.idempotency_key)
+            .where(tuple_(UsageEvent.tenant_id, UsageEvent.meter,
+                          UsageEvent.idempotency_key).in_(keys[start:start + 500])))).all()}
+    fresh = []
+    for row, key in zip(rows, keys, strict=True):
+        if key not in seen:
+            seen.add(key)
+            fresh.append(row)
+    for start in range(0, len(fresh), 1000):
+        await control.execute(insert(UsageEvent), fresh[start:start + 1000])
+    await add_rollups(control, fresh)
+    return fresh
 
 
 async def count_since(dbs: Databases, tenant: TenantContext, meter: str, since: date) -> int:

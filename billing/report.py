@@ -1,4 +1,5 @@
-"""Usage over time from the ledger: per day or month, each meter as the figure it adds up to.
+"""Usage over time from the ledger's daily roll-ups: per day or month, each meter as the
+figure it adds up to.
 
 ``recording`` → ``recorded_seconds`` and ``recorded_bytes``; ``clip`` → ``clip_bytes``;
 ``clip_exports`` → a count; ``camera_minutes`` → minutes; ``cameras_billable`` →
@@ -12,9 +13,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import UsageRollup
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Invalid
 
@@ -52,11 +53,10 @@ async def usage_report(dbs: Databases, tenant_id: str, first: date, last: date,
                        granularity: str) -> list[dict[str, Any]]:
     async with dbs.control_session() as control:
         rows = (await control.execute(
-            select(UsageEvent.day, UsageEvent.meter, func.count(),
-                   func.sum(UsageEvent.seconds), func.sum(UsageEvent.bytes))
-            .where(UsageEvent.tenant_id == tenant_id, UsageEvent.day >= first,
-                   UsageEvent.day <= last)
-            .group_by(UsageEvent.day, UsageEvent.meter))).all()
+            select(UsageRollup.day, UsageRollup.meter, UsageRollup.events,
+                   UsageRollup.seconds, UsageRollup.bytes)
+            .where(UsageRollup.tenant_id == tenant_id, UsageRollup.day >= first,
+                   UsageRollup.day <= last))).all()
     periods: dict[str, dict[str, Any]] = {}
     day = first
     while day <= last:

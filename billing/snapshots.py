@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import UsageEvent, append_events
 from argus.billing.usage import StorageTier
 from argus.platform.core.db import Databases, utcnow
 
@@ -23,12 +23,15 @@ def hour_key(tier: str, hour: datetime) -> str:
 
 
 async def snapshot_storage(dbs: Databases, now: datetime | None = None) -> int:
-    """Record the hours since the last snapshot (this one included); rows written."""
+    """Record the hours since the last snapshot (this one included); new ledger rows."""
     now = now or utcnow()
     hour = now.replace(minute=0, second=0, microsecond=0)
     async with dbs.control_session() as control:
-        last = await control.scalar(select(func.max(UsageEvent.created_at)).where(
-            UsageEvent.meter == METER))
+        last_day = await control.scalar(select(func.max(UsageEvent.day)).where(
+            UsageEvent.meter == METER))  # by the (meter, day) index, then within that day
+        last = None if last_day is None else await control.scalar(
+            select(func.max(UsageEvent.created_at)).where(UsageEvent.meter == METER,
+                                                          UsageEvent.day == last_day))
         first = hour - timedelta(hours=CATCH_UP_HOURS - 1)
         if last is not None:
             first = max(first, min(hour, last.replace(minute=0, second=0, microsecond=0)))
@@ -43,7 +46,6 @@ async def snapshot_storage(dbs: Databases, now: datetime | None = None) -> int:
         rows = [{"tenant_id": tenant_id, "meter": METER, "idempotency_key": hour_key(tier, h),
                  "day": h.date(), "seconds": 3600.0, "bytes": size, "created_at": h}
                 for h in hours for tenant_id, tier, size in tiers]
-        if rows:
-            await control.execute(insert(UsageEvent).prefix_with("IGNORE"), rows)
+        fresh = await append_events(control, rows)
         await control.commit()
-    return len(rows)
+    return len(fresh)

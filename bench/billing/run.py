@@ -31,10 +31,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import drop_schemas  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from argus.billing.invoices import Invoice, run_invoices  # noqa: E402
-from argus.billing.ledger import UsageEvent, UsageOutbox, drain_outbox  # noqa: E402
+from argus.billing.ledger import (  # noqa: E402
+    UsageEvent,
+    UsageOutbox,
+    UsageRollup,
+    add_rollups,
+    drain_outbox,
+)
 from argus.billing.plans import TenantPlanChange  # noqa: E402
 from argus.billing.snapshots import snapshot_storage  # noqa: E402
 from argus.billing.usage import StorageTier  # noqa: E402
@@ -138,9 +144,11 @@ async def seed_invoices(services: Services, tenants: int) -> float:
 
 
 async def _insert(services: Services, events: list[dict]) -> None:
+    """Seed ledger rows with their roll-ups (known-new keys: no existence check)."""
     if events:
         async with services.dbs.control_session() as control:
             await control.execute(insert(UsageEvent), events)
+            await add_rollups(control, events)
             await control.commit()
 
 
@@ -152,7 +160,7 @@ async def main() -> int:
     args = parser.parse_args()
     settings = Settings.from_env({**os.environ, "ARGUS_CONTROL_SCHEMA": CONTROL,
                                   "ARGUS_LOG_LEVEL": "warning",
-                                  "ARGUS_JWT_SECRETS": "bench-only-secret"})
+                                  "ARGUS_JWT_SECRETS": "bench-only-jwt-signing-secret-0123456789"})
     await drop_schemas(settings, CONTROL)
     services = Services.build(settings)
     schemas: list[str] = []
@@ -172,7 +180,8 @@ async def main() -> int:
               f"in {figures['snapshot_s']:.1f} s "
               f"({figures['snapshots'] / figures['snapshot_s']:,.0f} events/s)")
         async with services.dbs.control_session() as control:
-            await control.execute(text("DELETE FROM usage_events"))
+            await control.execute(delete(UsageEvent))
+            await control.execute(delete(UsageRollup))
             await control.commit()
         seed_s = await seed_invoices(services, args.tenants)
         async with services.dbs.control_session() as control:

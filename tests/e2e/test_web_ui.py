@@ -180,7 +180,7 @@ async def stack_expire_shares(services, tenant) -> None:
 async def test_usage_and_billing_page_and_a_printable_invoice(stack, tenant_a, tenant_b,
                                                               services, chromium, artifacts):
     from argus.billing.invoices import Invoice
-    from argus.billing.ledger import UsageEvent
+    from argus.billing.ledger import append_events
 
     today = datetime.now(UTC)
     invoice = Invoice(tenant_id=tenant_a.id, period="2026-10", open_period="2026-10",
@@ -194,10 +194,10 @@ async def test_usage_and_billing_page_and_a_printable_invoice(stack, tenant_a, t
                            "120 GB-month", "unit_amount": 3, "amount": 1284}])
     async with services.dbs.control_session() as control:
         control.add(invoice)
-        control.add_all([UsageEvent(tenant_id=tenant_a.id, meter="camera_minutes",
-                                    idempotency_key=f"ui{d}", day=(today - timedelta(days=d))
-                                    .date(), seconds=600.0 * (d + 1), bytes=0,
-                                    created_at=today) for d in range(5)])
+        await append_events(control, [dict(
+            tenant_id=tenant_a.id, meter="camera_minutes", idempotency_key=f"ui{d}",
+            day=(today - timedelta(days=d)).date(), seconds=600.0 * (d + 1), bytes=0,
+            created_at=today) for d in range(5)])
         await control.commit()
     base = f"http://{tenant_a.host}:{stack.api_port}"
     browser = await chromium()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import delete, update
 
 from argus.billing.invoices import Invoice
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import append_events
 from argus.billing.plans import TenantPlanChange
 from argus.billing.pricing import GB
 from argus.platform.app import services_of_app
@@ -52,9 +52,9 @@ async def _november(services, tenant, *, plans=("inv-basic", "inv-pro")) -> None
                              effective_at=datetime(2026, 10, 3, tzinfo=UTC)),
             TenantPlanChange(tenant_id=tenant.id, plan=plans[1],
                              effective_at=datetime(2026, 11, 16, tzinfo=UTC))])
-        control.add_all([UsageEvent(tenant_id=tenant.id, meter=m, idempotency_key=k, day=d,
-                                    seconds=0, bytes=b, created_at=at)
-                         for m, k, d, at, b in rows])
+        await append_events(control, [dict(tenant_id=tenant.id, meter=m, idempotency_key=k,
+                                           day=d, seconds=0, bytes=b, created_at=at)
+                                      for m, k, d, at, b in rows])
         await control.commit()
 
 
@@ -110,9 +110,10 @@ async def test_a_months_invoice_matches_the_hand_computed_one_and_reruns_change_
 
     # Late usage refreshes a draft ...
     async with services.dbs.control_session() as control:
-        control.add(UsageEvent(tenant_id=tenant_a.id, meter="egress_bytes",
-                               idempotency_key="n1:1:99:cam2", day=date(2026, 11, 28),
-                               seconds=0, bytes=2 * GB, created_at=utcnow()))
+        await append_events(control, [dict(tenant_id=tenant_a.id, meter="egress_bytes",
+                                           idempotency_key="n1:1:99:cam2",
+                                           day=date(2026, 11, 28), seconds=0, bytes=2 * GB,
+                                           created_at=utcnow())])
         await control.commit()
     refreshed = (await client.post("/provider/v1/invoices/run", headers=provider,
                                    json={"period": "2026-11"})).json()
@@ -126,9 +127,10 @@ async def test_a_months_invoice_matches_the_hand_computed_one_and_reruns_change_
     assert (await client.post(f"/provider/v1/invoices/{draft['id']}/finalize",
                               headers=provider)).json() == final.json()  # a retry: unchanged
     async with services.dbs.control_session() as control:
-        control.add(UsageEvent(tenant_id=tenant_a.id, meter="egress_bytes",
-                               idempotency_key="n1:1:199:cam2", day=date(2026, 11, 29),
-                               seconds=0, bytes=50 * GB, created_at=utcnow()))
+        await append_events(control, [dict(tenant_id=tenant_a.id, meter="egress_bytes",
+                                           idempotency_key="n1:1:199:cam2",
+                                           day=date(2026, 11, 29), seconds=0, bytes=50 * GB,
+                                           created_at=utcnow())])
         await control.commit()
     frozen = (await client.post("/provider/v1/invoices/run", headers=provider,
                                 json={"period": "2026-11"})).json()

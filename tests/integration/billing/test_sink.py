@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from argus.billing.invoices import Invoice
 from argus.billing.jobs import export_to_sink
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import append_events
 from argus.billing.sink import SinkExport, export
 from argus.billing.stripe_sink import StripeSink
 from argus.platform.core.db import utcnow
@@ -42,9 +42,9 @@ async def test_usage_and_invoices_reach_stripe_exactly_once(services, tenant_a, 
                               "description": "clip exports", "quantity": "2 exports",
                               "unit_amount": 0, "amount": 0}])
     async with services.dbs.control_session() as control:
-        control.add_all([UsageEvent(tenant_id=tenant_a.id, meter=m, idempotency_key=k,
-                                    day=date(2026, 11, 20), seconds=s, bytes=b, created_at=AT)
-                         for m, k, s, b in rows])
+        await append_events(control, [dict(tenant_id=tenant_a.id, meter=m, idempotency_key=k,
+                                           day=date(2026, 11, 20), seconds=s, bytes=b,
+                                           created_at=AT) for m, k, s, b in rows])
         control.add(invoice)
         await control.commit()
     sink = StripeSink("sk_test_fake", stripe_fake.url)
@@ -87,9 +87,9 @@ async def test_usage_and_invoices_reach_stripe_exactly_once(services, tenant_a, 
 
 async def test_the_default_sink_sends_nothing(services, tenant_a):
     async with services.dbs.control_session() as control:
-        control.add(UsageEvent(tenant_id=tenant_a.id, meter="clip_exports",
-                               idempotency_key="k1", day=date(2026, 11, 20), seconds=0,
-                               bytes=0, created_at=AT))
+        await append_events(control, [dict(tenant_id=tenant_a.id, meter="clip_exports",
+                                           idempotency_key="k1", day=date(2026, 11, 20),
+                                           seconds=0, bytes=0, created_at=AT)])
         await control.commit()
     assert services.settings.billing.sink == "none"
     assert await export_to_sink({CTX_KEY: services}) == {"events": 0, "invoices": 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from argus.billing.ledger import UsageEvent
+from argus.billing.ledger import append_events
 from argus.platform.core.db import utcnow
 from tests.integration.conftest import bearer, login
 
@@ -14,9 +14,10 @@ PROVIDER = {"Host": "provider.localhost"}
 
 async def _ledger(services, tenant, *events):
     async with services.dbs.control_session() as control:
-        for meter, key, day, seconds, size in events:
-            control.add(UsageEvent(tenant_id=tenant.id, meter=meter, idempotency_key=key,
-                                   day=day, seconds=seconds, bytes=size, created_at=utcnow()))
+        await append_events(control, [
+            dict(tenant_id=tenant.id, meter=meter, idempotency_key=key, day=day,
+                 seconds=seconds, bytes=size, created_at=utcnow())
+            for meter, key, day, seconds, size in events])
         await control.commit()
 
 
