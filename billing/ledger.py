@@ -147,19 +147,7 @@ async def drain_outbox(dbs: Databases, tenant: TenantContext, limit: int = 500) 
             select(UsageOutbox).order_by(UsageOutbox.created_at).limit(limit)))
     if not rows:
         return 0
-    events = [{"tenant_id": tenant.id, "meter": row.meter,
-               "idempotency_key": row.idempotency_key, "day": row.day,
-               "seconds": row.seconds, "bytes": row.bytes, "created_at": utcnow()}
-              for row in rows]
-    async with dbs.control_session() as control:
-        fresh = await append_events(control, events)
-        for event in fresh:  # facts that also move the tenant's storage counters
-            if event["meter"] == "recording":
-                await meter_recording(control, tenant.id, event["day"], event["seconds"],
-                                      event["bytes"])
-            elif event["meter"] == "clip":  # a clip's file: storage only, no recorded time
-                await change_storage(control, tenant.id, event["bytes"], "clip")
-        await control.commit()
+    fresh = await _to_ledger(dbs, tenant.id, rows)
     # A crash here leaves the outbox rows; the next drain finds them in the ledger.
     async with maker() as session:
         await session.execute(delete(UsageOutbox).where(
@@ -167,6 +155,26 @@ async def drain_outbox(dbs: Databases, tenant: TenantContext, limit: int = 500) 
         await session.commit()
     log.info("usage.drained", tenant=tenant.slug, rows=len(rows), new=len(fresh))
     return len(fresh)
+
+
+async def _to_ledger(dbs: Databases, tenant_id: str,
+                     rows: list[UsageOutbox]) -> list[dict[str, Any]]:
+    """One control transaction: the new rows into the ledger and roll-ups, and for recordings
+    and clips the tenant's storage."""
+    events = [{"tenant_id": tenant_id, "meter": row.meter,
+               "idempotency_key": row.idempotency_key, "day": row.day,
+               "seconds": row.seconds, "bytes": row.bytes, "created_at": utcnow()}
+              for row in rows]
+    async with dbs.control_session() as control:
+        fresh = await append_events(control, events)
+        for event in fresh:  # facts that also move the tenant's storage counters
+            if event["meter"] == "recording":
+                await meter_recording(control, tenant_id, event["day"], event["seconds"],
+                                      event["bytes"])
+            elif event["meter"] == "clip":  # a clip's file: storage only, no recorded time
+                await change_storage(control, tenant_id, event["bytes"], "clip")
+        await control.commit()
+    return fresh
 
 
 async def append_events(control: AsyncSession,

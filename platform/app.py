@@ -63,6 +63,7 @@ from argus.platform.sharing.controller import CameraShareController, ShareContro
 from argus.platform.streaming.controller import StreamingController
 from argus.platform.web import web_handlers
 from argus.platform.web.render import template_config
+from argus.platform.webhooks.controller import WebhookController
 from argus.tenants.requests import tenant_dependencies
 
 log = structlog.get_logger("argus.app")
@@ -118,7 +119,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         RecordingSettingsController,
                         CameraController, StreamingController, RecordingController,
                         CameraRecordingController, ClipController, BrandController,
-                        DomainController, CameraShareController, ShareController, events,
+                        DomainController, CameraShareController, ShareController,
+                        WebhookController, events,
                         *extra_tenant_handlers],
         dependencies={**tenant_dependencies(services.dbs), **IDENTITY_DEPENDENCIES,
                       **BILLING_DEPENDENCIES},

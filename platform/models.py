@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "argus.platform.provider.models",
     "argus.platform.recordings.models",
     "argus.platform.sharing.models",
+    "argus.platform.webhooks.models",
     "argus.tenants.settings_store",
 )
 

@@ -83,6 +83,7 @@ def settings_env(tmp_root: Path, **overrides: str) -> dict[str, str]:
         "ARGUS_ARGON2_MEMORY_KIB": "8192",
         "ARGUS_LOGIN_LOCKOUT_BASE": "1",
         "ARGUS_HLS_SECRET": "test-hls-secret-0123456789",
+        "ARGUS_WEBHOOK_KEYS": "dGVzdC1vbmx5LXdlYmhvb2sta2V5LTAxMjM0NTY3ODk=",
         # Test cameras (GStreamer's RTSP server) live on loopback, as on an on-premises
         # install; the SSRF tests turn this off for their own app or node.
         "ARGUS_RTSP_ALLOW_PRIVATE": "true",

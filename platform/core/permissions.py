@@ -27,6 +27,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "settings:write": frozenset({"admin"}),
     "audit:read": frozenset({"admin"}),
     "billing:read": frozenset({"admin"}),
+    "webhooks:manage": frozenset({"admin"}),
 }
 PERMISSIONS = tuple(MATRIX)
 # Roles that may sign in with a password (api_only acts through API tokens only).

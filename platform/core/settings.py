@@ -220,6 +220,21 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class WebhookSettings:
+    """``keys`` (``ARGUS_WEBHOOK_KEYS``): Fernet keys sealing endpoint secrets, the first
+    seals; none: the webhook routes answer 503. ``allow_private``
+    (``ARGUS_WEBHOOK_ALLOW_PRIVATE``): endpoints may target private, loopback and link-local
+    addresses (tests, on-premises installs). ``retry_schedule``
+    (``ARGUS_WEBHOOK_RETRY_SCHEDULE``): seconds before each attempt (empty: Svix's)."""
+
+    keys: tuple[str, ...] = ()
+    allow_private: bool = False
+    retry_schedule: str = ""
+    disable_after: float = 5 * 86400.0
+    timeout: float = 15.0
+
+
+@dataclass(frozen=True)
 class BillingSettings:
     """Invoices and the export of usage to the provider's billing system.
 
@@ -249,6 +264,7 @@ class Settings:
     events: EventSettings = field(default_factory=EventSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     billing: BillingSettings = field(default_factory=BillingSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -357,9 +373,15 @@ class Settings:
             reminder_days=num("BILLING_REMINDER_DAYS", BillingSettings.reminder_days),
             sink=sink, stripe_api_key=get("STRIPE_API_KEY", ""),
             stripe_api_base=get("STRIPE_API_BASE", ""))
+        webhooks = WebhookSettings(
+            keys=csv("WEBHOOK_KEYS"), allow_private=flag("WEBHOOK_ALLOW_PRIVATE", False),
+            retry_schedule=get("WEBHOOK_RETRY_SCHEDULE", ""),
+            disable_after=num("WEBHOOK_DISABLE_AFTER", WebhookSettings.disable_after, float),
+            timeout=num("WEBHOOK_TIMEOUT", WebhookSettings.timeout, float))
         return cls(
             events=events,
             billing=billing,
+            webhooks=webhooks,
             metrics=MetricsSettings(
                 allow=csv("METRICS_ALLOW") or MetricsSettings.allow,
                 tenant_series=num("METRICS_TENANT_SERIES", MetricsSettings.tenant_series),

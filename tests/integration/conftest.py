@@ -34,9 +34,25 @@ class TenantUsers:
         return f"argus_t_{self.slug}"
 
 
-@pytest.fixture(params=["redis-per-call", "mirrored"])
+AUTH_MODES = ["redis-per-call", "mirrored"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Identity tests run in both of the auth middleware's modes; the rest in the serving one
+    (``mirrored``), unless a test chooses."""
+    if "identity_app" not in metafunc.fixturenames:
+        return
+    chosen = any("identity_app" in str(mark.args[0])
+                 for mark in metafunc.definition.iter_markers("parametrize"))
+    if not chosen:
+        identity = "/integration/identity/" in str(metafunc.definition.path)
+        metafunc.parametrize("identity_app", AUTH_MODES if identity else ["mirrored"],
+                             indirect=True)
+
+
+@pytest.fixture
 async def identity_app(control, request):
-    """The app, in both of the auth middleware's modes.
+    """The app, in one of the auth middleware's modes (``request.param``).
 
     ``redis-per-call``: no background tasks, every call asks Redis (a process starting up, or
     one that lost Redis). ``mirrored``: the revocation mirror and the batched rate counter run,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import delete, update
 
 from argus.billing.invoices import Invoice
@@ -21,7 +20,6 @@ from argus.tenants.models import Tenant
 from tests.integration.conftest import bearer, login
 from tests.integration.web.test_pages import cookie_login
 
-pytestmark = pytest.mark.parametrize("identity_app", ["mirrored"], indirect=True)
 PROVIDER = {"Host": "provider.localhost"}
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
 BASIC = {"price_per_camera_month": 500, "storage_included_gb": 50,

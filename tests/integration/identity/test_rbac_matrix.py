@@ -174,6 +174,15 @@ CASES = {
     "GET /api/v1/billing/plan": lambda ctx: _plain("/api/v1/billing/plan"),
     "GET /api/v1/billing/usage": lambda ctx: _plain("/api/v1/billing/usage"),
     "GET /api/v1/billing/invoices": lambda ctx: _plain("/api/v1/billing/invoices"),
+    "GET /api/v1/webhooks": lambda ctx: _plain("/api/v1/webhooks"),
+    "POST /api/v1/webhooks": lambda ctx: _plain("/api/v1/webhooks",
+                                                {"url": "http://93.184.215.14/hook"}),
+    "GET /api/v1/webhooks/{endpoint_id:str}": lambda ctx: _webhook_path(ctx),
+    "PATCH /api/v1/webhooks/{endpoint_id:str}": lambda ctx: _with_body(
+        _webhook_path(ctx), {"description": "matrix"}),
+    "DELETE /api/v1/webhooks/{endpoint_id:str}": lambda ctx: _webhook_path(ctx),
+    "POST /api/v1/webhooks/{endpoint_id:str}/rotate-secret": lambda ctx: _webhook_path(
+        ctx, "/rotate-secret", {"grace_seconds": 0}),
     "GET /api/v1/billing/invoices/{invoice_id:str}": lambda ctx: _invoice_path(ctx),
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
@@ -223,6 +232,13 @@ async def _domain_path(ctx, suffix: str = "", tenant_added: bool = False):
                                      state="verified", source="provider"))
             await session.commit()
     return f"/api/v1/domains/{domain}{suffix}", None
+
+
+async def _webhook_path(ctx, suffix: str = "", body=None):
+    response = await ctx["client"].post("/api/v1/webhooks",
+                                        headers=bearer(ctx["tenant"], ctx["admin"]),
+                                        json={"url": "http://93.184.215.14/hook"})
+    return f"/api/v1/webhooks/{response.json()['endpoint']['id']}{suffix}", body
 
 
 async def _invoice_path(ctx):

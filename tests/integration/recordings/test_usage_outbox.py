@@ -56,9 +56,9 @@ async def test_a_crash_between_the_recording_and_the_ledger_loses_and_doubles_no
     finalizer = Finalizer(services, services.resolver, tmp_path)
     real = ledger._to_ledger
 
-    async def dies(dbs, tenant_id, row):
+    async def dies(dbs, tenant_id, rows):
         if crash == "after_ledger":
-            await real(dbs, tenant_id, row)
+            await real(dbs, tenant_id, rows)
         raise RuntimeError("killed")
 
     monkeypatch.setattr(ledger, "_to_ledger", dies)

@@ -1,0 +1,53 @@
+"""Wire types of ``/api/v1/webhooks``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+Url = Annotated[str, msgspec.Meta(min_length=8, max_length=2000)]
+Description = Annotated[str, msgspec.Meta(max_length=300)]
+Grace = Annotated[int, msgspec.Meta(ge=0, le=7 * 86400)]
+
+
+class EndpointIn(msgspec.Struct, forbid_unknown_fields=True):
+    url: Url
+    description: Description = ""
+    event_types: list[str] | None = None  # null: every event
+    enabled: bool = True
+
+
+class EndpointPatch(msgspec.Struct, forbid_unknown_fields=True):
+    url: Url | None = None
+    description: Description | None = None
+    event_types: list[str] | None = None
+    all_events: bool | None = None  # true: subscribe to every event (event_types null)
+    enabled: bool | None = None
+
+
+class RotateIn(msgspec.Struct, forbid_unknown_fields=True):
+    grace_seconds: Grace = 86400  # the old secret keeps signing this long; 0: a leaked secret
+
+
+class EndpointOut(msgspec.Struct):
+    id: str
+    url: str
+    description: str
+    event_types: list[str] | None
+    enabled: bool
+    disabled_reason: str | None
+    previous_secret_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class EndpointCreated(msgspec.Struct):
+    endpoint: EndpointOut
+    secret: str  # shown once
+
+
+class EndpointPage(msgspec.Struct):
+    items: list[EndpointOut]
+    next_cursor: str | None

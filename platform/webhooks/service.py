@@ -1,0 +1,136 @@
+"""Webhook endpoints of one tenant: create (the URL checked against SSRF, the secret made,
+sealed and shown once), list (cursor), show, change, delete, rotate the secret (the old one
+keeps signing for a grace period). Every change is audited."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from argus.platform.audit.service import Audit
+from argus.platform.core.db import utcnow
+from argus.platform.core.errors import Invalid, NotFound
+from argus.platform.webhooks.events import EVENT_TYPES
+from argus.platform.webhooks.models import WebhookEndpoint
+from argus.platform.webhooks.signing import new_secret
+from argus.platform.webhooks.targets import resolve
+from argus.platform.webhooks.vault import Vault
+
+MAX_ENDPOINTS = 50
+
+
+def clean_types(types: list[str] | None) -> list[str] | None:
+    if types is None:
+        return None
+    unknown = sorted(set(types) - set(EVENT_TYPES))
+    if unknown:
+        raise Invalid(f"unknown event type(s) {', '.join(unknown)} (known: "
+                      f"{', '.join(EVENT_TYPES)})", field="event_types")
+    if not types:
+        raise Invalid("event_types is null for every event, or lists at least one",
+                      field="event_types")
+    return sorted(set(types))
+
+
+class WebhookService:
+    def __init__(self, session: AsyncSession, vault: Vault, allow_private: bool,
+                 audit: Audit | None = None) -> None:
+        self.session, self.vault, self.allow_private, self.audit = (session, vault,
+                                                                     allow_private, audit)
+
+    async def _check_url(self, url: str) -> str:
+        await resolve(url, self.allow_private)  # 422 on a private or unresolvable target
+        return url
+
+    async def create(self, url: str, description: str, event_types: list[str] | None,
+                     enabled: bool) -> tuple[WebhookEndpoint, str]:
+        types = clean_types(event_types)
+        await self._check_url(url)
+        count = len(list(await self.session.scalars(select(WebhookEndpoint.id))))
+        if count >= MAX_ENDPOINTS:
+            raise Invalid(f"a tenant has at most {MAX_ENDPOINTS} webhook endpoints",
+                          field="url")
+        secret = new_secret()
+        now = utcnow()
+        row = WebhookEndpoint(url=url, description=description, event_types=types,
+                              enabled=enabled, secret_sealed=self.vault.seal(secret),
+                              created_at=now, updated_at=now)
+        self.session.add(row)
+        await self.session.flush()
+        if self.audit:
+            self.audit.record("webhooks.create", "webhook", row.id, detail={"url": url})
+        await self.session.commit()
+        return row, secret
+
+    async def list(self, cursor: str | None, limit: int) -> tuple[list[WebhookEndpoint],
+                                                                  str | None]:
+        query = select(WebhookEndpoint).order_by(WebhookEndpoint.id).limit(limit + 1)
+        if cursor:
+            query = query.where(WebhookEndpoint.id > cursor)
+        rows = list(await self.session.scalars(query))
+        more = len(rows) > limit
+        return rows[:limit], (rows[limit - 1].id if more else None)
+
+    async def get(self, endpoint_id: str) -> WebhookEndpoint:
+        row = await self.session.get(WebhookEndpoint, endpoint_id)
+        if row is None:
+            raise NotFound("webhook endpoint not found", field="id")
+        return row
+
+    async def update(self, endpoint_id: str, *, url: str | None, description: str | None,
+                     event_types: list[str] | None, all_events: bool | None,
+                     enabled: bool | None) -> WebhookEndpoint:
+        row = await self.get(endpoint_id)
+        if url is not None and url != row.url:
+            row.url = await self._check_url(url)
+        if description is not None:
+            row.description = description
+        if all_events:
+            row.event_types = None
+        elif event_types is not None:
+            row.event_types = clean_types(event_types)
+        if enabled is not None and enabled != row.enabled:
+            row.enabled = enabled
+            if enabled:  # back on: its failure streak starts again
+                row.disabled_reason, row.failing_since = None, None
+        row.updated_at = utcnow()
+        if self.audit:
+            self.audit.record("webhooks.update", "webhook", row.id)
+        await self.session.commit()
+        return row
+
+    async def delete(self, endpoint_id: str) -> None:
+        row = await self.get(endpoint_id)
+        await self.session.delete(row)
+        if self.audit:
+            self.audit.record("webhooks.delete", "webhook", endpoint_id)
+        await self.session.commit()
+
+    async def rotate(self, endpoint_id: str, grace_seconds: int) -> tuple[WebhookEndpoint, str]:
+        """A new secret signs from now on; the old one also signs for ``grace_seconds``."""
+        row = await self.get(endpoint_id)
+        secret = new_secret()
+        now = utcnow()
+        if grace_seconds:
+            row.previous_sealed = row.secret_sealed
+            row.previous_until = now + timedelta(seconds=grace_seconds)
+        else:  # a leaked secret: it stops signing at once
+            row.previous_sealed, row.previous_until = None, None
+        row.secret_sealed = self.vault.seal(secret)
+        row.updated_at = now
+        if self.audit:
+            self.audit.record("webhooks.rotate_secret", "webhook", row.id,
+                              detail={"grace_seconds": grace_seconds})
+        await self.session.commit()
+        return row, secret
+
+
+def live_secrets(row: WebhookEndpoint, vault: Vault, now: datetime) -> list[str]:
+    """The secrets that sign a delivery now: the current one, and the previous one during its
+    grace period."""
+    found = [vault.open(row.secret_sealed)]
+    if row.previous_sealed and row.previous_until and row.previous_until > now:
+        found.append(vault.open(row.previous_sealed))
+    return found
