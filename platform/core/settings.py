@@ -225,7 +225,9 @@ class WebhookSettings:
     seals; none: the webhook routes answer 503. ``allow_private``
     (``ARGUS_WEBHOOK_ALLOW_PRIVATE``): endpoints may target private, loopback and link-local
     addresses (tests, on-premises installs). ``retry_schedule``
-    (``ARGUS_WEBHOOK_RETRY_SCHEDULE``): seconds before each attempt (empty: Svix's)."""
+    (``ARGUS_WEBHOOK_RETRY_SCHEDULE``): seconds before each attempt (empty: Svix's).
+    ``disable_after`` (``ARGUS_WEBHOOK_DISABLE_AFTER``): seconds of continuous failure before
+    an endpoint is disabled; ``timeout`` (``ARGUS_WEBHOOK_TIMEOUT``): per attempt."""
 
     keys: tuple[str, ...] = ()
     allow_private: bool = False
@@ -373,9 +375,13 @@ class Settings:
             reminder_days=num("BILLING_REMINDER_DAYS", BillingSettings.reminder_days),
             sink=sink, stripe_api_key=get("STRIPE_API_KEY", ""),
             stripe_api_base=get("STRIPE_API_BASE", ""))
+        schedule = get("WEBHOOK_RETRY_SCHEDULE", "")
+        if schedule and not all(p.strip().isdigit() for p in schedule.split(",")):
+            raise ValueError("ARGUS_WEBHOOK_RETRY_SCHEDULE is comma-separated whole seconds, "
+                             "e.g. 0,5,300")
         webhooks = WebhookSettings(
             keys=csv("WEBHOOK_KEYS"), allow_private=flag("WEBHOOK_ALLOW_PRIVATE", False),
-            retry_schedule=get("WEBHOOK_RETRY_SCHEDULE", ""),
+            retry_schedule=schedule,
             disable_after=num("WEBHOOK_DISABLE_AFTER", WebhookSettings.disable_after, float),
             timeout=num("WEBHOOK_TIMEOUT", WebhookSettings.timeout, float))
         return cls(

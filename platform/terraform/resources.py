@@ -80,6 +80,21 @@ class _Base(Resource):
                 return None
             raise
 
+    def _delete(self, path: str) -> None:
+        """Delete; one that is gone already is deleted."""
+        try:
+            self.client.call("DELETE", path)
+        except ApiError as exc:
+            if exc.status != 404:
+                raise
+
+    def _found(self, ctx: ImportContext, path: str, what: str) -> dict[str, Any] | None:
+        """What an import adopts, or an error saying there is nothing to adopt."""
+        out = self._get(path)
+        if out is None:
+            ctx.diagnostics.add_error(f"no {what} to import", f"Import a {what} by its id.")
+        return out
+
 
 # --- tenants ----------------------------------------------------------------------------------
 
@@ -163,11 +178,7 @@ class TenantResource(_Base):
     def delete(self, ctx: DeleteContext, current: State) -> State | None:
         """Delete, then wait until the tenant (schema, bucket, rows) is gone."""
         path = self._path(current["slug"])
-        try:
-            self.client.call("DELETE", path)
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
+        self._delete(path)
         deadline = time.monotonic() + self.provider.delete_timeout
         while self._get(path) is not None:
             if time.monotonic() > deadline:
@@ -179,11 +190,8 @@ class TenantResource(_Base):
 
     @guarded("import", keep_current=False)
     def import_(self, ctx: ImportContext, id: str) -> State | None:
-        out = self._get(self._path(id))
-        if out is None:
-            ctx.diagnostics.add_error(f"no tenant {id!r} to import", "Import by slug.")
-            return None
-        return self._state(out)
+        out = self._found(ctx, self._path(id), f"tenant {id!r}")
+        return None if out is None else self._state(out)
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -264,20 +272,13 @@ class PlanResource(_Base):
 
     @guarded("delete")
     def delete(self, ctx: DeleteContext, current: State) -> State | None:
-        try:
-            self.client.call("DELETE", self._path(current["name"]))
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
+        self._delete(self._path(current["name"]))
         return None
 
     @guarded("import", keep_current=False)
     def import_(self, ctx: ImportContext, id: str) -> State | None:
-        out = self._get(self._path(id))
-        if out is None:
-            ctx.diagnostics.add_error(f"no plan {id!r} to import", "Import by name.")
-            return None
-        return self._state(out)
+        out = self._found(ctx, self._path(id), f"plan {id!r}")
+        return None if out is None else self._state(out)
 
 
 # --- ingest nodes -----------------------------------------------------------------------------
@@ -339,20 +340,13 @@ class IngestNodeResource(_Base):
 
     @guarded("delete")
     def delete(self, ctx: DeleteContext, current: State) -> State | None:
-        try:
-            self.client.call("DELETE", self._path(current["id"]))
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
+        self._delete(self._path(current["id"]))
         return None
 
     @guarded("import", keep_current=False)
     def import_(self, ctx: ImportContext, id: str) -> State | None:
-        out = self._get(self._path(id))
-        if out is None:
-            ctx.diagnostics.add_error(f"no ingest node {id!r} to import", "Import by id.")
-            return None
-        return self._state(out, None)
+        out = self._found(ctx, self._path(id), f"ingest node {id!r}")
+        return None if out is None else self._state(out, None)
 
 
 # --- provider keys ----------------------------------------------------------------------------
@@ -401,11 +395,7 @@ class ProviderKeyResource(_Base):
 
     @guarded("delete")
     def delete(self, ctx: DeleteContext, current: State) -> State | None:
-        try:
-            self.client.call("DELETE", f"/provider/v1/provider-keys/{segment(current['prefix'])}")
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
+        self._delete(f"/provider/v1/provider-keys/{segment(current['prefix'])}")
         return None
 
 

@@ -1,3 +1,3 @@
 """Webhooks: endpoints a tenant registers, events signed with Standard Webhooks and delivered
-with retries by the general workers (issue 15, being built: signing, targets and the retry
-schedule so far)."""
+with retries by the general workers (issue 15, being built: endpoints, signing, targets,
+delivery with its log, test and resend so far; the platform's events are not emitted yet)."""

@@ -14,9 +14,14 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import ServiceUnavailable
 from argus.platform.core.guards import needs
+from argus.platform.core.infra import Infra
 from argus.platform.core.settings import Settings
-from argus.platform.webhooks.models import WebhookEndpoint
+from argus.platform.webhooks.jobs import kick
+from argus.platform.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from argus.platform.webhooks.schemas import (
+    AttemptOut,
+    DeliveryOut,
+    DeliveryPage,
     EndpointCreated,
     EndpointIn,
     EndpointOut,
@@ -24,8 +29,9 @@ from argus.platform.webhooks.schemas import (
     EndpointPatch,
     RotateIn,
 )
-from argus.platform.webhooks.service import WebhookService
+from argus.platform.webhooks.service import WebhookService, deliveries
 from argus.platform.webhooks.vault import Vault
+from argus.tenants.context import TenantContext
 
 
 def provide_webhooks(settings: Provided[Settings], db_session: NamedDependency[AsyncSession],
@@ -87,3 +93,42 @@ class WebhookController(Controller):
                      webhooks: Service) -> EndpointCreated:
         row, secret = await webhooks.rotate(endpoint_id, data.grace_seconds)
         return EndpointCreated(_out(row), secret)
+
+    @post("/{endpoint_id:str}/test", opt=needs("webhooks:manage"), status_code=202,
+          summary="Send a webhook.test event to this endpoint")
+    async def test(self, endpoint_id: FromPath[str], webhooks: Service,
+                   db_session: NamedDependency[AsyncSession],
+                   tenant: NamedDependency[TenantContext], infra: Provided[Infra]
+                   ) -> DeliveryOut:
+        endpoint = await webhooks.queue_test(endpoint_id)
+        await kick(infra.jobs, tenant.id, [endpoint.id])
+        rows, _ = await deliveries(db_session, endpoint.id, None, 1)
+        return _delivery_out(*rows[0])
+
+    @get("/{endpoint_id:str}/deliveries", opt=needs("webhooks:manage"),
+         summary="The endpoint's deliveries, newest first, with every attempt")
+    async def delivery_log(self, endpoint_id: FromPath[str], webhooks: Service,
+                           db_session: NamedDependency[AsyncSession],
+                           cursor: FromQuery[str | None] = None,
+                           limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20
+                           ) -> DeliveryPage:
+        endpoint = await webhooks.get(endpoint_id)
+        rows, next_cursor = await deliveries(db_session, endpoint.id, cursor, limit)
+        return DeliveryPage([_delivery_out(*row) for row in rows], next_cursor)
+
+    @post("/{endpoint_id:str}/deliveries/{delivery_id:str}/resend", status_code=202,
+          opt=needs("webhooks:manage"), summary="Send a delivery again (the same webhook-id)")
+    async def resend_one(self, endpoint_id: FromPath[str], delivery_id: FromPath[str],
+                         webhooks: Service, tenant: NamedDependency[TenantContext],
+                         infra: Provided[Infra]
+                         ) -> DeliveryOut:
+        row = await webhooks.resend(endpoint_id, delivery_id)
+        await kick(infra.jobs, tenant.id, [endpoint_id])
+        return _delivery_out(row, [])
+
+
+def _delivery_out(row: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryOut:
+    return DeliveryOut(row.id, row.event_type, row.state, row.attempts, row.next_attempt_at,
+                       row.last_status, row.created_at, row.delivered_at, row.body,
+                       [AttemptOut(a.at, a.status_code, a.latency_ms, a.response, a.error)
+                        for a in attempts])

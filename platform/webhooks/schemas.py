@@ -51,3 +51,29 @@ class EndpointCreated(msgspec.Struct):
 class EndpointPage(msgspec.Struct):
     items: list[EndpointOut]
     next_cursor: str | None
+
+
+class AttemptOut(msgspec.Struct):
+    at: datetime
+    status_code: int | None
+    latency_ms: int
+    response: str
+    error: str | None
+
+
+class DeliveryOut(msgspec.Struct):
+    id: str  # the webhook-id
+    event_type: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+    body: str
+    attempt_log: list[AttemptOut]
+
+
+class DeliveryPage(msgspec.Struct):
+    items: list[DeliveryOut]
+    next_cursor: str | None

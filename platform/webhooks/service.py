@@ -13,7 +13,7 @@ from argus.platform.audit.service import Audit
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid, NotFound
 from argus.platform.webhooks.events import EVENT_TYPES
-from argus.platform.webhooks.models import WebhookEndpoint
+from argus.platform.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from argus.platform.webhooks.signing import new_secret
 from argus.platform.webhooks.targets import resolve
 from argus.platform.webhooks.vault import Vault
@@ -108,6 +108,30 @@ class WebhookService:
             self.audit.record("webhooks.delete", "webhook", endpoint_id)
         await self.session.commit()
 
+    async def queue_test(self, endpoint_id: str) -> WebhookEndpoint:
+        """A ``webhook.test`` delivery for this endpoint (kick it after this returns)."""
+        from argus.platform.webhooks.delivery import emit
+
+        row = await self.get(endpoint_id)
+        await emit(self.session, "webhook.test", {"endpoint_id": row.id}, endpoint_id=row.id)
+        if self.audit:
+            self.audit.record("webhooks.test", "webhook", row.id)
+        await self.session.commit()
+        return row
+
+    async def resend(self, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
+        """Send a delivery again now, under the same ``webhook-id``."""
+        await self.get(endpoint_id)
+        row = await self.session.get(WebhookDelivery, delivery_id)
+        if row is None or row.endpoint_id != endpoint_id:
+            raise NotFound("delivery not found", field="delivery_id")
+        row.state, row.next_attempt_at = "pending", utcnow()
+        if self.audit:
+            self.audit.record("webhooks.resend", "webhook", endpoint_id,
+                              detail={"delivery_id": delivery_id})
+        await self.session.commit()
+        return row
+
     async def rotate(self, endpoint_id: str, grace_seconds: int) -> tuple[WebhookEndpoint, str]:
         """A new secret signs from now on; the old one also signs for ``grace_seconds``."""
         row = await self.get(endpoint_id)
@@ -134,3 +158,29 @@ def live_secrets(row: WebhookEndpoint, vault: Vault, now: datetime) -> list[str]
     if row.previous_sealed and row.previous_until and row.previous_until > now:
         found.append(vault.open(row.previous_sealed))
     return found
+
+
+async def deliveries(session: AsyncSession, endpoint_id: str, cursor: str | None,
+                     limit: int) -> tuple[list[tuple[WebhookDelivery, list[WebhookAttempt]]],
+                                          str | None]:
+    """The endpoint's deliveries, newest first, each with its attempts (oldest first)."""
+    query = (select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+             .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()))
+    if cursor:
+        after = await session.get(WebhookDelivery, cursor)
+        if after is None or after.endpoint_id != endpoint_id:
+            raise Invalid("cursor is not one this API gave", field="cursor")
+        query = query.where((WebhookDelivery.created_at < after.created_at) | (
+            (WebhookDelivery.created_at == after.created_at)
+            & (WebhookDelivery.id < after.id)))
+    rows = list(await session.scalars(query.limit(limit + 1)))
+    more, rows = len(rows) > limit, rows[:limit]
+    attempts: dict[str, list[WebhookAttempt]] = {r.id: [] for r in rows}
+    if rows:
+        for attempt in await session.scalars(
+                select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(attempts)))
+                .order_by(WebhookAttempt.id)):
+            attempts[attempt.delivery_id].append(attempt)
+    return [(r, attempts[r.id]) for r in rows], (rows[-1].id if more else None)
+
+

@@ -22,9 +22,11 @@ from argus.platform.observability.exporter import serve_metrics
 from argus.platform.observability.series import timed
 from argus.platform.recordings import jobs as recording_jobs
 from argus.platform.services import CTX_KEY, Services, services_of
+from argus.platform.webhooks import jobs as webhook_jobs
 from argus.tenants import jobs as tenant_jobs
 
 DOMAINS = (tenant_jobs, ingest_jobs, recording_jobs, billing_jobs, platform_billing_jobs,
+           webhook_jobs,
            branding_jobs)
 
 

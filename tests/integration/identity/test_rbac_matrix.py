@@ -183,6 +183,11 @@ CASES = {
     "DELETE /api/v1/webhooks/{endpoint_id:str}": lambda ctx: _webhook_path(ctx),
     "POST /api/v1/webhooks/{endpoint_id:str}/rotate-secret": lambda ctx: _webhook_path(
         ctx, "/rotate-secret", {"grace_seconds": 0}),
+    "POST /api/v1/webhooks/{endpoint_id:str}/test": lambda ctx: _webhook_path(ctx, "/test"),
+    "GET /api/v1/webhooks/{endpoint_id:str}/deliveries": lambda ctx: _webhook_path(
+        ctx, "/deliveries"),
+    "POST /api/v1/webhooks/{endpoint_id:str}/deliveries/{delivery_id:str}/resend":
+        lambda ctx: _delivery_path(ctx),
     "GET /api/v1/billing/invoices/{invoice_id:str}": lambda ctx: _invoice_path(ctx),
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
@@ -239,6 +244,13 @@ async def _webhook_path(ctx, suffix: str = "", body=None):
                                         headers=bearer(ctx["tenant"], ctx["admin"]),
                                         json={"url": "http://93.184.215.14/hook"})
     return f"/api/v1/webhooks/{response.json()['endpoint']['id']}{suffix}", body
+
+
+async def _delivery_path(ctx):
+    path, _ = await _webhook_path(ctx)
+    queued = await ctx["client"].post(f"{path}/test", headers=bearer(ctx["tenant"],
+                                                                     ctx["admin"]))
+    return f"{path}/deliveries/{queued.json()['id']}/resend", None
 
 
 async def _invoice_path(ctx):

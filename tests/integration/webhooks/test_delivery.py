@@ -1,0 +1,135 @@
+"""Webhook delivery to a real HTTP receiver on the test host: signed so that the
+standardwebhooks library verifies it with the secret shown at creation, retried on 500 under
+the same webhook-id with every attempt in the log, resent under the same id, signed with both
+secrets during a rotation, and a 410 disables the endpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from standardwebhooks import Webhook
+
+from argus.platform.app import create_app, services_of_app
+from argus.platform.services import CTX_KEY
+from argus.platform.webhooks.jobs import deliver_webhooks
+from tests.integration.conftest import bearer, login
+
+
+class Receiver:
+    """Answers each POST with the next scripted status (then 200) and keeps what it got."""
+
+    def __init__(self) -> None:
+        self.got: list[tuple[dict[str, str], str]] = []
+        self.script: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                receiver.got.append((dict(self.headers), body))
+                status = receiver.script.pop(0) if receiver.script else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture
+async def webhook_app(control):
+    settings = dataclasses.replace(control, webhooks=dataclasses.replace(
+        control.webhooks, allow_private=True, retry_schedule="0,0,0"))
+    app = create_app(settings)
+    yield app
+    await services_of_app(app).close()
+
+
+async def test_deliveries_are_signed_retried_resent_and_rotated(webhook_app, tenant_a,
+                                                                receiver):
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=webhook_app),
+                               base_url="http://testserver.local")
+    a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    made = (await client.post("/api/v1/webhooks", headers=a, json={"url": receiver.url})).json()
+    endpoint, secret = made["endpoint"]["id"], made["secret"]
+    ctx = {CTX_KEY: services_of_app(webhook_app)}
+
+    receiver.script = [500, 500]  # then 200
+    queued = await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
+    assert queued.status_code == 202 and queued.json()["state"] == "pending"
+    assert await deliver_webhooks(ctx, tenant_a.id, endpoint) == 1
+    assert len(receiver.got) == 3
+    ids = {h["webhook-id"] for h, _ in receiver.got}
+    assert ids == {queued.json()["id"]}  # the same webhook-id on every attempt
+    for sent, body in receiver.got:
+        assert Webhook(secret).verify(body, sent)["type"] == "webhook.test"
+    log = (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=a)).json()
+    [delivery] = log["items"]
+    assert delivery["state"] == "delivered" and delivery["attempts"] == 3
+    assert [t["status_code"] for t in delivery["attempt_log"]] == [500, 500, 200]
+    assert delivery["attempt_log"][-1]["response"] == "ok"
+
+    resent = await client.post(f"/api/v1/webhooks/{endpoint}/deliveries/{delivery['id']}"
+                               "/resend", headers=a)
+    assert resent.status_code == 202
+    await deliver_webhooks(ctx, tenant_a.id, endpoint)
+    assert len(receiver.got) == 4 and receiver.got[-1][0]["webhook-id"] == delivery["id"]
+
+    # During a rotation the old and the new secret both sign.
+    new_secret = (await client.post(f"/api/v1/webhooks/{endpoint}/rotate-secret", headers=a,
+                                    json={"grace_seconds": 3600})).json()["secret"]
+    await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
+    await deliver_webhooks(ctx, tenant_a.id, endpoint)
+    sent, body = receiver.got[-1]
+    assert len(sent["webhook-signature"].split()) == 2
+    for key in (secret, new_secret):
+        Webhook(key).verify(body, sent)
+
+    # A receiver that says the endpoint is gone disables it.
+    receiver.script = [410]
+    await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
+    await deliver_webhooks(ctx, tenant_a.id, endpoint)
+    shown = (await client.get(f"/api/v1/webhooks/{endpoint}", headers=a)).json()
+    assert shown["enabled"] is False and "410" in shown["disabled_reason"]
+
+
+async def test_a_receiver_that_keeps_failing_runs_out_of_attempts(webhook_app, tenant_a,
+                                                                  receiver, tenant_b):
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=webhook_app),
+                               base_url="http://testserver.local")
+    a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    endpoint = (await client.post("/api/v1/webhooks", headers=a, json={
+        "url": receiver.url})).json()["endpoint"]["id"]
+    receiver.script = [503, 500, 502, 500]
+    await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
+    ctx = {CTX_KEY: services_of_app(webhook_app)}
+    assert await deliver_webhooks(ctx, tenant_a.id, endpoint) == 0
+    [delivery] = (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=a)
+                  ).json()["items"]
+    assert delivery["state"] == "failed" and delivery["attempts"] == 3  # the schedule's three
+    # Tenant B neither lists nor resends A's deliveries.
+    b = bearer(tenant_b, (await login(client, tenant_b))["access_token"])
+    assert (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=b)
+            ).status_code == 404
+    assert (await client.post(f"/api/v1/webhooks/{endpoint}/deliveries/{delivery['id']}"
+                              "/resend", headers=b)).status_code == 404
