@@ -22,11 +22,17 @@ log = structlog.get_logger("argus.webhooks")
 
 
 async def kick(jobs: Jobs, tenant_id: str, endpoint_ids: list[str],
-               defer: float | None = None) -> None:
+               defer: float | None = None) -> int:
+    """Queue a delivery run for each endpoint, at most one per endpoint and second (arq keeps
+    a job id for an hour after it ran, so the id names the second it is for); how many were
+    queued."""
+    queued = 0
     for endpoint_id in endpoint_ids:
-        slot = "now" if not defer else f"{int(utcnow().timestamp() + defer)}"
-        await jobs.general(deliver_webhooks, tenant_id, endpoint_id,
-                           job_id=f"webhook:{tenant_id}:{endpoint_id}:{slot}", defer=defer)
+        slot = int(utcnow().timestamp() + (defer or 0))
+        queued += await jobs.general(deliver_webhooks, tenant_id, endpoint_id,
+                                     job_id=f"webhook:{tenant_id}:{endpoint_id}:{slot}",
+                                     defer=defer)
+    return queued
 
 
 async def deliver_webhooks(ctx: dict[str, Any], tenant_id: str, endpoint_id: str) -> int:

@@ -113,6 +113,22 @@ async def test_deliveries_are_signed_retried_resent_and_rotated(webhook_app, ten
     assert shown["enabled"] is False and "410" in shown["disabled_reason"]
 
 
+async def test_an_endpoint_is_kicked_at_most_once_a_second_and_again_later(services,
+                                                                           tenant_a):
+    import asyncio
+    import time
+    import uuid
+
+    from argus.platform.webhooks.jobs import kick
+
+    endpoint = str(uuid.uuid4())
+    await asyncio.sleep(1 - time.time() % 1 + 0.05)  # just after a second begins
+    assert await kick(services.jobs, tenant_a.id, [endpoint]) == 1
+    assert await kick(services.jobs, tenant_a.id, [endpoint]) == 0  # the same second
+    await asyncio.sleep(1.1)
+    assert await kick(services.jobs, tenant_a.id, [endpoint]) == 1  # a job id is not held
+
+
 async def test_a_receiver_that_keeps_failing_runs_out_of_attempts(webhook_app, tenant_a,
                                                                   receiver, tenant_b):
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=webhook_app),
