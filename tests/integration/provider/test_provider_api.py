@@ -221,3 +221,45 @@ async def test_ingest_nodes_show_load_and_health(client, provider_key, services)
     node = next(n for n in response.json()["items"] if n["id"] == node_id)
     assert node["live"] is True and node["capacity"] == 7 and node["placed_cameras"] == 1
     assert node["live_streams"] == 1 and "not writable" in node["problems"]
+
+
+async def test_nodes_and_keys_are_managed_over_the_api_with_clear_refusals(client, provider_key):
+    node = f"zt-node-{new_slug()}"
+    routes = [("POST", "/provider/v1/ingest-nodes/"), ("GET", f"/provider/v1/ingest-nodes/{node}"),
+              ("PATCH", f"/provider/v1/ingest-nodes/{node}"),
+              ("DELETE", f"/provider/v1/ingest-nodes/{node}"),
+              ("POST", "/provider/v1/provider-keys/"), ("GET", "/provider/v1/provider-keys/"),
+              ("DELETE", "/provider/v1/provider-keys/000000000000")]
+    for method, path in routes:  # no key: nothing
+        assert (await client.request(method, path, headers=PROVIDER, json={})
+                ).status_code == 401, (method, path)
+    body = {"id": node, "rtmp_url": "rtmp://127.0.0.1:1935/live",
+            "hls_url": "http://127.0.0.1:8080", "capacity": 5}
+    made = await client.post("/provider/v1/ingest-nodes/", headers=auth(provider_key), json=body)
+    assert made.status_code == 201 and len(made.json()["secret"]) > 30
+    again = await client.post("/provider/v1/ingest-nodes/", headers=auth(provider_key), json=body)
+    assert again.status_code == 409 and again.json()["field"] == "id"
+    bad = await client.patch(f"/provider/v1/ingest-nodes/{node}", headers=auth(provider_key),
+                             json={"rtmp_url": "http://nope"})
+    assert bad.status_code == 422 and bad.json()["field"] == "rtmp_url"
+    changed = await client.patch(f"/provider/v1/ingest-nodes/{node}",
+                                 headers=auth(provider_key), json={"capacity": 7})
+    assert changed.json()["capacity"] == 7 and "secret" not in changed.text
+    assert (await client.delete(f"/provider/v1/ingest-nodes/{node}", headers=auth(provider_key))
+            ).status_code == 204
+    assert (await client.get(f"/provider/v1/ingest-nodes/{node}", headers=auth(provider_key))
+            ).status_code == 404
+
+    key = (await client.post("/provider/v1/provider-keys/", headers=auth(provider_key),
+                             json={"name": "ops"})).json()
+    prefix, secret = key["key"]["prefix"], key["secret"]
+    assert (await client.get("/provider/v1/tenants", headers=auth(secret))).status_code == 200
+    listed = (await client.get("/provider/v1/provider-keys/", headers=auth(provider_key))).json()
+    assert prefix in [k["prefix"] for k in listed["items"]] and secret not in str(listed)
+    own = await client.delete(f"/provider/v1/provider-keys/{prefix}", headers=auth(secret))
+    assert own.status_code == 409  # a key cannot revoke itself
+    assert (await client.delete(f"/provider/v1/provider-keys/{prefix}",
+                                headers=auth(provider_key))).status_code == 204
+    assert (await client.get("/provider/v1/tenants", headers=auth(secret))).status_code == 401
+    assert (await client.delete("/provider/v1/provider-keys/000000000000",
+                                headers=auth(provider_key))).status_code == 404
