@@ -10,8 +10,8 @@ from tf.iface import Config, DataSource, ReadDataContext, State
 from tf.schema import Attribute, Schema
 from tf.types import List, Map, Number, Set, String
 
-from argus.platform.terraform.client import ApiError, Client, segment
-from argus.platform.terraform.resources import TenantResource, report
+from argus.platform.terraform.client import Client, segment
+from argus.platform.terraform.resources import TenantResource, configured, report
 
 
 def _text(value: Any) -> str:
@@ -26,9 +26,7 @@ class _Base(DataSource):
 
     @property
     def client(self) -> Client:
-        if self.provider.client is None:
-            raise ApiError(0, "unconfigured", "the argus provider is not configured")
-        return self.provider.client
+        return configured(self.provider)
 
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:
         try:

@@ -57,6 +57,14 @@ def guarded(what: str, keep_current: bool = True):
     return wrap
 
 
+def configured(provider: Any) -> Client:
+    """The provider's API client; an error when the provider block gave none."""
+    if provider.client is None:
+        raise ApiError(0, "unconfigured", "the argus provider is not configured "
+                       "(url and token, or ARGUS_PROVIDER_URL and ARGUS_PROVIDER_TOKEN)")
+    return provider.client
+
+
 def known(value: Any) -> bool:
     return value is not None and value is not Unknown
 
@@ -67,10 +75,7 @@ class _Base(Resource):
 
     @property
     def client(self) -> Client:
-        if self.provider.client is None:
-            raise ApiError(0, "unconfigured", "the argus provider is not configured "
-                           "(url and token, or ARGUS_PROVIDER_URL and ARGUS_PROVIDER_TOKEN)")
-        return self.provider.client
+        return configured(self.provider)
 
     def _get(self, path: str) -> dict[str, Any] | None:
         try:
