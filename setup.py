@@ -18,4 +18,5 @@ for name, folder in FOLDERS.items():
 
 setup(packages=packages, package_dir=FOLDERS,
       package_data={"argus.platform.ingest": ["templates/*.j2"],
+                    "argus.platform.alerts": ["templates/*.html"],
                     "argus.platform.web": ["templates/*.html", "static/*", "package*.json"]})

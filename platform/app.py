@@ -17,6 +17,11 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from argus.platform.alerts.controller import (
+    IncidentController,
+    NotificationController,
+    NotificationRuleController,
+)
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.billing.dependencies import BILLING_DEPENDENCIES
 from argus.platform.billing.invoices import ProviderInvoiceController
@@ -120,7 +125,8 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         CameraController, StreamingController, RecordingController,
                         CameraRecordingController, ClipController, BrandController,
                         DomainController, CameraShareController, ShareController,
-                        WebhookController, events,
+                        WebhookController, NotificationRuleController, IncidentController,
+                        NotificationController, events,
                         *extra_tenant_handlers],
         dependencies={**tenant_dependencies(services.dbs), **IDENTITY_DEPENDENCIES,
                       **BILLING_DEPENDENCIES},

@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "argus.billing.sink",
     "argus.billing.sessions",
     "argus.branding.brands",
+    "argus.platform.alerts.models",
     "argus.platform.audit.models",
     "argus.platform.cameras.models",
     "argus.platform.identity.models",

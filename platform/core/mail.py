@@ -4,7 +4,8 @@
 or a test, can follow a link); ``smtp`` hands it to an SMTP server (a local sink in dev).
 ``send_branded`` writes a tenant's mail (invites, password resets, alerts) in the tenant's
 brand: its product name in the subject and signature, its sender name, its support contacts.
-Mail is plain text: no tenant-supplied HTML is ever sent.
+Mail is plain text, with an HTML alternative only where the platform renders one from its own
+template (alerts: ``argus.platform.alerts.channels``); no tenant-supplied HTML is ever sent.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Mail:
     subject: str
     body: str
     sender_name: str | None = None
+    html: str | None = None  # an alternative to ``body``, from a platform template
 
 
 class Mailer:
@@ -83,5 +85,7 @@ class Mailer:
             sender = formataddr((mail.sender_name, parseaddr(sender)[1]))
         message["From"], message["To"], message["Subject"] = sender, mail.to, mail.subject
         message.set_content(mail.body)
+        if mail.html:
+            message.add_alternative(mail.html, subtype="html")
         with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
             smtp.send_message(message)

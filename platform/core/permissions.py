@@ -28,6 +28,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "audit:read": frozenset({"admin"}),
     "billing:read": frozenset({"admin"}),
     "webhooks:manage": frozenset({"admin"}),
+    "alerts:manage": frozenset({"admin"}),
+    "notifications:own": frozenset({"admin", "operator", "viewer", "api_only"}),
 }
 PERMISSIONS = tuple(MATRIX)
 # Roles that may sign in with a password (api_only acts through API tokens only).

@@ -237,6 +237,26 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """Notification channels. ``sms_daily_cap`` (``ARGUS_ALERTS_SMS_DAILY_CAP``): SMS per
+    tenant per UTC day, the rest are skipped. SMS go through a Twilio-compatible API:
+    ``ARGUS_TWILIO_ACCOUNT_SID``, ``ARGUS_TWILIO_AUTH_TOKEN``, ``ARGUS_TWILIO_FROM`` and
+    ``ARGUS_TWILIO_API_BASE`` (another base URL than api.twilio.com: a local fake, a
+    compatible provider); without a SID, SMS are skipped. ``provider_emails``
+    (``ARGUS_PROVIDER_ALERT_EMAILS``): the provider's ops, told of a node that stops
+    heartbeating and of a recording volume under ``disk_free_percent``
+    (``ARGUS_PROVIDER_ALERT_DISK_FREE_PERCENT``) free."""
+
+    sms_daily_cap: int = 100
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_api_base: str = ""
+    provider_emails: tuple[str, ...] = ()
+    disk_free_percent: float = 10.0
+
+
+@dataclass(frozen=True)
 class BillingSettings:
     """Invoices and the export of usage to the provider's billing system.
 
@@ -267,6 +287,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     billing: BillingSettings = field(default_factory=BillingSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     log_json: bool = True
     log_level: str = "info"
 
@@ -384,10 +405,19 @@ class Settings:
             retry_schedule=schedule,
             disable_after=num("WEBHOOK_DISABLE_AFTER", WebhookSettings.disable_after, float),
             timeout=num("WEBHOOK_TIMEOUT", WebhookSettings.timeout, float))
+        alerts = AlertSettings(
+            sms_daily_cap=num("ALERTS_SMS_DAILY_CAP", AlertSettings.sms_daily_cap),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN", ""),
+            twilio_from=get("TWILIO_FROM", ""), twilio_api_base=get("TWILIO_API_BASE", ""),
+            provider_emails=csv("PROVIDER_ALERT_EMAILS"),
+            disk_free_percent=num("PROVIDER_ALERT_DISK_FREE_PERCENT",
+                                  AlertSettings.disk_free_percent, float))
         return cls(
             events=events,
             billing=billing,
             webhooks=webhooks,
+            alerts=alerts,
             metrics=MetricsSettings(
                 allow=csv("METRICS_ALLOW") or MetricsSettings.allow,
                 tenant_series=num("METRICS_TENANT_SERIES", MetricsSettings.tenant_series),

@@ -5,7 +5,8 @@ whichever process sees them; each process listens once for all tenants (``EventH
 socket only ever gets its own tenant's. By default a client gets every event of its tenant; it
 may narrow that with ``{"type": "join", "cameraIds": [...]}`` and widen it again with
 ``{"type": "join", "all": true}``. Events are JSON objects with a ``type``
-(``camera-status``, ...).
+(``camera-status``, ...); one with a ``userId`` (an in-app notification) reaches only that
+user's sockets.
 
 An open socket is authorised again every ``ARGUS_WS_RECHECK_INTERVAL`` seconds: after a
 sign-out, a revoked or expired token, a disabled or demoted user, a suspended tenant or an
@@ -158,6 +159,8 @@ class _Session:
                 event = json.loads(data)
             except ValueError:
                 continue
+            if "userId" in event and event["userId"] != self.principal.user_id:
+                continue  # one user's own (an in-app notification)
             joined = self.joined
             # Tenant-wide events (no cameraId: system-alert, dashboard-update) reach everyone.
             if joined is None or "cameraId" not in event or event["cameraId"] in joined:

@@ -60,5 +60,15 @@ class SystemAlert(Event, tag="system-alert", omit_defaults=True):
     camera_id: str | None = None
 
 
+class NotificationNew(Event, tag="notification"):
+    """A new in-app notification for one user (only that user's sockets get it)."""
+
+    user_id: str
+    notification_id: int
+    title: str
+    link: str | None
+    unread: int
+
+
 async def publish(redis: Redis, control_schema: str, tenant_id: str, event: Event) -> None:
     await redis.publish(events_channel(control_schema, tenant_id), msgspec.json.encode(event))

@@ -18,10 +18,12 @@ from litestar.types import Scope
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.platform.alerts.announce import announce
 from argus.platform.audit.service import Audit
 from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.errors import Forbidden, Invalid, NotFound, Unauthorized
 from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.jobs import Jobs
 from argus.platform.core.permissions import ALL_GRANTS, PERMISSIONS, role_permissions
 from argus.platform.core.principal import Principal
 from argus.platform.identity.models import ApiToken, User
@@ -111,8 +113,9 @@ def _clean_allowlist(cidrs: object) -> list[str] | None:
 
 class ApiTokenService:
     def __init__(self, session: AsyncSession, principal: Principal, audit: Audit,
-                 identity: Identity, tenant: TenantContext) -> None:
+                 identity: Identity, tenant: TenantContext, jobs: Jobs | None = None) -> None:
         self.session = session
+        self.jobs = jobs  # queues the api_token.created event's deliveries (else: the sweeps)
         self.principal = principal
         self.audit = audit
         self.identity = identity
@@ -169,7 +172,13 @@ class ApiTokenService:
         await self.session.flush()
         self.audit.record("api_tokens.create", "api_token", row.id,
                           detail={"scopes": wanted, "owner": owner.id})
+        announced = await announce(self.session, "api_token.created", {
+            "token_id": row.id, "name": row.name, "prefix": prefix, "scopes": wanted,
+            "user_id": owner.id, "created_by": self.principal.user_id,
+            "expires_at": expires_at})
         await self.session.commit()
+        if self.jobs:
+            await announced.dispatch(self.jobs, self.tenant_id)
         return row, secret
 
     def _within_creator(self, expires_at: datetime | None, allowlist: list[str] | None

@@ -10,6 +10,7 @@ from argus.platform.audit.service import Audit, RequestMeta
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import Unauthorized
 from argus.platform.core.forwarded import scope_client_ip
+from argus.platform.core.jobs import Jobs
 from argus.platform.core.mail import Mailer
 from argus.platform.core.principal import Principal
 from argus.platform.core.settings import Settings
@@ -53,18 +54,20 @@ async def provide_auth_service(db_session: NamedDependency[AsyncSession],
 async def provide_user_service(request: Request, db_session: NamedDependency[AsyncSession],
                                auth_service: NamedDependency[AuthService],
                                audit: NamedDependency[Audit],
-                               mailer: Provided[Mailer]) -> UserService:
+                               mailer: Provided[Mailer], jobs: Provided[Jobs]) -> UserService:
     principal = request.scope.get("user")
     return UserService(db_session, auth_service,
-                       principal if isinstance(principal, Principal) else None, audit, mailer)
+                       principal if isinstance(principal, Principal) else None, audit, mailer,
+                       jobs)
 
 
 async def provide_token_service(db_session: NamedDependency[AsyncSession],
                                 principal: NamedDependency[Principal],
                                 tenant: NamedDependency[TenantContext],
                                 audit: NamedDependency[Audit],
-                                identity: Provided[Identity]) -> ApiTokenService:
-    return ApiTokenService(db_session, principal, audit, identity, tenant)
+                                identity: Provided[Identity],
+                                jobs: Provided[Jobs]) -> ApiTokenService:
+    return ApiTokenService(db_session, principal, audit, identity, tenant, jobs)
 
 
 IDENTITY_DEPENDENCIES = {

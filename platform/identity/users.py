@@ -10,9 +10,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from argus.platform.alerts.announce import announce
 from argus.platform.audit.service import Audit
 from argus.platform.core.db import like_pattern, utcnow
 from argus.platform.core.errors import Conflict, Invalid, NotFound
+from argus.platform.core.jobs import Jobs
 from argus.platform.core.mail import Mailer
 from argus.platform.core.pagination import decode_cursor, encode_cursor
 from argus.platform.core.permissions import ROLES
@@ -36,12 +38,13 @@ def _clean_role(role: object) -> str:
 
 class UserService:
     def __init__(self, session: AsyncSession, auth: AuthService, principal: Principal | None,
-                 audit: Audit, mailer: Mailer | None) -> None:
+                 audit: Audit, mailer: Mailer | None, jobs: Jobs | None = None) -> None:
         self.session = session
         self.auth = auth
         self.principal = principal
         self.audit = audit
         self.mailer = mailer
+        self.jobs = jobs  # queues the user.created event's deliveries (else: the sweeps)
 
     async def get(self, user_id: str) -> User:
         user = await self.session.get(User, user_id)
@@ -88,7 +91,11 @@ class UserService:
             raise Conflict("a user with this e-mail already exists", field="email") from None
         link = await self.auth.issue_link(user, "invite") if user.state == "invited" else None
         self.audit.record("users.create", "user", user.id, detail={"role": user.role})
+        announced = await announce(self.session, "user.created", {
+            "user_id": user.id, "role": user.role, "state": user.state})
         await self.session.commit()
+        if self.jobs:
+            await announced.dispatch(self.jobs, self.auth.tenant.id)
         if link and self.mailer and base_url:
             await self.mailer.send_branded(
                 self.auth.tenant.id, user.email, "You are invited to {product}",

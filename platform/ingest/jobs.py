@@ -33,8 +33,8 @@ async def camera_offline_check(ctx: dict[str, Any], tenant_id: str, camera_id: s
     tenant = await resolver.load(tenant_id)
     if tenant is None:
         return "gone"
-    changed = await set_status(infra.dbs, infra.redis, infra.settings.database.control_schema,
-                               tenant, camera_id, "offline", only_from=("online", "connecting"))
+    changed = await set_status(infra, tenant, camera_id, "offline",
+                               only_from=("online", "connecting"))
     return "offline" if changed else "unchanged"
 
 
@@ -59,7 +59,7 @@ async def reconcile_nodes(ctx: dict[str, Any]) -> int:
                 tenant = await resolver.load(tenant_id)
                 if tenant is not None:
                     await end_sessions(infra.dbs, tenant, camera_id)
-                    await set_status(infra.dbs, infra.redis, schema, tenant, camera_id,
+                    await set_status(infra, tenant, camera_id,
                                      "offline", reason="ingest node lost",
                                      only_from=("online", "connecting"))
                     touched += 1

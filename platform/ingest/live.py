@@ -22,15 +22,18 @@ import structlog
 from redis.asyncio import Redis
 from sqlalchemy import update
 
+from argus.platform.alerts.announce import Announced, announce
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
-from argus.platform.core.db import Databases, utcnow
+from argus.platform.core.db import utcnow
+from argus.platform.core.infra import Infra
 from argus.platform.core.keys import live_prefix
 from argus.platform.events.types import CameraStatus, DashboardUpdate, publish
 from argus.tenants.context import TenantContext
 
 log = structlog.get_logger("argus.ingest")
 PUBLISHER_TTL = 7 * 24 * 3600
+WEBHOOK_STATUSES = ("online", "offline", "error")  # "connecting" is not an event
 OVER_PLAN_TTL = 24 * 3600
 
 
@@ -83,12 +86,12 @@ class LiveRegistry:
         await self.redis.delete(f"{self.prefix}:over-plan:{camera_id}")
 
 
-async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: TenantContext,
-                     camera_id: str, status: str, *, reason: str | None = None,
-                     node_id: str | None = None, only_from: tuple[str, ...] | None = None
-                     ) -> bool:
+async def set_status(infra: Infra, tenant: TenantContext, camera_id: str, status: str, *,
+                     reason: str | None = None, node_id: str | None = None,
+                     only_from: tuple[str, ...] | None = None) -> bool:
     """Set the status if it differs (and, with ``only_from``, only from those states); announce
-    the change. True when the camera changed."""
+    the change (``camera.online``/``offline``/``error`` to webhooks and notification rules in
+    the same transaction, then on the events socket). True when the camera changed."""
     now = utcnow()
     values: dict = {"status": status, "status_reason": reason}
     if status == "online":
@@ -98,13 +101,21 @@ async def set_status(dbs: Databases, redis: Redis, control_schema: str, tenant: 
     query = update(Camera).where(Camera.id == camera_id, Camera.status != status)
     if only_from:
         query = query.where(Camera.status.in_(only_from))
-    async with dbs.tenant_session(tenant) as session:
+    announced = Announced()
+    async with infra.dbs.tenant_session(tenant) as session:
         result = await session.execute(query.values(**values))
+        if result.rowcount and status in WEBHOOK_STATUSES:
+            data = {"camera_id": camera_id, "status": status, "reason": reason}
+            if node_id:
+                data["node_id"] = node_id
+            announced = await announce(session, f"camera.{status}", data)
         await session.commit()
         if result.rowcount:
             counts = await camera_counts(session)
     if not result.rowcount:
         return False
+    await announced.dispatch(infra.jobs, tenant.id)
+    redis, control_schema = infra.redis, infra.settings.database.control_schema
     await publish(redis, control_schema, tenant.id,
                   CameraStatus(camera_id=camera_id, status=status, reason=reason, at=now))
     await publish(redis, control_schema, tenant.id, DashboardUpdate(cameras=counts, at=now))

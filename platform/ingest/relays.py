@@ -63,9 +63,8 @@ class Relay(Supervised):
     async def _status(self, status: str, reason: str | None = None, **kw) -> None:
         sup = self.supervisor
         try:
-            await set_status(sup.infra.dbs, sup.infra.redis,
-                             sup.infra.settings.database.control_schema, self.camera.tenant,
-                             self.camera.camera_id, status, reason=reason, **kw)
+            await set_status(sup.infra, self.camera.tenant, self.camera.camera_id, status,
+                             reason=reason, **kw)
         except Exception as exc:
             log.warning("relay.status_failed", camera_id=self.camera.camera_id, error=str(exc))
 

@@ -84,6 +84,7 @@ class StreamStatus:
 
     def __init__(self, infra: Infra, identity: Identity, resolver: TenantResolver,
                  plans: PlanBook) -> None:
+        self.infra = infra
         self.dbs = infra.dbs
         self.plans = plans
         self.identity = identity
@@ -170,8 +171,7 @@ class StreamStatus:
     async def refuse_over_plan(self, tenant: TenantContext, camera_id: str, why: str) -> None:
         log.info("ingest.publish_refused", reason="quota_exceeded", tenant=tenant.slug,
                  camera_id=camera_id, detail=why)
-        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera_id,
-                         "error", reason=QUOTA_REASON)
+        await set_status(self.infra, tenant, camera_id, "error", reason=QUOTA_REASON)
         raise Forbidden(why, code="quota_exceeded")
 
     async def stream_over_plan(self, tenant: TenantContext, camera_id: str, kbps: int | None,
@@ -183,8 +183,7 @@ class StreamStatus:
         if reason is None:
             return None
         await self.live.mark_over_plan(camera_id, kbps, height)
-        await set_status(self.dbs, self.identity.redis, self.control_schema, tenant, camera_id,
-                         "error", reason=QUOTA_REASON)
+        await set_status(self.infra, tenant, camera_id, "error", reason=QUOTA_REASON)
         log.warning("ingest.stream_over_plan", tenant=tenant.slug, camera_id=camera_id,
                     kbps=kbps, height=height, detail=reason)
         return reason
@@ -216,8 +215,7 @@ class StreamStatus:
         async with self.dbs.tenant_session(tenant) as session:
             await open_session(session, camera_id, node_id, utcnow())
             await session.commit()
-        changed = await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
-                                   camera_id, "online", node_id=node_id)
+        changed = await set_status(self.infra, tenant, camera_id, "online", node_id=node_id)
         if changed:
             async with self.dbs.tenant_session(tenant) as session:
                 recording = await session.scalar(select(Camera.record).where(
@@ -247,8 +245,8 @@ class StreamStatus:
     async def offline_after_grace(self, tenant: TenantContext, camera_id: str) -> None:
         grace = self.settings.ingest.offline_grace
         if grace <= 0:
-            await set_status(self.dbs, self.identity.redis, self.control_schema, tenant,
-                             camera_id, "offline", only_from=("online", "connecting"))
+            await set_status(self.infra, tenant, camera_id, "offline",
+                             only_from=("online", "connecting"))
             return
         await self.jobs.general(camera_offline_check, tenant.id, camera_id,
                                 job_id=f"offline-check:{camera_id}:{time.time_ns()}",

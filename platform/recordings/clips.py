@@ -25,6 +25,7 @@ from sqlalchemy import delete, select, update
 
 from argus.billing.ledger import drain_outbox, record_usage
 from argus.billing.usage import change_storage
+from argus.platform.alerts.announce import announce
 from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
 from argus.platform.recordings.finalize import REMUX_TIMEOUT, probe, run_ffmpeg
@@ -71,7 +72,7 @@ async def make_clip(infra: Infra, tenant: TenantContext, clip_id: str) -> str:
         values = dict(state="ready", progress=100, object_key=key, size_bytes=size,
                       duration_s=duration, failure_reason=None)
     except asyncio.CancelledError:  # the job's timeout (or shutdown): never left processing
-        await asyncio.shield(_fail(maker, clip_id, "export failed: it took too long"))
+        await asyncio.shield(_fail(infra, tenant, clip, "export failed: it took too long"))
         raise
     except Exception as exc:  # a source object gone (S3 ClientError), ffmpeg, the disk ...
         detail = getattr(exc, "stderr", None)
@@ -79,14 +80,18 @@ async def make_clip(infra: Infra, tenant: TenantContext, clip_id: str) -> str:
             if detail else (str(exc) or type(exc).__name__)
         log.warning("clip.failed", tenant=tenant.slug, clip_id=clip_id, reason=reason,
                     error=type(exc).__name__)
-        await _fail(maker, clip_id, f"export failed: {reason}")
+        await _fail(infra, tenant, clip, f"export failed: {reason}")
         return "failed"
     async with maker() as session:
         await session.execute(update(Clip).where(Clip.id == clip_id).values(
             updated_at=utcnow(), **values))
         # Its storage is metered with the state change (the outbox; once per clip).
         record_usage(session, "clip", clip_id, utcnow().date(), 0.0, size)
+        announced = await announce(session, "clip.ready", {
+            "clip_id": clip_id, "camera_id": clip.camera_id, "size_bytes": size,
+            "duration_s": round(duration, 3)})
         await session.commit()
+    await announced.dispatch(infra.jobs, tenant.id)
     try:
         await drain_outbox(infra.dbs, tenant)
     except Exception as exc:  # the general worker's sweep drains it later
@@ -94,11 +99,14 @@ async def make_clip(infra: Infra, tenant: TenantContext, clip_id: str) -> str:
     return "ready"
 
 
-async def _fail(maker, clip_id: str, reason: str) -> None:
-    async with maker() as session:
-        await session.execute(update(Clip).where(Clip.id == clip_id).values(
+async def _fail(infra: Infra, tenant: TenantContext, clip: Clip, reason: str) -> None:
+    async with infra.dbs.tenant_session(tenant) as session:
+        await session.execute(update(Clip).where(Clip.id == clip.id).values(
             state="failed", failure_reason=reason[:300], updated_at=utcnow()))
+        announced = await announce(session, "clip.failed", {
+            "clip_id": clip.id, "camera_id": clip.camera_id, "reason": reason[:300]})
         await session.commit()
+    await announced.dispatch(infra.jobs, tenant.id)
 
 
 async def expire_clips(infra: Infra, tenant: TenantContext, keep_days: int,

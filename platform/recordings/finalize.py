@@ -38,6 +38,7 @@ from sqlalchemy.dialects.mysql import insert
 from sqlalchemy.exc import IntegrityError
 
 from argus.billing.ledger import drain_outbox, record_usage
+from argus.platform.alerts.announce import announce
 from argus.platform.cameras.models import Camera
 from argus.platform.core.infra import Infra
 from argus.platform.events.types import RecordingCompleted, RecordingFailed, publish
@@ -325,7 +326,16 @@ class Finalizer:
             if row["state"] == "ready":
                 record_usage(session, "recording", source, row["started_at"].date(),
                              row["duration_s"], row["size_bytes"])
+                announced = await announce(session, "recording.completed", {
+                    "recording_id": new_id, "camera_id": row["camera_id"],
+                    "started_at": row["started_at"], "ended_at": row["ended_at"],
+                    "duration_s": round(row["duration_s"], 3), "size_bytes": row["size_bytes"]})
+            else:
+                announced = await announce(session, "recording.failed", {
+                    "recording_id": new_id, "camera_id": row["camera_id"],
+                    "at": row["ended_at"], "reason": row.get("failure_reason")})
             await session.commit()
+        await announced.dispatch(self.infra.jobs, tenant.id)
         await self._drain(tenant)
         ended = RecordingCompleted if row["state"] == "ready" else RecordingFailed
         await publish(self.infra.redis, self.schema, tenant.id, ended(

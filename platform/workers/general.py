@@ -11,6 +11,7 @@ from typing import Any
 
 from argus.billing import jobs as billing_jobs
 from argus.branding import jobs as branding_jobs
+from argus.platform.alerts import jobs as alert_jobs
 from argus.platform.billing import jobs as platform_billing_jobs
 from argus.platform.core.jobs import general_queue
 from argus.platform.core.logging import configure_logging
@@ -26,7 +27,7 @@ from argus.platform.webhooks import jobs as webhook_jobs
 from argus.tenants import jobs as tenant_jobs
 
 DOMAINS = (tenant_jobs, ingest_jobs, recording_jobs, billing_jobs, platform_billing_jobs,
-           webhook_jobs,
+           webhook_jobs, alert_jobs,
            branding_jobs)
 
 

@@ -189,6 +189,16 @@ CASES = {
     "POST /api/v1/webhooks/{endpoint_id:str}/deliveries/{delivery_id:str}/resend":
         lambda ctx: _delivery_path(ctx),
     "GET /api/v1/billing/invoices/{invoice_id:str}": lambda ctx: _invoice_path(ctx),
+    "GET /api/v1/notification-rules": lambda ctx: _plain("/api/v1/notification-rules"),
+    "POST /api/v1/notification-rules": lambda ctx: _plain("/api/v1/notification-rules",
+                                                          RULE),
+    "GET /api/v1/notification-rules/{rule_id:str}": lambda ctx: _rule_path(ctx),
+    "PATCH /api/v1/notification-rules/{rule_id:str}": lambda ctx: _with_body(
+        _rule_path(ctx), {"debounce_seconds": 120}),
+    "DELETE /api/v1/notification-rules/{rule_id:str}": lambda ctx: _rule_path(ctx),
+    "GET /api/v1/incidents": lambda ctx: _plain("/api/v1/incidents"),
+    "GET /api/v1/notifications": lambda ctx: _plain("/api/v1/notifications"),
+    "POST /api/v1/notifications/read": lambda ctx: _plain("/api/v1/notifications/read", {}),
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
                                                             {"ip_allowlist": []}),
@@ -244,6 +254,16 @@ async def _webhook_path(ctx, suffix: str = "", body=None):
                                         headers=bearer(ctx["tenant"], ctx["admin"]),
                                         json={"url": "http://93.184.215.14/hook"})
     return f"/api/v1/webhooks/{response.json()['endpoint']['id']}{suffix}", body
+
+
+RULE = {"name": "Offline", "event_type": "camera.offline", "channels": ["email"],
+        "recipients": {"roles": ["admin"]}, "debounce_seconds": 60}
+
+
+async def _rule_path(ctx):
+    response = await ctx["client"].post("/api/v1/notification-rules",
+                                        headers=bearer(ctx["tenant"], ctx["admin"]), json=RULE)
+    return f"/api/v1/notification-rules/{response.json()['id']}", None
 
 
 async def _delivery_path(ctx):
