@@ -23,9 +23,7 @@ from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import from_ctx
 from argus.platform.core.mail import Mailer
-from argus.platform.identity.models import User
-from argus.tenants.context import TenantContext
-from argus.tenants.models import Tenant
+from argus.platform.identity.admins import admin_emails
 from argus.tenants.resolution import TenantResolver
 from argus.tenants.service import TenantService
 
@@ -58,17 +56,6 @@ _MAIL = {
                   "Your invoice for %(period)s (%(amount)s) was due on %(due)s and is unpaid, "
                   "so your account is suspended. It is resumed as soon as the invoice is paid."),
 }
-
-
-async def admin_emails(infra: Infra, tenant_id: str) -> list[str]:
-    """The addresses of the tenant's active admins."""
-    async with infra.dbs.control_session() as control:
-        row = await control.get(Tenant, tenant_id)
-    if row is None:
-        return []
-    async with infra.dbs.tenant_session(TenantContext.from_row(row)) as session:
-        return list(await session.scalars(select(User.email).where(
-            User.role == "admin", User.state == "active")))
 
 
 async def dun_unpaid_invoices(ctx: dict[str, Any]) -> dict[str, int]:

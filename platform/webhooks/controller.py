@@ -27,6 +27,8 @@ from argus.platform.webhooks.schemas import (
     EndpointOut,
     EndpointPage,
     EndpointPatch,
+    Recovered,
+    RecoverIn,
     RotateIn,
 )
 from argus.platform.webhooks.service import WebhookService, deliveries
@@ -125,6 +127,16 @@ class WebhookController(Controller):
         row = await webhooks.resend(endpoint_id, delivery_id)
         await kick(infra.jobs, tenant.id, [endpoint_id])
         return _delivery_out(row, [])
+
+    @post("/{endpoint_id:str}/recover", status_code=202, opt=needs("webhooks:manage"),
+          summary="Send again every delivery that failed since a time")
+    async def recover(self, endpoint_id: FromPath[str], data: JSONBody[RecoverIn],
+                      webhooks: Service, tenant: NamedDependency[TenantContext],
+                      infra: Provided[Infra]) -> Recovered:
+        count = await webhooks.recover(endpoint_id, data.since)
+        if count:
+            await kick(infra.jobs, tenant.id, [endpoint_id])
+        return Recovered(count)
 
 
 def _delivery_out(row: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryOut:

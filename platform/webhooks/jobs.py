@@ -1,7 +1,7 @@
 """Webhook jobs (general worker): ``deliver_webhooks`` for one endpoint (kicked after an event
-commits, and again, deferred, for its next retry), and a sweep every minute that kicks every
-endpoint with a due delivery (a lost job or a restarted worker delays a delivery, never loses
-it)."""
+commits, and again, deferred, for its next retry; the tenant's admins are e-mailed when the run
+disables the endpoint), and a sweep every minute that kicks every endpoint with a due delivery
+(a lost job or a restarted worker delays a delivery, never loses it)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from sqlalchemy import select
 from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
 from argus.platform.core.jobs import Jobs, from_ctx
+from argus.platform.core.mail import Mailer
+from argus.platform.identity.admins import admin_emails
 from argus.platform.webhooks.delivery import deliver, next_due
-from argus.platform.webhooks.models import WebhookDelivery
+from argus.platform.webhooks.models import WebhookDelivery, WebhookEndpoint
+from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.webhooks")
@@ -40,12 +43,43 @@ async def deliver_webhooks(ctx: dict[str, Any], tenant_id: str, endpoint_id: str
     tenant = await resolver.load(tenant_id)
     if tenant is None or tenant.state != "active" or not infra.settings.webhooks.keys:
         return 0
+    was_enabled = await _enabled(infra, tenant, endpoint_id)
     delivered = await deliver(infra.dbs, infra.redis, infra.settings.database.control_schema,
                               infra.settings.webhooks, tenant, endpoint_id)
+    if was_enabled:
+        await _tell_if_disabled(ctx, infra, tenant, endpoint_id)
     wait = await next_due(infra.dbs, tenant, endpoint_id)
     if wait is not None:  # the next retry, or what arrived while this run was busy
         await kick(infra.jobs, tenant_id, [endpoint_id], defer=max(wait, 1.0))
     return delivered
+
+
+async def _enabled(infra: Infra, tenant: TenantContext, endpoint_id: str) -> bool:
+    async with infra.dbs.tenant_session(tenant) as session:
+        return bool(await session.scalar(select(WebhookEndpoint.enabled).where(
+            WebhookEndpoint.id == endpoint_id)))
+
+
+async def _tell_if_disabled(ctx: dict[str, Any], infra: Infra, tenant: TenantContext,
+                            endpoint_id: str) -> None:
+    """E-mail the tenant's admins when delivery (not an admin) just disabled the endpoint."""
+    async with infra.dbs.tenant_session(tenant) as session:
+        endpoint = await session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.enabled or not endpoint.disabled_reason:
+        return
+    mailer = from_ctx(ctx, Mailer)
+    body = (f"{{product}} stopped sending events to the webhook endpoint {endpoint.url} "
+            f"({endpoint.description or 'no description'}): {endpoint.disabled_reason}.\n\n"
+            "Events for it are kept. Once the receiver works again, enable the endpoint and "
+            "use \"Recover\" to send what failed since it broke.")
+    for email in await admin_emails(infra, tenant.id):
+        try:
+            await mailer.send_branded(tenant.id, email, "{product}: a webhook endpoint was "
+                                      "disabled", body)
+        except Exception as exc:  # the endpoint stays disabled; the page shows why
+            log.warning("webhooks.disabled_mail_failed", tenant=tenant.slug, error=str(exc))
+    log.warning("webhooks.endpoint_disabled", tenant=tenant.slug, endpoint_id=endpoint_id,
+                reason=endpoint.disabled_reason)
 
 
 async def sweep_webhooks(ctx: dict[str, Any]) -> int:

@@ -31,6 +31,14 @@ class RotateIn(msgspec.Struct, forbid_unknown_fields=True):
     grace_seconds: Grace = 86400  # the old secret keeps signing this long; 0: a leaked secret
 
 
+class RecoverIn(msgspec.Struct, forbid_unknown_fields=True):
+    since: datetime  # every delivery that failed since then is sent again
+
+
+class Recovered(msgspec.Struct):
+    recovered: int
+
+
 class EndpointOut(msgspec.Struct):
     id: str
     url: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.audit.service import Audit
@@ -131,6 +131,27 @@ class WebhookService:
                               detail={"delivery_id": delivery_id})
         await self.session.commit()
         return row
+
+    async def recover(self, endpoint_id: str, since: datetime) -> int:
+        """Send again every delivery of the endpoint that failed since ``since`` (each under
+        its own ``webhook-id``); how many. A disabled endpoint sends them once enabled."""
+        await self.get(endpoint_id)
+        if since.tzinfo is None:
+            raise Invalid("since needs a time zone (such as 2026-12-01T00:00:00Z)",
+                          field="since")
+        now = utcnow()
+        if since > now:
+            raise Invalid("since is in the future", field="since")
+        result = await self.session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id,
+                                          WebhookDelivery.state == "failed",
+                                          WebhookDelivery.created_at >= since)
+            .values(state="pending", next_attempt_at=now))
+        if self.audit:
+            self.audit.record("webhooks.recover", "webhook", endpoint_id,
+                              detail={"since": since.isoformat(), "count": result.rowcount})
+        await self.session.commit()
+        return int(result.rowcount or 0)
 
     async def rotate(self, endpoint_id: str, grace_seconds: int) -> tuple[WebhookEndpoint, str]:
         """A new secret signs from now on; the old one also signs for ``grace_seconds``."""

@@ -184,6 +184,8 @@ CASES = {
     "POST /api/v1/webhooks/{endpoint_id:str}/rotate-secret": lambda ctx: _webhook_path(
         ctx, "/rotate-secret", {"grace_seconds": 0}),
     "POST /api/v1/webhooks/{endpoint_id:str}/test": lambda ctx: _webhook_path(ctx, "/test"),
+    "POST /api/v1/webhooks/{endpoint_id:str}/recover": lambda ctx: _webhook_path(
+        ctx, "/recover", {"since": "2026-01-01T00:00:00Z"}),
     "GET /api/v1/webhooks/{endpoint_id:str}/deliveries": lambda ctx: _webhook_path(
         ctx, "/deliveries"),
     "POST /api/v1/webhooks/{endpoint_id:str}/deliveries/{delivery_id:str}/resend":

@@ -105,12 +105,15 @@ async def test_deliveries_are_signed_retried_resent_and_rotated(webhook_app, ten
     for key in (secret, new_secret):
         Webhook(key).verify(body, sent)
 
-    # A receiver that says the endpoint is gone disables it.
+    # A receiver that says the endpoint is gone disables it, and the admins are told.
     receiver.script = [410]
     await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
     await deliver_webhooks(ctx, tenant_a.id, endpoint)
     shown = (await client.get(f"/api/v1/webhooks/{endpoint}", headers=a)).json()
     assert shown["enabled"] is False and "410" in shown["disabled_reason"]
+    [told] = [m for m in services_of_app(webhook_app).mailer.outbox
+              if m.to == tenant_a.emails["admin"] and "webhook endpoint" in m.subject]
+    assert receiver.url in told.body and "410" in told.body
 
 
 async def test_an_endpoint_is_kicked_at_most_once_a_second_and_again_later(services,
@@ -143,9 +146,23 @@ async def test_a_receiver_that_keeps_failing_runs_out_of_attempts(webhook_app, t
     [delivery] = (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=a)
                   ).json()["items"]
     assert delivery["state"] == "failed" and delivery["attempts"] == 3  # the schedule's three
+
+    # Recover: what failed since a time goes again under the same id.
+    recover = f"/api/v1/webhooks/{endpoint}/recover"
+    receiver.script = []  # working again
+    assert (await client.post(recover, headers=a, json={"since": "2999-01-01T00:00:00Z"})
+            ).json()["field"] == "since"
+    assert (await client.post(recover, headers=a, json={"since": delivery["created_at"]})
+            ).json() == {"recovered": 1}
+    assert await deliver_webhooks(ctx, tenant_a.id, endpoint) == 1
+    assert receiver.got[-1][0]["webhook-id"] == delivery["id"]
+    assert (await client.post(recover, headers=a, json={"since": delivery["created_at"]})
+            ).json() == {"recovered": 0}
     # Tenant B neither lists nor resends A's deliveries.
     b = bearer(tenant_b, (await login(client, tenant_b))["access_token"])
     assert (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=b)
             ).status_code == 404
     assert (await client.post(f"/api/v1/webhooks/{endpoint}/deliveries/{delivery['id']}"
                               "/resend", headers=b)).status_code == 404
+    assert (await client.post(recover, headers=b, json={"since": delivery["created_at"]})
+            ).status_code == 404
