@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "argus.branding.brands",
     "argus.platform.alerts.models",
     "argus.platform.audit.models",
+    "argus.platform.billing.thresholds",
     "argus.platform.cameras.models",
     "argus.platform.identity.models",
     "argus.platform.ingest.models",

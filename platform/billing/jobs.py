@@ -4,6 +4,9 @@
 once per UTC day in ``cameras_billable`` (key ``<camera>:<day>``; the ledger keeps each key
 once, so the daily distinct count is the number of rows).
 
+``watch_usage_thresholds`` (every 10 minutes): ``usage.threshold`` events for allowances at
+80 % and 100 % (``thresholds.py``).
+
 ``dun_unpaid_invoices`` (hourly): reminders to the admins of a tenant whose finalized invoice is
 nearly due, suspension (and a second e-mail) when it is overdue (``argus.billing.dunning``)."""
 
@@ -18,6 +21,8 @@ from sqlalchemy import select
 from argus.billing.dunning import dun
 from argus.billing.invoices import Invoice
 from argus.billing.ledger import record_counts
+from argus.billing.plans import PlanBook
+from argus.platform.billing.thresholds import check_thresholds
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
@@ -46,6 +51,22 @@ async def meter_billable_cameras(ctx: dict[str, Any]) -> int:
         except Exception as exc:  # one tenant's failure does not stop the rest
             log.warning("usage.billable_cameras_failed", tenant=tenant.slug, error=str(exc))
     return counted
+
+
+async def watch_usage_thresholds(ctx: dict[str, Any]) -> int:
+    infra, resolver = from_ctx(ctx, Infra), from_ctx(ctx, TenantResolver)
+    plans = from_ctx(ctx, PlanBook)
+    told = 0
+    for tenant in await resolver.active():
+        try:
+            limits = await plans.limits(tenant.plan)
+            async with infra.dbs.tenant_session(tenant) as session:
+                announced = await check_thresholds(tenant, limits, infra.dbs, session)
+            await announced.dispatch(infra.jobs, tenant.id)
+            told += bool(announced.endpoints or announced.alerts)
+        except Exception as exc:  # one tenant's failure does not stop the rest
+            log.warning("usage.thresholds_failed", tenant=tenant.slug, error=str(exc))
+    return told
 
 
 _MAIL = {
@@ -77,5 +98,7 @@ async def dun_unpaid_invoices(ctx: dict[str, Any]) -> dict[str, int]:
 
 JOBS: list[Any] = []
 CRONS = [cron(meter_billable_cameras, minute=set(range(2, 60, 10)), second=15, unique=True,
+              timeout=300),
+         cron(watch_usage_thresholds, minute=set(range(7, 60, 10)), second=25, unique=True,
               timeout=300),
          cron(dun_unpaid_invoices, minute=33, second=0, unique=True, timeout=600)]

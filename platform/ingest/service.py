@@ -47,12 +47,13 @@ from argus.platform.ingest.names import (
     parse_piece,
     split_internal_name,
 )
+from argus.platform.ingest.refusals import QUOTA, tell_refused
 from argus.platform.ingest.signing import relay_token
 from argus.tenants.context import TenantContext
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.ingest")
-QUOTA_REASON = "quota_exceeded"
+QUOTA_REASON = QUOTA
 UNKNOWN_KEY_BUDGET = (30, 60)  # refused keys per source address per minute
 
 
@@ -140,6 +141,8 @@ class StreamStatus:
         if camera is None or not camera.enabled:
             log.info("ingest.publish_refused", reason="camera_disabled", tenant=tenant.slug,
                      camera_id=camera_id)
+            await tell_refused(self.infra, tenant, camera_id, "camera_disabled",
+                               "the camera is disabled" if camera else "the camera was deleted")
             raise Forbidden("camera is disabled or gone", code="camera_unavailable")
         await self._within_plan(tenant, camera)
         return camera
@@ -172,6 +175,7 @@ class StreamStatus:
         log.info("ingest.publish_refused", reason="quota_exceeded", tenant=tenant.slug,
                  camera_id=camera_id, detail=why)
         await set_status(self.infra, tenant, camera_id, "error", reason=QUOTA_REASON)
+        await tell_refused(self.infra, tenant, camera_id, QUOTA_REASON, why)
         raise Forbidden(why, code="quota_exceeded")
 
     async def stream_over_plan(self, tenant: TenantContext, camera_id: str, kbps: int | None,
@@ -184,6 +188,7 @@ class StreamStatus:
             return None
         await self.live.mark_over_plan(camera_id, kbps, height)
         await set_status(self.infra, tenant, camera_id, "error", reason=QUOTA_REASON)
+        await tell_refused(self.infra, tenant, camera_id, QUOTA_REASON, reason)
         log.warning("ingest.stream_over_plan", tenant=tenant.slug, camera_id=camera_id,
                     kbps=kbps, height=height, detail=reason)
         return reason

@@ -158,9 +158,19 @@ async def test_after_a_downgrade_the_newest_cameras_over_the_limit_may_not_publi
     await _put_plan(client, provider_key, name, max_cameras=1)  # the downgrade
 
     (old_id, old_key), (new_id, new_key) = cameras
+    hook = (await client.post("/api/v1/webhooks", headers=bearer(tenant_a, admin), json={
+        "url": "http://93.184.215.14/hooks", "event_types": ["stream.refused",
+                                                            "quota.exceeded"]})).json()
     assert (await _call(client, node, "publish", _publish_body(old_key))).status_code == 302
-    refused = await _call(client, node, "publish", _publish_body(new_key))
-    assert refused.status_code == 403 and refused.json()["code"] == "quota_exceeded"
+    for _ in range(2):  # a camera that retries is announced once
+        refused = await _call(client, node, "publish", _publish_body(new_key))
+        assert refused.status_code == 403 and refused.json()["code"] == "quota_exceeded"
+    told = (await client.get(f"/api/v1/webhooks/{hook['endpoint']['id']}/deliveries",
+                             headers=bearer(tenant_a, admin))).json()["items"]
+    assert sorted(d["event_type"] for d in told) == ["quota.exceeded", "stream.refused"]
+    refusal = json.loads(told[0]["body"])["data"]
+    assert refusal["camera_id"] == new_id and refusal["reason"] == "quota_exceeded"
+    assert "1 cameras" in refusal["detail"]
     shown = (await client.get(f"/api/v1/cameras/{new_id}", headers=bearer(tenant_a, admin))
              ).json()
     assert shown["status"] == "error" and shown["status_reason"] == "quota_exceeded"
