@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 import structlog
-from sqlalchemy import case, update
+from sqlalchemy import update
 
 from argus.billing.sessions import StreamSession
 from argus.platform.cameras.models import Camera
@@ -42,6 +42,7 @@ from argus.platform.events.types import SystemAlert, publish
 from argus.platform.ingest.abr import AbrSupervisor
 from argus.platform.ingest.models import IngestNode
 from argus.platform.ingest.names import INTERNAL_NAME_IN_TEXT, split_internal_name
+from argus.platform.ingest.provider_alerts import check_recording_volume, tell_provider
 from argus.platform.ingest.service import StreamStatus
 from argus.platform.observability.series import THUMBNAIL_BATCH_SECONDS
 from argus.tenants.context import TenantContext
@@ -254,15 +255,23 @@ class NodeAgent:
 
     async def heartbeat(self) -> None:
         node_wide, lines = self.check()
-        found = node_wide + ([f"nginx: {lines[-1][:200]}"] if lines else [])
+        volume = await check_recording_volume(self.infra, self.node_id, self.work_dir / "rec")
+        found = node_wide + ([volume] if volume else []) + (
+            [f"nginx: {lines[-1][:200]}"] if lines else [])
         problems = "; ".join(found)[:500] if found else None
         async with self.infra.dbs.control_session() as session:
+            # back from "offline"; a node an operator set to "draining" stays so
+            back = await session.execute(update(IngestNode).where(
+                IngestNode.id == self.node_id, IngestNode.state == "offline").values(
+                state="active"))
             await session.execute(update(IngestNode).where(IngestNode.id == self.node_id).values(
-                last_heartbeat_at=utcnow(), live_streams=len(self.streams),
-                # back from "offline"; a node an operator set to "draining" stays so
-                state=case((IngestNode.state == "offline", "active"), else_=IngestNode.state),
-                problems=problems))
+                last_heartbeat_at=utcnow(), live_streams=len(self.streams), problems=problems))
             await session.commit()
+        if back.rowcount:
+            log.info("ingest.node_back", node=self.node_id)
+            await tell_provider(self.infra, f"node {self.node_id} is back",
+                                f"Ingest node {self.node_id} is heartbeating again and takes "
+                                "new cameras.")
         if problems and problems != self.problems:
             log.error("ingest.node_problem", node=self.node_id, problems=problems)
             await self._alert(node_wide if node_wide != self._alerted else [], lines)

@@ -19,6 +19,7 @@ from argus.platform.ingest.live import LiveRegistry, set_status
 from argus.platform.ingest.models import CameraPlacement
 from argus.platform.ingest.names import split_internal_name
 from argus.platform.ingest.placement import dead_nodes, rebalance
+from argus.platform.ingest.provider_alerts import tell_provider
 from argus.tenants.resolution import TenantResolver
 
 log = structlog.get_logger("argus.worker")
@@ -52,6 +53,13 @@ async def reconcile_nodes(ctx: dict[str, Any]) -> int:
             log.warning("ingest.node_dead", node=node.id, last_heartbeat=str(
                 node.last_heartbeat_at))
         await session.commit()
+        for node in dead:
+            streams = len(await live.node_streams(node.id))
+            await tell_provider(infra, f"node {node.id} is down", (
+                f"Ingest node {node.id} ({node.rtmp_url}) stopped heartbeating; the last "
+                f"heartbeat was at {node.last_heartbeat_at:%Y-%m-%d %H:%M:%S} UTC. Its "
+                f"{streams} live stream(s) are marked offline and its cameras move to live "
+                "nodes. You get another e-mail when it is back."))
         for node in dead:
             for name, tenant_id in (await live.node_streams(node.id)).items():
                 _slug, camera_id = split_internal_name(name)
