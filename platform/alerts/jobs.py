@@ -38,6 +38,7 @@ from argus.tenants.urls import tenant_base_url
 log = structlog.get_logger("argus.alerts")
 MAX_ATTEMPTS = 5
 BATCH = 50
+LOCK_HOLD = 60  # renewed before each message (a send times out in 15 s): a killed run frees it
 
 
 async def kick(jobs: Jobs, tenant_id: str, defer: float | None = None) -> bool:
@@ -71,7 +72,7 @@ async def _why_skip(session: AsyncSession, row: Notification, rule: Notification
     return None
 
 
-async def send_pending(ctx: dict[str, Any], tenant: TenantContext) -> int:
+async def send_pending(ctx: dict[str, Any], tenant: TenantContext, lock: str = "") -> int:
     """Send the tenant's pending messages; how many were sent."""
     infra = from_ctx(ctx, Infra)
     mailer, brands = from_ctx(ctx, Mailer), from_ctx(ctx, BrandStore)
@@ -87,6 +88,8 @@ async def send_pending(ctx: dict[str, Any], tenant: TenantContext) -> int:
             if not rows:
                 return sent
             for row in rows:
+                if lock:
+                    await infra.redis.expire(lock, LOCK_HOLD)
                 last, now = row.id, utcnow()
                 rule = await session.get(NotificationRule, row.rule_id)
                 why = await _why_skip(session, row, rule, infra.settings.alerts.sms_daily_cap,
@@ -132,14 +135,14 @@ async def run_alerts(ctx: dict[str, Any], tenant_id: str) -> dict[str, int]:
     if tenant is None or tenant.state != "active":
         return {}
     lock = f"argus:{infra.settings.database.control_schema}:alerts-lock:{tenant_id}"
-    if not await infra.redis.set(lock, "1", nx=True, ex=600):
+    if not await infra.redis.set(lock, "1", nx=True, ex=LOCK_HOLD):
         await kick(infra.jobs, tenant_id, defer=5)  # after the run that holds it
         return {}
     try:
         async with infra.dbs.tenant_session(tenant) as session:
             opened = await open_due(session)
             await session.commit()
-        sent = await send_pending(ctx, tenant)
+        sent = await send_pending(ctx, tenant, lock)
     finally:
         await infra.redis.delete(lock)
     wait = await _next_due(infra, tenant)

@@ -94,7 +94,10 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                   tenant: TenantContext, endpoint_id: str) -> int:
     """Send the endpoint's due deliveries; how many were delivered."""
     lock = f"argus:{control_schema}:webhook-lock:{tenant.id}:{endpoint_id}"
-    if not await redis.set(lock, "1", nx=True, ex=int(settings.timeout * BATCH + 60)):
+    # Held for one attempt at a time (renewed before each): a worker killed mid-run frees the
+    # endpoint within a timeout or so, and the sweep sends what it left pending.
+    hold = int(settings.timeout) + 15
+    if not await redis.set(lock, "1", nx=True, ex=hold):
         return 0  # another worker is on this endpoint
     delivered = 0
     vault, schedule = Vault(settings.keys), parse_schedule(settings.retry_schedule)
@@ -115,6 +118,7 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                     if not due:
                         return delivered
                     for delivery in due:
+                        await redis.expire(lock, hold)
                         started = time.monotonic()
                         status, snippet, error, asked = await _attempt(http, endpoint, delivery,
                                                                        vault, settings)

@@ -2,12 +2,16 @@
 
 Each domain lists its jobs in its ``jobs.py`` (``JOBS``: enqueued ones; ``CRONS``: periodic
 ones); this module only puts them on the general queue with the shared services in ``ctx``.
+A worker that starts runs the outbox sweeps (webhooks, alerts) at once, so what a killed
+worker left pending goes out now rather than at the next minute.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
+
+import structlog
 
 from argus.billing import jobs as billing_jobs
 from argus.branding import jobs as branding_jobs
@@ -39,6 +43,12 @@ async def startup(ctx: dict[str, Any]) -> None:
         ctx["metrics_server"] = await serve_metrics(settings.metrics.worker_listen,
                                                     settings.metrics.allow)
     tune_gc()
+    for sweep in (webhook_jobs.sweep_webhooks, alert_jobs.sweep_alerts):
+        try:
+            await sweep(ctx)
+        except Exception as exc:  # the minutely cron tries again
+            structlog.get_logger("argus.worker").warning("worker.startup_sweep_failed",
+                                                         sweep=sweep.__name__, error=str(exc))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

@@ -6,8 +6,6 @@ secrets during a rotation, and a 410 disables the endpoint."""
 from __future__ import annotations
 
 import dataclasses
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -17,36 +15,7 @@ from argus.platform.app import create_app, services_of_app
 from argus.platform.services import CTX_KEY
 from argus.platform.webhooks.jobs import deliver_webhooks
 from tests.integration.conftest import bearer, login
-
-
-class Receiver:
-    """Answers each POST with the next scripted status (then 200) and keeps what it got."""
-
-    def __init__(self) -> None:
-        self.got: list[tuple[dict[str, str], str]] = []
-        self.script: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                receiver.got.append((dict(self.headers), body))
-                status = receiver.script.pop(0) if receiver.script else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.receivers import Receiver
 
 
 @pytest.fixture
@@ -79,9 +48,9 @@ async def test_deliveries_are_signed_retried_resent_and_rotated(webhook_app, ten
     assert queued.status_code == 202 and queued.json()["state"] == "pending"
     assert await deliver_webhooks(ctx, tenant_a.id, endpoint) == 1
     assert len(receiver.got) == 3
-    ids = {h["webhook-id"] for h, _ in receiver.got}
+    ids = {h["webhook-id"] for h, _, _ in receiver.got}
     assert ids == {queued.json()["id"]}  # the same webhook-id on every attempt
-    for sent, body in receiver.got:
+    for sent, body, _ in receiver.got:
         assert Webhook(secret).verify(body, sent)["type"] == "webhook.test"
     log = (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=a)).json()
     [delivery] = log["items"]
@@ -100,7 +69,7 @@ async def test_deliveries_are_signed_retried_resent_and_rotated(webhook_app, ten
                                     json={"grace_seconds": 3600})).json()["secret"]
     await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
     await deliver_webhooks(ctx, tenant_a.id, endpoint)
-    sent, body = receiver.got[-1]
+    sent, body, _ = receiver.got[-1]
     assert len(sent["webhook-signature"].split()) == 2
     for key in (secret, new_secret):
         Webhook(key).verify(body, sent)
