@@ -13,6 +13,7 @@ from argus.platform.cameras.service import provide_camera_service
 from argus.platform.core.errors import ArgusError
 from argus.platform.core.guards import require_permission
 from argus.platform.services import Services
+from argus.platform.web.alert_pages import AlertPages
 from argus.platform.web.billing_pages import BillingPages
 from argus.platform.web.middleware import PageAuthMiddleware
 from argus.platform.web.pages import AdminPages
@@ -23,7 +24,8 @@ VENDOR = HERE / "node_modules"
 
 
 def web_handlers(dependencies: dict[str, Provide], services: Services) -> list[Any]:
-    pages = Router("/", route_handlers=[AdminPages, BillingPages, ViewerPages, UnknownPages],
+    pages = Router("/", route_handlers=[AdminPages, BillingPages, AlertPages, ViewerPages,
+                                                UnknownPages],
                    dependencies={**dependencies,
                                  "camera_service": Provide(provide_camera_service)},
                    middleware=[PageAuthMiddleware(services.identity, services.dbs,

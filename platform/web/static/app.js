@@ -57,7 +57,7 @@ function formValues(form) {
   for (const el of form.elements) {
     if (!el.name || el.type === "submit" || el.type === "file") continue;
     if (el.type === "checkbox") {
-      if (el.name === "scopes") { (out.scopes = out.scopes || []); if (el.checked) out.scopes.push(el.value); }
+      if (el.name === "scopes" || el.dataset.many !== undefined) { (out[el.name] = out[el.name] || []); if (el.checked) out[el.name].push(el.value); }
       else out[el.name] = el.checked;
     } else out[el.name] = el.value;
   }
@@ -176,6 +176,34 @@ const forms = {
     if (!r.ok) return showError(form, r);
     form.reset(); lists.domains();
   },
+  async "webhook-create"(form) {
+    const v = formValues(form);
+    const r = await api("POST", "/api/v1/webhooks", { url: v.url, description: v.description,
+      event_types: (v.event_types || []).length ? v.event_types : null });
+    if (!r.ok) return showError(form, r);
+    const box = $(".secret"); fill(box, { secret: r.data.secret }); box.hidden = false;
+    form.reset(); lists.webhooks();
+  },
+  async "webhook-recover"(form) {
+    const since = new Date(formValues(form).since).toISOString();
+    const r = await api("POST", "/api/v1/webhooks/" + form.dataset.endpoint + "/recover", { since });
+    if (!r.ok) return showError(form, r);
+    flash(r.data.recovered + " failed deliveries will be sent again.");
+    showDeliveries({ id: form.dataset.endpoint, url: $("[data-deliveries] [data-field=url]").textContent });
+  },
+  async "rule-create"(form) {
+    const v = formValues(form);
+    const list = (text) => (text || "").split(",").map((x) => x.trim()).filter(Boolean);
+    const body = { name: v.name, event_type: v.event_type, scope: v.scope, channels: v.channels || [],
+      recipients: { roles: v.roles || [], emails: list(v.emails), phones: list(v.phones) },
+      debounce_seconds: Number(v.debounce_seconds || 0), cooldown_seconds: Number(v.cooldown_seconds || 0),
+      notify_recovery: v.notify_recovery };
+    if (v.scope === "tag") body.tag = v.tag;
+    if (v.scope === "cameras") body.camera_ids = list(v.camera_ids);
+    const r = await api("POST", "/api/v1/notification-rules", body);
+    if (!r.ok) return showError(form, r);
+    flash("Rule added."); lists.rules();
+  },
   async clip(form) {
     const v = formValues(form);
     const at = (t) => form.dataset.day + "T" + (t.length === 5 ? t + ":00" : t) + "Z";
@@ -223,6 +251,10 @@ const actions = {
     const box = $(".revealed"); fill(box, r.data); box.hidden = false;
   },
   async "play-recording"(btn) { playAt(btn.dataset.at); },
+  async "read-all"() {
+    const r = await api("POST", "/api/v1/notifications/read", {});
+    if (r.ok) { setUnread(r.data.unread); lists.inbox(); }
+  },
   async print() { window.print(); },
   async download(btn) {
     const r = await api("GET", "/api/v1/recordings/" + btn.dataset.recording + "/download");
@@ -275,6 +307,7 @@ function connectEvents() {
     let event; try { event = JSON.parse(msg.data); } catch (e) { return; }
     if (event.type === "camera-status") setStatus(event.cameraId, event.status);
     if (event.type === "system-alert") showAlert(event);
+    if (event.type === "notification") { setUnread(event.unread); lists.inbox(); }
     if (event.type === "dashboard-update" && event.cameras) {
       for (const [status, n] of Object.entries(event.cameras)) {
         const dd = $('[data-count="' + status + '"]'); if (dd) dd.textContent = n;
@@ -429,6 +462,65 @@ const lists = {
     const more = $("[data-action=more-audit]");
     if (more) { more.hidden = !r.data.next_cursor; more.onclick = () => lists.audit(r.data.next_cursor); }
   },
+  async webhooks() {
+    const body = $("[data-list=webhooks] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/webhooks?limit=100"); if (!r.ok) return;
+    body.replaceChildren(...r.data.items.map((w) => {
+      const act = document.createElement("td");
+      const base = "/api/v1/webhooks/" + w.id;
+      act.append(button("Send test", async () => { const x = await api("POST", base + "/test"); flash(x.ok ? "Test event queued." : (x.data && x.data.detail) || "Failed"); setTimeout(() => showDeliveries(w), 1500); }),
+                 button("Deliveries", () => showDeliveries(w)),
+                 button(w.enabled ? "Disable" : "Enable", async () => { await api("PATCH", base, { enabled: !w.enabled }); lists.webhooks(); }),
+                 button("Rotate secret", async () => {
+                   if (!confirm("A new secret signs from now on; the old one also signs for 24 hours. Continue?")) return;
+                   const x = await api("POST", base + "/rotate-secret", { grace_seconds: 86400 });
+                   if (x.ok) { const box = $(".secret"); fill(box, { secret: x.data.secret }); box.hidden = false; lists.webhooks(); }
+                 }),
+                 button("Delete", async () => { if (confirm("Delete " + w.url + "?")) { await api("DELETE", base); lists.webhooks(); } }));
+      const state = w.enabled ? "enabled" : "disabled" + (w.disabled_reason ? ": " + w.disabled_reason : "");
+      return row(cell(w.url + (w.description ? " — " + w.description : "")), cell(w.event_types ? w.event_types.join(", ") : "every event"), cell(state), act);
+    }));
+  },
+  async inbox() {
+    const list = $("[data-list=inbox]");
+    if (!list && !$("[data-unread]")) return;  // not signed in (a share page, sign-in)
+    const r = await api("GET", "/api/v1/notifications?limit=" + (list ? 50 : 1));
+    if (!r.ok) return;
+    setUnread(r.data.unread);
+    if (!list) return;
+    list.replaceChildren(...r.data.items.map((n) => {
+      const li = document.createElement("li"); li.className = n.read_at ? "read" : "unread";
+      const title = document.createElement(n.link ? "a" : "strong"); title.textContent = n.title;
+      if (n.link) title.href = n.link;
+      const when = document.createElement("time"); when.textContent = " " + new Date(n.created_at).toLocaleString();
+      const text = document.createElement("p"); text.textContent = n.body;
+      li.append(title, when, text);
+      if (!n.read_at) li.append(button("Mark read", async () => { const x = await api("POST", "/api/v1/notifications/read", { ids: [n.id] }); if (x.ok) { setUnread(x.data.unread); lists.inbox(); } }));
+      return li;
+    }));
+    $("[data-empty=inbox]").hidden = r.data.items.length > 0;
+  },
+  async rules() {
+    const body = $("[data-list=rules] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/notification-rules?limit=100"); if (!r.ok) return;
+    body.replaceChildren(...r.data.items.map((x) => {
+      const act = document.createElement("td");
+      const path = "/api/v1/notification-rules/" + x.id;
+      act.append(button(x.enabled ? "Pause" : "Resume", async () => { await api("PATCH", path, { enabled: !x.enabled }); lists.rules(); }),
+                 button("Delete", async () => { if (confirm("Delete the rule " + x.name + "?")) { await api("DELETE", path); lists.rules(); } }));
+      const scope = x.scope === "all" ? "all" : x.scope === "tag" ? "tag " + x.tag : x.camera_ids.length + " listed";
+      return row(cell(x.name), cell(x.event_type), cell(scope), cell(x.channels.join(", ")), cell(x.debounce_seconds + " s"), cell(x.enabled ? "on" : "paused"), act);
+    }));
+  },
+  async incidents() {
+    const body = $("[data-list=incidents] tbody"); if (!body) return;
+    const r = await api("GET", "/api/v1/incidents?limit=50"); if (!r.ok) return;
+    body.replaceChildren(...r.data.items.map((i) => {
+      const sent = i.messages.map((m) => m.phase + " " + m.channel + " " + m.recipient + ": " + m.state + (m.error ? " (" + m.error + ")" : ""));
+      const info = document.createElement("td"); info.append(sent.length ? details(sent.length + " message(s)", sent.join("\n")) : "none");
+      return row(cell(i.started_at), cell(i.event_type), cell(i.camera_id || ""), cell(i.state + (i.reason ? " — " + i.reason : "")), info);
+    }));
+  },
   async domains() {
     const body = $("[data-list=domains] tbody"); if (!body) return;
     const r = await api("GET", "/api/v1/domains"); if (!r.ok) return;
@@ -441,6 +533,45 @@ const lists = {
     }));
   },
 };
+
+/* --- webhooks and notifications ------------------------------------------------------- */
+
+function setUnread(count) {
+  const badge = $("[data-unread]"); if (!badge) return;
+  badge.textContent = count; badge.hidden = !count;
+}
+
+function details(summary, ...lines) {
+  const d = document.createElement("details"); const s = document.createElement("summary");
+  s.textContent = summary; d.append(s);
+  for (const text of lines) { const pre = document.createElement("pre"); pre.textContent = text; d.append(pre); }
+  return d;
+}
+
+async function showDeliveries(endpoint, cursor) {
+  const box = $("[data-deliveries]"); if (!box) return;
+  fill(box, { url: endpoint.url }); box.hidden = false;
+  $("form[data-form=webhook-recover]", box).dataset.endpoint = endpoint.id;
+  const body = $("tbody", box);
+  const r = await api("GET", "/api/v1/webhooks/" + endpoint.id + "/deliveries?limit=20" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+  if (!r.ok) return flash((r.data && r.data.detail) || "Failed");
+  if (!cursor) body.replaceChildren();
+  for (const d of r.data.items) {
+    const act = document.createElement("td");
+    act.append(button("Resend", async () => {
+      const x = await api("POST", "/api/v1/webhooks/" + endpoint.id + "/deliveries/" + d.id + "/resend");
+      flash(x.ok ? "Queued again (same webhook-id)." : (x.data && x.data.detail) || "Failed");
+      setTimeout(() => showDeliveries(endpoint), 1500);
+    }));
+    const attempts = d.attempt_log.map((a) => a.at + "  " + (a.status_code == null ? "no answer" : "HTTP " + a.status_code) +
+      "  " + a.latency_ms + " ms" + (a.error ? "  " + a.error : "") + (a.response ? "\n  " + a.response : ""));
+    const info = document.createElement("td");
+    info.append(details(String(d.attempts), "webhook-id: " + d.id + "\n" + d.body, ...attempts));
+    body.append(row(cell(d.created_at), cell(d.event_type), cell(d.state), info, cell(d.last_status == null ? "" : d.last_status), act));
+  }
+  const more = $("[data-action=more-deliveries]", box);
+  more.hidden = !r.data.next_cursor; more.onclick = () => showDeliveries(endpoint, r.data.next_cursor);
+}
 
 async function loadBrandForm(form) {
   const r = await api("GET", "/api/v1/branding"); if (!r.ok) return;
@@ -464,6 +595,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const signIn = $("form[data-form=login]");
   if (signIn && await refreshSession()) { location.replace(signIn.dataset.next || "/"); return; }
   if ($("[data-live-events]")) { connectEvents(); setInterval(refreshThumbs, 10000); }
+  else if ($("[data-unread]")) connectEvents();  // new notifications arrive on the socket
   for (const img of $$("img[data-thumb]")) img.addEventListener("error", () => img.remove());
   const live = $("[data-live-video]");
   if (live) {

@@ -52,7 +52,7 @@ async def test_dashboard_and_cameras_escape_names_and_respect_roles(client_for, 
     host = {"Host": tenant_a.host}
     await cookie_login(client, tenant_a)
     for path in ("/", "/cameras", f"/cameras/{camera_id}", f"/cameras/{camera_id}/recordings",
-                 "/users", "/tokens", "/audit", "/settings"):
+                 "/users", "/tokens", "/audit", "/settings", "/webhooks", "/notifications"):
         page = await client.get(path, headers=host)
         assert page.status_code == 200, (path, page.text[:300])
         assert XSS not in page.text, path
@@ -65,7 +65,9 @@ async def test_dashboard_and_cameras_escape_names_and_respect_roles(client_for, 
     await cookie_login(viewer_client, tenant_a, "viewer")
     view = (await viewer_client.get(f"/cameras/{camera_id}", headers=host)).text
     assert "data-admin" not in view and "rotate-key" not in view and "camera-edit" not in view
-    for path in ("/users", "/audit", "/settings"):
+    inbox = (await viewer_client.get("/notifications", headers=host)).text
+    assert "data-list=\"inbox\"" in inbox and "rule-create" not in inbox  # rules: admins
+    for path in ("/users", "/audit", "/settings", "/webhooks"):
         refused = await viewer_client.get(path, headers=host)
         assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
         assert "Acme Cams" in refused.text  # error pages wear the tenant's brand
