@@ -40,10 +40,15 @@ async def observe(session: AsyncSession, event_type: str, data: dict,
     now = now or utcnow()
     camera_id = str(data.get("camera_id") or "")
     work = False
-    if event_type == RECOVERY and camera_id:
-        work = await _recover(session, camera_id, now)
+    recovery = event_type == RECOVERY and bool(camera_id)
+    # One query says whether anything can match: a recovery needs a condition rule (deleting
+    # a rule closes its incidents, so without one there is nothing open to close).
+    wanted = (event_type, *CONDITIONS) if recovery else (event_type,)
     rules = list(await session.scalars(select(NotificationRule).where(
-        NotificationRule.event_type == event_type, NotificationRule.enabled.is_(True))))
+        NotificationRule.event_type.in_(wanted))))
+    if recovery and any(r.event_type in CONDITIONS for r in rules):
+        work = await _recover(session, camera_id, now)
+    rules = [r for r in rules if r.event_type == event_type and r.enabled]
     if not rules:
         return work
     camera = await session.get(Camera, camera_id) if camera_id else None

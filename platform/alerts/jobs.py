@@ -44,8 +44,10 @@ LOCK_HOLD = 60  # renewed before each message (a send times out in 15 s): a kill
 async def kick(jobs: Jobs, tenant_id: str, defer: float | None = None) -> bool:
     """Queue an alerts run for the tenant, at most one per tenant and second."""
     slot = int(utcnow().timestamp() + (defer or 0))
-    return await jobs.general(run_alerts, tenant_id, job_id=f"alerts:{tenant_id}:{slot}",
-                              defer=defer)
+    job_id = f"alerts:{tenant_id}:{slot}"
+    if jobs.seen(job_id):
+        return False
+    return await jobs.general(run_alerts, tenant_id, job_id=job_id, defer=defer)
 
 
 async def _why_skip(session: AsyncSession, row: Notification, rule: NotificationRule | None,

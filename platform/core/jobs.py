@@ -13,6 +13,7 @@ arguments, so its Redis client is a separate one without ``decode_responses``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields, is_dataclass
 from datetime import timedelta
@@ -53,6 +54,19 @@ class Jobs:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.redis = arq_client(settings.redis.url)
+        self._recent: dict[str, float] = {}  # job ids this process enqueued lately
+
+    def seen(self, job_id: str, within: float = 2.0) -> bool:
+        """True when this process enqueued ``job_id`` less than ``within`` seconds ago: for
+        kicks whose id names a second, a busy event path then asks Redis once a second per
+        target instead of once per event (arq would refuse the repeat anyway)."""
+        now = time.monotonic()
+        if len(self._recent) > 10_000:
+            self._recent = {k: t for k, t in self._recent.items() if now - t < within}
+        if now - self._recent.get(job_id, -within) < within:
+            return True
+        self._recent[job_id] = now
+        return False
 
     async def enqueue(self, queue: str, function: JobFunction, *args: Any,
                       job_id: str | None = None, defer: float | None = None) -> bool:

@@ -32,9 +32,10 @@ async def kick(jobs: Jobs, tenant_id: str, endpoint_ids: list[str],
     queued = 0
     for endpoint_id in endpoint_ids:
         slot = int(utcnow().timestamp() + (defer or 0))
-        queued += await jobs.general(deliver_webhooks, tenant_id, endpoint_id,
-                                     job_id=f"webhook:{tenant_id}:{endpoint_id}:{slot}",
-                                     defer=defer)
+        job_id = f"webhook:{tenant_id}:{endpoint_id}:{slot}"
+        if not jobs.seen(job_id):
+            queued += await jobs.general(deliver_webhooks, tenant_id, endpoint_id,
+                                         job_id=job_id, defer=defer)
     return queued
 
 
