@@ -72,7 +72,7 @@ def _url(scheme: str, address: str, port: int, path: str) -> str:
 
 
 async def _attempt(http: httpx.AsyncClient, endpoint: WebhookEndpoint,
-                   delivery: WebhookDelivery, vault: Vault,
+                   delivery: WebhookDelivery, secrets: list[str],
                    settings: WebhookSettings) -> tuple[int | None, str, str | None, int | None]:
     """(status, response snippet, error, seconds the receiver asked to wait)."""
     now = utcnow()
@@ -81,7 +81,7 @@ async def _attempt(http: httpx.AsyncClient, endpoint: WebhookEndpoint,
     except Invalid as exc:
         return None, "", exc.detail[:300], None
     default_port = 443 if target.scheme == "https" else 80
-    sent = headers(delivery.id, now, delivery.body, live_secrets(endpoint, vault, now))
+    sent = headers(delivery.id, now, delivery.body, secrets)
     sent.update({"content-type": "application/json", "user-agent": "Argus-Webhooks/1",
                  "host": target.host if target.port == default_port
                  else f"{target.host}:{target.port}"})
@@ -96,12 +96,21 @@ async def _attempt(http: httpx.AsyncClient, endpoint: WebhookEndpoint,
             retry_after(answer.headers.get("retry-after"), now))
 
 
+async def _save(session: AsyncSession, log_rows: list[dict[str, Any]]) -> None:
+    """Commit the deliveries' changes with their attempt rows (one insert for the group)."""
+    if log_rows:
+        await session.execute(insert(WebhookAttempt), log_rows)
+        log_rows.clear()
+    await session.commit()
+
+
 async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: WebhookSettings,
                   tenant: TenantContext, endpoint_id: str) -> int:
     """Send the endpoint's due deliveries; how many were delivered."""
     lock = f"argus:{control_schema}:webhook-lock:{tenant.id}:{endpoint_id}"
-    # Held for one attempt at a time (renewed before each): a worker killed mid-run frees the
-    # endpoint within a timeout or so, and the sweep sends what it left pending.
+    # Held for an attempt at a time (renewed before one when a second has passed): a worker
+    # killed mid-run frees the endpoint within a timeout or so, and the sweep sends what it
+    # left pending.
     hold = int(settings.timeout) + 15
     if not await redis.set(lock, "1", nx=True, ex=hold):
         return 0  # another worker is on this endpoint
@@ -124,16 +133,21 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                     if not due:
                         return delivered
                     unsaved, saved_at = 0, time.monotonic()
+                    log_rows: list[dict[str, Any]] = []
+                    secrets = live_secrets(endpoint, vault, utcnow())  # opened once a batch
+                    renewed = time.monotonic()
                     for delivery in due:
-                        await redis.expire(lock, hold)
+                        if time.monotonic() - renewed > 1:
+                            await redis.expire(lock, hold)
+                            renewed = time.monotonic()
                         started = time.monotonic()
                         status, snippet, error, asked = await _attempt(http, endpoint, delivery,
-                                                                       vault, settings)
+                                                                       secrets, settings)
                         now = utcnow()
-                        session.add(WebhookAttempt(
-                            delivery_id=delivery.id, at=now, status_code=status,
-                            latency_ms=int((time.monotonic() - started) * 1000),
-                            response=snippet, error=error))
+                        log_rows.append({
+                            "delivery_id": delivery.id, "at": now, "status_code": status,
+                            "latency_ms": int((time.monotonic() - started) * 1000),
+                            "response": snippet, "error": error})
                         delivery.attempts += 1
                         delivery.last_status = status
                         if status is not None and 200 <= status < 300:
@@ -159,11 +173,11 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                         unsaved += 1
                         if (delivery.state != "delivered" or unsaved >= COMMIT_EVERY
                                 or time.monotonic() - saved_at >= COMMIT_AFTER):
-                            await session.commit()
+                            await _save(session, log_rows)
                             unsaved, saved_at = 0, time.monotonic()
                         if not endpoint.enabled:
                             return delivered
-                    await session.commit()
+                    await _save(session, log_rows)
     finally:
         await redis.delete(lock)
 

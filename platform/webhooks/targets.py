@@ -55,11 +55,14 @@ async def resolve(url: str, allow_private: bool) -> Target:
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port,
-                                                             type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise Invalid(f"the host {host!r} does not resolve", field="url") from None
-    addresses = [str(info[4][0]) for info in infos]
+        addresses = [str(ipaddress.ip_address(host))]  # a literal needs no lookup
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                                 type=socket.SOCK_STREAM)
+        except socket.gaierror:
+            raise Invalid(f"the host {host!r} does not resolve", field="url") from None
+        addresses = [str(info[4][0]) for info in infos]
     refused = [a for a in addresses if not allowed(a, allow_private)]
     if not addresses or refused:
         raise Invalid(f"the host {host!r} resolves to a private, loopback or reserved address "
