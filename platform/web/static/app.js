@@ -11,12 +11,19 @@ function csrf() {
   return m ? decodeURIComponent(m[1]) : "";
 }
 
-/* The access cookie is short-lived; the refresh cookie (sent to /api/v1/auth only) renews it. */
-async function refreshSession() {
-  if (!csrf()) return false;
-  const res = await fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() }, body: "{}" });
-  return res.ok;
+/* The access cookie is short-lived; the refresh cookie (sent to /api/v1/auth only) renews it.
+   Calls that fail together share one refresh: a refresh token is used once, and a second use
+   of it would end the session. */
+let refreshing = null;
+function refreshSession() {
+  if (!csrf()) return Promise.resolve(false);
+  if (!refreshing) {
+    refreshing = fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() }, body: "{}" })
+      .then((res) => res.ok, () => false)
+      .finally(() => { setTimeout(() => { refreshing = null; }, 1000); });
+  }
+  return refreshing;
 }
 
 async function api(method, path, body, raw, retried) {
@@ -314,7 +321,12 @@ function connectEvents() {
       }
     }
   });
-  socket.addEventListener("close", () => setTimeout(async () => { await refreshSession(); connectEvents(); }, 2000));
+  // 4429: this user has too many sockets open (other tabs): try again later, the session is
+  // fine. Otherwise the access cookie may have expired: renew it, then reconnect.
+  socket.addEventListener("close", (closed) => {
+    if (closed.code === 4429) { setTimeout(connectEvents, 30000); return; }
+    setTimeout(async () => { await refreshSession(); connectEvents(); }, 2000);
+  });
   document.body.dataset.events = "connecting";
   socket.addEventListener("open", () => { document.body.dataset.events = "open"; });
 }
