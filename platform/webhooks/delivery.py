@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -104,17 +105,25 @@ async def _save(session: AsyncSession, log_rows: list[dict[str, Any]]) -> None:
     await session.commit()
 
 
+@dataclass
+class Run:
+    """What one delivery run did: how many it delivered, and the endpoint if it disabled it."""
+
+    delivered: int = 0
+    disabled: WebhookEndpoint | None = None
+
+
 async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: WebhookSettings,
-                  tenant: TenantContext, endpoint_id: str) -> int:
-    """Send the endpoint's due deliveries; how many were delivered."""
+                  tenant: TenantContext, endpoint_id: str) -> Run:
+    """Send the endpoint's due deliveries."""
     lock = f"argus:{control_schema}:webhook-lock:{tenant.id}:{endpoint_id}"
     # Held for an attempt at a time (renewed before one when a second has passed): a worker
     # killed mid-run frees the endpoint within a timeout or so, and the sweep sends what it
     # left pending.
     hold = int(settings.timeout) + 15
     if not await redis.set(lock, "1", nx=True, ex=hold):
-        return 0  # another worker is on this endpoint
-    delivered = 0
+        return Run()  # another worker is on this endpoint
+    run = Run()
     vault, schedule = Vault(settings.keys), parse_schedule(settings.retry_schedule)
     try:
         async with httpx.AsyncClient(follow_redirects=False, timeout=settings.timeout,
@@ -123,7 +132,7 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                 async with dbs.tenant_session(tenant) as session:
                     endpoint = await session.get(WebhookEndpoint, endpoint_id)
                     if endpoint is None or not endpoint.enabled:
-                        return delivered
+                        return run
                     due = list(await session.scalars(
                         select(WebhookDelivery).where(
                             WebhookDelivery.endpoint_id == endpoint_id,
@@ -131,7 +140,7 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                             WebhookDelivery.next_attempt_at <= utcnow())
                         .order_by(WebhookDelivery.created_at).limit(BATCH)))
                     if not due:
-                        return delivered
+                        return run
                     unsaved, saved_at = 0, time.monotonic()
                     log_rows: list[dict[str, Any]] = []
                     secrets = live_secrets(endpoint, vault, utcnow())  # opened once a batch
@@ -154,7 +163,7 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                             delivery.state, delivery.delivered_at = "delivered", now
                             delivery.next_attempt_at = None
                             endpoint.failing_since = None
-                            delivered += 1
+                            run.delivered += 1
                         elif status == 410:
                             delivery.state, delivery.next_attempt_at = "failed", None
                             endpoint.enabled = False
@@ -176,7 +185,8 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
                             await _save(session, log_rows)
                             unsaved, saved_at = 0, time.monotonic()
                         if not endpoint.enabled:
-                            return delivered
+                            run.disabled = endpoint
+                            return run
                     await _save(session, log_rows)
     finally:
         await redis.delete(lock)

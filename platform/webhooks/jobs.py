@@ -44,30 +44,19 @@ async def deliver_webhooks(ctx: dict[str, Any], tenant_id: str, endpoint_id: str
     tenant = await resolver.load(tenant_id)
     if tenant is None or tenant.state != "active" or not infra.settings.webhooks.keys:
         return 0
-    was_enabled = await _enabled(infra, tenant, endpoint_id)
-    delivered = await deliver(infra.dbs, infra.redis, infra.settings.database.control_schema,
-                              infra.settings.webhooks, tenant, endpoint_id)
-    if was_enabled:
-        await _tell_if_disabled(ctx, infra, tenant, endpoint_id)
+    run = await deliver(infra.dbs, infra.redis, infra.settings.database.control_schema,
+                        infra.settings.webhooks, tenant, endpoint_id)
+    if run.disabled is not None:
+        await _tell_disabled(ctx, infra, tenant, run.disabled)
     wait = await next_due(infra.dbs, tenant, endpoint_id)
     if wait is not None:  # the next retry, or what arrived while this run was busy
         await kick(infra.jobs, tenant_id, [endpoint_id], defer=max(wait, 1.0))
-    return delivered
+    return run.delivered
 
 
-async def _enabled(infra: Infra, tenant: TenantContext, endpoint_id: str) -> bool:
-    async with infra.dbs.tenant_session(tenant) as session:
-        return bool(await session.scalar(select(WebhookEndpoint.enabled).where(
-            WebhookEndpoint.id == endpoint_id)))
-
-
-async def _tell_if_disabled(ctx: dict[str, Any], infra: Infra, tenant: TenantContext,
-                            endpoint_id: str) -> None:
-    """E-mail the tenant's admins when delivery (not an admin) just disabled the endpoint."""
-    async with infra.dbs.tenant_session(tenant) as session:
-        endpoint = await session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None or endpoint.enabled or not endpoint.disabled_reason:
-        return
+async def _tell_disabled(ctx: dict[str, Any], infra: Infra, tenant: TenantContext,
+                         endpoint: WebhookEndpoint) -> None:
+    """E-mail the tenant's admins that delivery (not an admin) disabled the endpoint."""
     mailer = from_ctx(ctx, Mailer)
     body = (f"{{product}} stopped sending events to the webhook endpoint {endpoint.url} "
             f"({endpoint.description or 'no description'}): {endpoint.disabled_reason}.\n\n"
@@ -79,7 +68,7 @@ async def _tell_if_disabled(ctx: dict[str, Any], infra: Infra, tenant: TenantCon
                                       "disabled", body)
         except Exception as exc:  # the endpoint stays disabled; the page shows why
             log.warning("webhooks.disabled_mail_failed", tenant=tenant.slug, error=str(exc))
-    log.warning("webhooks.endpoint_disabled", tenant=tenant.slug, endpoint_id=endpoint_id,
+    log.warning("webhooks.endpoint_disabled", tenant=tenant.slug, endpoint_id=endpoint.id,
                 reason=endpoint.disabled_reason)
 
 
