@@ -15,7 +15,7 @@ from argus.platform.audit.service import Audit
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid, NotFound
-from argus.platform.core.pagination import newest_cursor, older_than
+from argus.platform.core.pagination import id_page, newest_cursor, older_than
 from argus.platform.core.permissions import ROLES
 from argus.platform.identity.auth import normalize_email
 from argus.platform.identity.models import User
@@ -134,12 +134,7 @@ class RuleService:
 
     async def list(self, cursor: str | None, limit: int
                    ) -> tuple[list[NotificationRule], str | None]:
-        query = select(NotificationRule).order_by(NotificationRule.id).limit(limit + 1)
-        if cursor:
-            query = query.where(NotificationRule.id > cursor)
-        rows = list(await self.session.scalars(query))
-        more = len(rows) > limit
-        return rows[:limit], (rows[limit - 1].id if more else None)
+        return await id_page(self.session, NotificationRule, cursor, limit)
 
     async def update(self, rule_id: str, changes: dict[str, Any]) -> NotificationRule:
         row = await self.get(rule_id)

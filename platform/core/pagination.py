@@ -10,7 +10,8 @@ import base64
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.errors import Invalid
 
@@ -46,3 +47,15 @@ def older_than(at_column: Any, id_column: Any, cursor: str) -> ColumnElement[boo
     if at.tzinfo is None:
         raise Invalid("cursor is not valid", field="cursor")
     return or_(at_column < at, and_(at_column == at, id_column < row_id))
+
+
+async def id_page(session: AsyncSession, model: Any, cursor: str | None,
+                  limit: int) -> tuple[list[Any], str | None]:
+    """A page of ``model`` rows in id order, and the cursor after it (the last id) when more
+    follow: for small tables a tenant lists whole (webhook endpoints, notification rules)."""
+    query = select(model).order_by(model.id).limit(limit + 1)
+    if cursor:
+        query = query.where(model.id > cursor)
+    rows = list(await session.scalars(query))
+    more = len(rows) > limit
+    return rows[:limit], (rows[limit - 1].id if more else None)

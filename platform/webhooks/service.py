@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from argus.platform.audit.service import Audit
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Invalid, NotFound
+from argus.platform.core.pagination import id_page
 from argus.platform.webhooks.events import EVENT_TYPES
 from argus.platform.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from argus.platform.webhooks.signing import new_secret
@@ -66,12 +67,7 @@ class WebhookService:
 
     async def list(self, cursor: str | None, limit: int) -> tuple[list[WebhookEndpoint],
                                                                   str | None]:
-        query = select(WebhookEndpoint).order_by(WebhookEndpoint.id).limit(limit + 1)
-        if cursor:
-            query = query.where(WebhookEndpoint.id > cursor)
-        rows = list(await self.session.scalars(query))
-        more = len(rows) > limit
-        return rows[:limit], (rows[limit - 1].id if more else None)
+        return await id_page(self.session, WebhookEndpoint, cursor, limit)
 
     async def get(self, endpoint_id: str) -> WebhookEndpoint:
         row = await self.session.get(WebhookEndpoint, endpoint_id)
