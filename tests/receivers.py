@@ -44,6 +44,7 @@ class Receiver(_Server):
     def __init__(self) -> None:
         self.got: list[tuple[dict[str, str], str, float]] = []
         self.script: list[int] = []
+        self.paths: list[str] = []
         self.holding = threading.Event()
         self.released = threading.Event()
         self.waiting = threading.Event()  # a held request has arrived
@@ -53,15 +54,23 @@ class Receiver(_Server):
             def log_message(self, *args) -> None:
                 pass
 
+            def do_GET(self) -> None:  # noqa: N802 (a followed redirect would arrive here)
+                receiver.paths.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
                 receiver.got.append((dict(self.headers), body, time.time()))
+                receiver.paths.append(self.path)
                 if receiver.holding.is_set():
                     receiver.waiting.set()
                     receiver.released.wait(120)
                 status = receiver.script.pop(0) if receiver.script else 200
                 try:
                     self.send_response(status)
+                    if 300 <= status < 400:  # a redirect, which delivery must not follow
+                        self.send_header("Location", f"{receiver.base}/elsewhere")
                     self.send_header("Content-Length", "2")
                     self.end_headers()
                     self.wfile.write(b"ok")

@@ -17,23 +17,22 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 from redis.asyncio import Redis
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.core.db import Databases, utcnow
-from argus.platform.core.errors import Invalid
 from argus.platform.core.settings import WebhookSettings
 from argus.platform.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from argus.platform.webhooks.schedule import next_delay, parse_schedule, retry_after
+from argus.platform.webhooks.schedule import next_delay, parse_schedule
+from argus.platform.webhooks.sender import Outcome, attempt, client
 from argus.platform.webhooks.service import live_secrets
-from argus.platform.webhooks.signing import headers
-from argus.platform.webhooks.targets import resolve
 from argus.platform.webhooks.vault import Vault
 from argus.tenants.context import TenantContext
 
@@ -67,50 +66,101 @@ async def emit(session: AsyncSession, event_type: str, data: dict[str, Any],
     return targets
 
 
-def _url(scheme: str, address: str, port: int, path: str) -> str:
-    host = f"[{address}]" if ":" in address else address
-    return f"{scheme}://{host}:{port}{path}"
-
-
-async def _attempt(http: httpx.AsyncClient, endpoint: WebhookEndpoint,
-                   delivery: WebhookDelivery, secrets: list[str],
-                   settings: WebhookSettings) -> tuple[int | None, str, str | None, int | None]:
-    """(status, response snippet, error, seconds the receiver asked to wait)."""
-    now = utcnow()
-    try:
-        target = await resolve(endpoint.url, settings.allow_private)
-    except Invalid as exc:
-        return None, "", exc.detail[:300], None
-    default_port = 443 if target.scheme == "https" else 80
-    sent = headers(delivery.id, now, delivery.body, secrets)
-    sent.update({"content-type": "application/json", "user-agent": "Argus-Webhooks/1",
-                 "host": target.host if target.port == default_port
-                 else f"{target.host}:{target.port}"})
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    try:
-        answer = await http.post(_url(target.scheme, target.address, target.port, target.path),
-                                 content=delivery.body.encode(), headers=sent,
-                                 extensions=extensions)
-    except httpx.HTTPError as exc:
-        return None, "", f"{type(exc).__name__}: {exc}"[:300], None
-    return (answer.status_code, answer.text[:1000], None,
-            retry_after(answer.headers.get("retry-after"), now))
-
-
-async def _save(session: AsyncSession, log_rows: list[dict[str, Any]]) -> None:
-    """Commit the deliveries' changes with their attempt rows (one insert for the group)."""
-    if log_rows:
-        await session.execute(insert(WebhookAttempt), log_rows)
-        log_rows.clear()
-    await session.commit()
-
-
 @dataclass
 class Run:
     """What one delivery run did: how many it delivered, and the endpoint if it disabled it."""
 
     delivered: int = 0
     disabled: WebhookEndpoint | None = None
+
+
+@dataclass
+class _Unsaved:
+    """Attempts made since the last commit: their log rows, and the delivered ids by status."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    delivered: dict[int, list[str]] = field(default_factory=dict)
+    delivered_at: datetime | None = None
+    since: float = field(default_factory=time.monotonic)
+
+    def add(self, delivery_id: str, outcome: Outcome, latency: float) -> None:
+        self.rows.append({"delivery_id": delivery_id, "at": outcome.at,
+                          "status_code": outcome.status, "latency_ms": int(latency * 1000),
+                          "response": outcome.snippet, "error": outcome.error})
+        if outcome.delivered and outcome.status is not None:
+            self.delivered.setdefault(outcome.status, []).append(delivery_id)
+            self.delivered_at = outcome.at
+
+    def due(self) -> bool:
+        return len(self.rows) >= COMMIT_EVERY or time.monotonic() - self.since >= COMMIT_AFTER
+
+    async def save(self, session: AsyncSession) -> None:
+        """Commit them: one insert for the log rows, one update per status for the
+        delivered (a statement per delivery was most of a run's database time)."""
+        if self.rows:
+            await session.execute(insert(WebhookAttempt), self.rows)
+        for status, ids in self.delivered.items():
+            await session.execute(
+                update(WebhookDelivery).where(WebhookDelivery.id.in_(ids))
+                .values(state="delivered", delivered_at=self.delivered_at,
+                        next_attempt_at=None, last_status=status,
+                        attempts=WebhookDelivery.attempts + 1)
+                .execution_options(synchronize_session=False))
+        await session.commit()
+        self.rows, self.delivered, self.since = [], {}, time.monotonic()
+
+
+def _failed(endpoint: WebhookEndpoint, attempts_made: int, outcome: Outcome,
+            schedule: tuple[int, ...], settings: WebhookSettings) -> dict[str, Any]:
+    """The failed delivery's new values; the endpoint is marked failing (and disabled on a
+    410 or after ``disable_after`` of continuous failure)."""
+    values: dict[str, Any] = {"attempts": attempts_made, "last_status": outcome.status}
+    if outcome.status == 410:
+        values.update(state="failed", next_attempt_at=None)
+        endpoint.enabled = False
+        endpoint.disabled_reason = "the receiver answered 410 Gone"
+        return values
+    delay = next_delay(schedule, attempts_made, outcome.status, outcome.asked)
+    if delay is None:
+        values.update(state="failed", next_attempt_at=None)
+    else:
+        values["next_attempt_at"] = outcome.at + timedelta(seconds=delay)
+    endpoint.failing_since = endpoint.failing_since or outcome.at
+    if (outcome.at - endpoint.failing_since).total_seconds() > settings.disable_after:
+        endpoint.enabled = False
+        endpoint.disabled_reason = "failing for too long"
+    return values
+
+
+async def _send(session: AsyncSession, http: aiohttp.ClientSession, endpoint: WebhookEndpoint,
+                due: list[tuple[str, str, int]], secrets: list[str], settings: WebhookSettings,
+                keep: Callable[[], Awaitable[None]]) -> int:
+    """Send one batch of the endpoint's due deliveries, in order; how many were delivered.
+    Stops at a delivery that disabled the endpoint."""
+    unsaved, delivered = _Unsaved(), 0
+    schedule = parse_schedule(settings.retry_schedule)
+    for delivery_id, body, attempts in due:
+        await keep()
+        started = time.monotonic()
+        outcome = await attempt(http, endpoint.url, delivery_id, body, secrets,
+                                settings.allow_private)
+        unsaved.add(delivery_id, outcome, time.monotonic() - started)
+        if outcome.delivered:
+            delivered += 1
+            if endpoint.failing_since is not None:
+                endpoint.failing_since = None
+            if unsaved.due():
+                await unsaved.save(session)
+            continue
+        await session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+            .values(_failed(endpoint, attempts + 1, outcome, schedule, settings))
+            .execution_options(synchronize_session=False))
+        await unsaved.save(session)  # a failure is committed at once
+        if not endpoint.enabled:
+            break
+    await unsaved.save(session)
+    return delivered
 
 
 async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: WebhookSettings,
@@ -123,71 +173,37 @@ async def deliver(dbs: Databases, redis: Redis, control_schema: str, settings: W
     hold = int(settings.timeout) + 15
     if not await redis.set(lock, "1", nx=True, ex=hold):
         return Run()  # another worker is on this endpoint
-    run = Run()
-    vault, schedule = Vault(settings.keys), parse_schedule(settings.retry_schedule)
+    renewed = time.monotonic()
+
+    async def keep() -> None:
+        nonlocal renewed
+        if time.monotonic() - renewed > 1:
+            await redis.expire(lock, hold)
+            renewed = time.monotonic()
+
+    run, vault = Run(), Vault(settings.keys)
     try:
-        async with httpx.AsyncClient(follow_redirects=False, timeout=settings.timeout,
-                                     trust_env=False) as http:
+        async with client(settings.timeout) as http:
             while True:
                 async with dbs.tenant_session(tenant) as session:
                     endpoint = await session.get(WebhookEndpoint, endpoint_id)
                     if endpoint is None or not endpoint.enabled:
                         return run
-                    due = list(await session.scalars(
-                        select(WebhookDelivery).where(
+                    due = (await session.execute(
+                        select(WebhookDelivery.id, WebhookDelivery.body,
+                               WebhookDelivery.attempts).where(
                             WebhookDelivery.endpoint_id == endpoint_id,
                             WebhookDelivery.state == "pending",
                             WebhookDelivery.next_attempt_at <= utcnow())
-                        .order_by(WebhookDelivery.created_at).limit(BATCH)))
+                        .order_by(WebhookDelivery.created_at).limit(BATCH))).tuples().all()
                     if not due:
                         return run
-                    unsaved, saved_at = 0, time.monotonic()
-                    log_rows: list[dict[str, Any]] = []
                     secrets = live_secrets(endpoint, vault, utcnow())  # opened once a batch
-                    renewed = time.monotonic()
-                    for delivery in due:
-                        if time.monotonic() - renewed > 1:
-                            await redis.expire(lock, hold)
-                            renewed = time.monotonic()
-                        started = time.monotonic()
-                        status, snippet, error, asked = await _attempt(http, endpoint, delivery,
-                                                                       secrets, settings)
-                        now = utcnow()
-                        log_rows.append({
-                            "delivery_id": delivery.id, "at": now, "status_code": status,
-                            "latency_ms": int((time.monotonic() - started) * 1000),
-                            "response": snippet, "error": error})
-                        delivery.attempts += 1
-                        delivery.last_status = status
-                        if status is not None and 200 <= status < 300:
-                            delivery.state, delivery.delivered_at = "delivered", now
-                            delivery.next_attempt_at = None
-                            endpoint.failing_since = None
-                            run.delivered += 1
-                        elif status == 410:
-                            delivery.state, delivery.next_attempt_at = "failed", None
-                            endpoint.enabled = False
-                            endpoint.disabled_reason = "the receiver answered 410 Gone"
-                        else:
-                            delay = next_delay(schedule, delivery.attempts, status, asked)
-                            if delay is None:
-                                delivery.state, delivery.next_attempt_at = "failed", None
-                            else:
-                                delivery.next_attempt_at = now + timedelta(seconds=delay)
-                            endpoint.failing_since = endpoint.failing_since or now
-                            if (now - endpoint.failing_since).total_seconds() > \
-                                    settings.disable_after:
-                                endpoint.enabled = False
-                                endpoint.disabled_reason = "failing for too long"
-                        unsaved += 1
-                        if (delivery.state != "delivered" or unsaved >= COMMIT_EVERY
-                                or time.monotonic() - saved_at >= COMMIT_AFTER):
-                            await _save(session, log_rows)
-                            unsaved, saved_at = 0, time.monotonic()
-                        if not endpoint.enabled:
-                            run.disabled = endpoint
-                            return run
-                    await _save(session, log_rows)
+                    run.delivered += await _send(session, http, endpoint, list(due), secrets,
+                                                 settings, keep)
+                    if not endpoint.enabled:
+                        run.disabled = endpoint
+                        return run
     finally:
         await redis.delete(lock)
 

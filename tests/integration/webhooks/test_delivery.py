@@ -5,6 +5,7 @@ secrets during a rotation, and a 410 disables the endpoint."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import httpx
@@ -135,3 +136,36 @@ async def test_a_receiver_that_keeps_failing_runs_out_of_attempts(webhook_app, t
                               "/resend", headers=b)).status_code == 404
     assert (await client.post(recover, headers=b, json={"since": delivery["created_at"]})
             ).status_code == 404
+
+
+async def test_redirects_are_not_followed_and_a_hung_receiver_times_out(control, tenant_a,
+                                                                        receiver):
+    settings = dataclasses.replace(control, webhooks=dataclasses.replace(
+        control.webhooks, allow_private=True, retry_schedule="0,1", timeout=0.5))
+    app = create_app(settings)
+    try:
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                   base_url="http://testserver.local")
+        a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+        endpoint = (await client.post("/api/v1/webhooks", headers=a, json={
+            "url": receiver.url})).json()["endpoint"]["id"]
+        ctx = {CTX_KEY: services_of_app(app)}
+        receiver.script = [302]
+        await client.post(f"/api/v1/webhooks/{endpoint}/test", headers=a)
+        assert await deliver_webhooks(ctx, tenant_a.id, endpoint) == 0
+        receiver.hold()  # the retry, a second later, finds the receiver hung
+        try:
+            await asyncio.sleep(1.1)
+            assert await deliver_webhooks(ctx, tenant_a.id, endpoint) == 0
+        finally:
+            receiver.release()
+        assert [path for path in receiver.paths] == ["/hooks", "/hooks"]  # never /elsewhere
+        [delivery] = (await client.get(f"/api/v1/webhooks/{endpoint}/deliveries", headers=a)
+                      ).json()["items"]
+        first, second = delivery["attempt_log"]
+        assert first["status_code"] == 302 and first["error"] is None
+        assert second["status_code"] is None and "Timeout" in second["error"]
+        assert second["latency_ms"] < 3000
+        assert delivery["state"] == "failed" and delivery["attempts"] == 2
+    finally:
+        await services_of_app(app).close()
