@@ -22,6 +22,7 @@ from argus.platform.alerts.controller import (
     NotificationController,
     NotificationRuleController,
 )
+from argus.platform.analytics.controller import AnalyticsController
 from argus.platform.audit.controller import AuditLogController
 from argus.platform.billing.dependencies import BILLING_DEPENDENCIES
 from argus.platform.billing.invoices import ProviderInvoiceController
@@ -126,7 +127,7 @@ def create_app(settings: Settings, extra_route_handlers: Sequence[Any] = (),
                         CameraRecordingController, ClipController, BrandController,
                         DomainController, CameraShareController, ShareController,
                         WebhookController, NotificationRuleController, IncidentController,
-                        NotificationController, events,
+                        NotificationController, AnalyticsController, events,
                         *extra_tenant_handlers],
         dependencies={**tenant_dependencies(services.dbs), **IDENTITY_DEPENDENCIES,
                       **BILLING_DEPENDENCIES},

@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "argus.billing.sessions",
     "argus.branding.brands",
     "argus.platform.alerts.models",
+    "argus.platform.analytics.models",
     "argus.platform.audit.models",
     "argus.platform.billing.thresholds",
     "argus.platform.cameras.models",

@@ -30,6 +30,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "webhooks:manage": frozenset({"admin"}),
     "alerts:manage": frozenset({"admin"}),
     "notifications:own": frozenset({"admin", "operator", "viewer", "api_only"}),
+    "analytics:read": frozenset({"admin", "operator"}),
 }
 PERMISSIONS = tuple(MATRIX)
 # Roles that may sign in with a password (api_only acts through API tokens only).

@@ -8,7 +8,8 @@
 - ``over-plan:<camera>`` → the bitrate and height a node measured over the tenant's plan, so
   the camera's next publish is refused too, until the plan allows them (``OVER_PLAN_TTL``).
 
-``set_status`` writes a camera's status only when it changes and announces each change as a
+``set_status`` writes a camera's status only when it changes (and its availability history,
+``analytics.history``) and announces each change as a
 ``camera-status`` event on the tenant's channel, followed by a ``dashboard-update`` with the
 tenant's camera counts per status.
 """
@@ -23,6 +24,7 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 
 from argus.platform.alerts.announce import Announced, announce
+from argus.platform.analytics.history import record
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
@@ -104,6 +106,8 @@ async def set_status(infra: Infra, tenant: TenantContext, camera_id: str, status
     announced = Announced()
     async with infra.dbs.tenant_session(tenant) as session:
         result = await session.execute(query.values(**values))
+        if result.rowcount or status == "online":  # back within the grace: history says so
+            await record(session, camera_id, status, reason, now)
         if result.rowcount and status in WEBHOOK_STATUSES:
             data = {"camera_id": camera_id, "status": status, "reason": reason}
             if node_id:

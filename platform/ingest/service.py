@@ -32,6 +32,7 @@ from sqlalchemy import and_, func, or_, select
 from argus.billing.plans import PlanBook
 from argus.billing.quotas import stream_refusal, within_allowance
 from argus.billing.sessions import end_sessions, open_session
+from argus.platform.analytics.history import record
 from argus.platform.cameras.models import Camera, StreamKey
 from argus.platform.core.db import utcnow
 from argus.platform.core.errors import Forbidden, Invalid
@@ -234,6 +235,9 @@ class StreamStatus:
         grace period (a general worker checks then)."""
         tenant, camera_id, name = await self._internal(fields)
         await self.live.went_down(node_id, name, camera_id)
+        async with self.dbs.tenant_session(tenant) as session:  # down now, whatever the grace
+            await record(session, camera_id, "offline", "publisher disconnected", utcnow())
+            await session.commit()
         await end_sessions(self.dbs, tenant, camera_id)
         await self.offline_after_grace(tenant, camera_id)
 

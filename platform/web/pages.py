@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.branding.theme import theme_css
+from argus.platform.analytics.service import camera_report, dashboard
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import STATUSES
 from argus.platform.cameras.service import HINTS, KEYFRAME_HINT, VENDOR_NAMES, CameraService
-from argus.platform.core.db import Databases
+from argus.platform.core.db import Databases, utcnow
 from argus.platform.core.di import Provided
 from argus.platform.core.errors import Invalid
 from argus.platform.core.guards import needs, public
@@ -67,7 +68,8 @@ class AdminPages(Controller):
                                            .where(Tenant.id == tenant.id))
         cameras, cursor = await camera_service.list(limit=GRID_PAGE)
         return await render(request, tenant, "dashboard.html", cameras=cameras, cursor=cursor,
-                            counts=counts, storage=storage or 0)
+                            counts=counts, storage=storage or 0,
+                            board=await dashboard(db_session, utcnow()))
 
     @get("/tiles", opt=needs("cameras:read"))
     async def tiles(self, request: Request, camera_service: NamedDependency[CameraService],
@@ -104,6 +106,22 @@ class AdminPages(Controller):
                             hints=HINTS.get(camera.vendor, HINTS["other"]) + [KEYFRAME_HINT],
                             vendor_name=VENDOR_NAMES.get(camera.vendor, VENDOR_NAMES["other"]),
                             vendors=tuple(HINTS))
+
+    @get("/cameras/{camera_id:str}/analytics", opt=needs("analytics:read"))
+    async def camera_analytics(self, request: Request, tenant: NamedDependency[TenantContext],
+                               camera_id: FromPath[str],
+                               db_session: NamedDependency[AsyncSession],
+                               days: FromQuery[int] = 1) -> Template:
+        days = days if days in (1, 7, 30) else 1
+        now = utcnow()
+        report = await camera_report(db_session, camera_id, now - timedelta(days=days), now)
+        timeline = report.timeline
+        return await render(request, tenant, "camera_analytics.html", report=report,
+                            days=days, now=now, uptime=timeline.uptime_percent(),
+                            online=timeline.online_seconds(),
+                            observed=timeline.observed_seconds(),
+                            outages=[(o, o.seconds(now)) for o in reversed(report.outages)],
+                            series=timeline.series())
 
     @get("/cameras/{camera_id:str}/recordings", opt=needs("recordings:read"))
     async def recordings(self, request: Request, tenant: NamedDependency[TenantContext],

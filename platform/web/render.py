@@ -51,12 +51,28 @@ def template_config() -> TemplateConfig:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["bytes"] = human_bytes
     env.filters["money"] = money
+    env.filters["percent"] = percent
+    env.filters["duration"] = duration
     return TemplateConfig(engine=JinjaTemplateEngine.from_environment(env))
 
 
 def money(minor: int, currency: str) -> str:
     """Minor units as the amount and its currency (two decimals: USD, EUR, GBP, ...)."""
     return f"{minor / 100:,.2f} {currency}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} %"
+
+
+def duration(seconds: float) -> str:
+    """``1 h 02 min``, ``3 min 05 s``, ``40 s``."""
+    whole = int(round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def human_bytes(size: int | None) -> str:

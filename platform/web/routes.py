@@ -40,4 +40,6 @@ def web_handlers(dependencies: dict[str, Provide], services: Services) -> list[A
                                    include_in_schema=False),
         create_static_files_router("/vendor/hls", directories=[VENDOR / "hls.js" / "dist"],
                                    include_in_schema=False),
+        create_static_files_router("/vendor/uplot", directories=[VENDOR / "uplot" / "dist"],
+                                   include_in_schema=False),
     ]

@@ -603,6 +603,26 @@ function showHexValues(form) {
 
 /* --- start ------------------------------------------------------------------------------ */
 
+// A camera's availability as a step chart (uPlot, served from /vendor/uplot) in the brand's
+// colours; the page's outage table is its text alternative.
+function drawUptime(box) {
+  const points = JSON.parse($("[data-uptime-series]").textContent);
+  const style = getComputedStyle(document.documentElement);
+  const colour = style.getPropertyValue("--brand-primary").trim() || "#1f4e79";
+  const draw = () => {
+    box.replaceChildren();
+    new uPlot({
+      width: Math.max(box.clientWidth, 300), height: 160,
+      scales: { y: { range: [0, 1.05] } },
+      axes: [{}, { values: (u, ticks) => ticks.map((t) => (t === 1 ? "up" : t === 0 ? "down" : "")), splits: () => [0, 1] }],
+      series: [{}, { label: "online", stroke: colour, fill: colour + "33", width: 2, paths: uPlot.paths.stepped({ align: 1 }) }],
+      legend: { show: false },
+    }, [points.map((p) => p[0]), points.map((p) => p[1])], box);
+  };
+  draw();
+  window.addEventListener("resize", draw);
+}
+
 document.addEventListener("DOMContentLoaded", async () => {
   const signIn = $("form[data-form=login]");
   if (signIn && await refreshSession()) { location.replace(signIn.dataset.next || "/"); return; }
@@ -617,6 +637,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     });
   }
   const timeline = $("[data-timeline]"); if (timeline) setupTimeline(timeline);
+  const uptime = $("[data-uptime-chart]"); if (uptime && window.uPlot) drawUptime(uptime);
   const shared = $("[data-share]"); if (shared) startShare(shared);
   for (const name of Object.keys(lists)) lists[name]();
   const brand = $("form[data-form=brand]"); if (brand) loadBrandForm(brand);

@@ -72,6 +72,10 @@ async def _camera_path(ctx, suffix: str = "", body=None):
     return f"/api/v1/cameras/{await _fresh_camera(ctx)}{suffix}", body
 
 
+async def _analytics_path(ctx):
+    return f"/api/v1/analytics/cameras/{await _fresh_camera(ctx)}", None
+
+
 async def _live_camera(ctx):
     """A camera the ingest side has reported online on a node."""
     camera_id = await _fresh_camera(ctx)
@@ -200,6 +204,8 @@ CASES = {
     "DELETE /api/v1/notification-rules/{rule_id:str}": lambda ctx: _rule_path(ctx),
     "GET /api/v1/incidents": lambda ctx: _plain("/api/v1/incidents"),
     "GET /api/v1/notifications": lambda ctx: _plain("/api/v1/notifications"),
+    "GET /api/v1/analytics/dashboard": lambda ctx: _plain("/api/v1/analytics/dashboard"),
+    "GET /api/v1/analytics/cameras/{camera_id:str}": lambda ctx: _analytics_path(ctx),
     "POST /api/v1/notifications/read": lambda ctx: _plain("/api/v1/notifications/read", {}),
     "GET /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist"),
     "PUT /api/v1/settings/ip-allowlist": lambda ctx: _plain("/api/v1/settings/ip-allowlist",
