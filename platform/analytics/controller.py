@@ -8,13 +8,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.analytics.schemas import (
     CameraAnalyticsOut,
     CameraUptimeOut,
     DashboardOut,
+    HealthPointOut,
     OutageOut,
 )
 from argus.platform.analytics.service import (
@@ -67,16 +68,18 @@ class AnalyticsController(Controller):
             for c in board.least_reliable] if detailed else None)
 
     @get("/cameras/{camera_id:str}", opt=needs("analytics:read"),
-         summary="A camera's uptime and outages over a window (default: the last 24 h)")
+         summary="A camera's uptime, outages and health series over a window (default: the "
+                 "last 24 h)")
     async def show_camera(self, request: Request[Any, Any, Any], camera_id: FromPath[str],
                           db_session: NamedDependency[AsyncSession],
                           start: Annotated[str | None, QueryParameter(name="from")] = None,
                           end: Annotated[str | None, QueryParameter(name="to")] = None,
+                          step: FromQuery[int | None] = None,
                           fmt: Format = None) -> CameraAnalyticsOut | Response[str]:
         now = utcnow()
         span = window(parse_time(start, "from"), parse_time(end, "to"), now)
         csv = wants_csv(request, fmt)
-        report = await camera_report(db_session, camera_id, *span)
+        report = await camera_report(db_session, camera_id, *span, step=step)
         outages = [OutageOut(o.start, o.end, round(o.seconds(span[1]), 3), o.state, o.reason)
                    for o in report.outages]
         if csv:
@@ -86,4 +89,6 @@ class AnalyticsController(Controller):
         timeline = report.timeline
         return CameraAnalyticsOut(camera_id, report.name, span[0], span[1],
                                   timeline.uptime_percent(), round(timeline.online_seconds(), 3),
-                                  round(timeline.observed_seconds(), 3), outages)
+                                  round(timeline.observed_seconds(), 3), outages, report.step,
+                                  [HealthPointOut(p.at, p.kbps, p.fps, p.width, p.height,
+                                                  p.samples) for p in report.health])

@@ -15,6 +15,15 @@ class OutageOut(msgspec.Struct):
     reason: str | None
 
 
+class HealthPointOut(msgspec.Struct):
+    at: datetime  # the start of the step
+    kbps: float | None  # mean video bitrate the node measured
+    fps: float | None
+    width: int | None
+    height: int | None
+    samples: int
+
+
 class CameraAnalyticsOut(msgspec.Struct):
     camera_id: str
     name: str
@@ -24,6 +33,8 @@ class CameraAnalyticsOut(msgspec.Struct):
     online_seconds: float
     observed_seconds: float
     outages: list[OutageOut]
+    step_seconds: int
+    health: list[HealthPointOut]
 
 
 class CameraUptimeOut(msgspec.Struct):

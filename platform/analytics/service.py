@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from argus.platform.alerts.incidents import OPEN
 from argus.platform.alerts.models import Incident
+from argus.platform.analytics.health import MAX_POINTS, Point, default_step, series
 from argus.platform.analytics.history import Outage, Timeline, timelines
 from argus.platform.cameras.counts import camera_counts
 from argus.platform.cameras.models import Camera
@@ -21,6 +22,7 @@ MAX_WINDOW = timedelta(days=400)
 DEFAULT_WINDOW = timedelta(hours=24)
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 LEAST_RELIABLE = 5
+MIN_STEP = 5
 
 
 def parse_time(raw: str | None, name: str) -> datetime | None:
@@ -55,6 +57,8 @@ class CameraReport:
     start: datetime
     end: datetime
     timeline: Timeline
+    step: int
+    health: list[Point]
 
     @property
     def outages(self) -> list[Outage]:
@@ -62,13 +66,22 @@ class CameraReport:
 
 
 async def camera_report(session: AsyncSession, camera_id: str, start: datetime,
-                        end: datetime) -> CameraReport:
+                        end: datetime, step: int | None = None) -> CameraReport:
+    """The camera's timeline and health series (``step`` seconds a point; default: a
+    minute or more, at most ``MAX_POINTS`` points)."""
+    if step is not None and not MIN_STEP <= step <= 86400:
+        raise Invalid(f"step is {MIN_STEP} to 86400 seconds", field="step")
+    step = step or default_step(start, end)
+    if (end - start).total_seconds() / step > 10 * MAX_POINTS:
+        raise Invalid(f"step gives more than {10 * MAX_POINTS} points for the window",
+                      field="step")
     camera = await session.get(Camera, camera_id)
     if camera is None:
         raise NotFound("no such camera", field="camera_id")
     found = await timelines(session, start, end, [camera_id])
     return CameraReport(camera_id, camera.name, start, end,
-                        found.get(camera_id) or Timeline(start, end))
+                        found.get(camera_id) or Timeline(start, end), step,
+                        await series(session, camera_id, start, end, step))
 
 
 @dataclass(frozen=True)

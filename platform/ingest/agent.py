@@ -6,7 +6,8 @@
   A new problem is logged at error level and kept on the node row (the provider's view); tenants
   get a ``system-alert`` only for what concerns them (node-wide problems, or their own camera
   named in an nginx line, never the line itself).
-- **Reconcile** (same interval): nginx's ``rtmp_stat`` against what Redis says is live here. A
+- **Reconcile** (same interval): nginx's ``rtmp_stat`` against what Redis says is live here,
+  and a health sample (bitrate, fps, size) of every live stream (``analytics.health``). A
   stream gone without a ``publish_done`` (two polls in a row) is treated as one; a stream
   nobody announced is announced. Live facts (codec, size, fps, bitrate) go to the camera row
   when they change (bitrate: by more than a quarter), and at least every ``FACTS_REFRESH`` s
@@ -35,6 +36,7 @@ import structlog
 from sqlalchemy import update
 
 from argus.billing.sessions import StreamSession
+from argus.platform.analytics.health import Sample, sample
 from argus.platform.cameras.models import Camera
 from argus.platform.core.db import utcnow
 from argus.platform.core.infra import Infra
@@ -188,6 +190,7 @@ class NodeAgent:
         self.streams = streams
         for name, facts in streams.items():
             await self._write_facts(name, facts)
+        await self._sample_health(streams)
         for name in set(self._facts) - set(streams):
             del self._facts[name]
         if self.abr is not None:
@@ -198,6 +201,28 @@ class NodeAgent:
             await action({"app": "internal", "name": name}, self.node_id)
         except Exception as exc:  # one odd stream must not stop the loop
             log.warning("ingest.reconcile_failed", stream=name, error=str(exc))
+
+    async def _sample_health(self, streams: dict[str, StreamFacts]) -> None:
+        """Each live stream's bitrate, fps and size now: one insert per tenant."""
+        by_tenant: dict[str, list[Sample]] = {}
+        for name, facts in streams.items():
+            try:
+                slug, camera_id = split_internal_name(name)
+            except Exception:
+                continue
+            by_tenant.setdefault(slug, []).append(
+                Sample(camera_id, facts.kbps, facts.fps, facts.width, facts.height))
+        now = utcnow()
+        for slug, samples in by_tenant.items():
+            tenant = await self.tenant(slug)
+            if tenant is None:
+                continue
+            try:
+                async with self.infra.dbs.tenant_session(tenant) as s:
+                    await sample(s, now, samples)
+                    await s.commit()
+            except Exception as exc:  # a lost sample is a gap in a chart, nothing more
+                log.warning("ingest.health_sample_failed", tenant=slug, error=str(exc))
 
     async def _write_facts(self, name: str, facts: StreamFacts) -> None:
         last = self._facts.get(name)

@@ -1,6 +1,7 @@
 """Availability analytics against the real processes (``argus serve``, ``argus worker``, an
 ingest node fed by ffmpeg): a camera that goes online, drops and comes back shows one outage as
-long as the drop (±3 s) with its reason, and an uptime matching the wall clock within 1 %,
+long as the drop (±3 s) with its reason, an uptime matching the wall clock within 1 % and the
+stream's frame rate in its health series,
 through the API and on the camera's analytics page in Chromium (screenshot in
 ``tests/artifacts/``).
 
@@ -52,6 +53,11 @@ async def test_a_drop_is_one_outage_of_its_length_through_the_api_and_the_page(
               f"uptime {report['uptime_percent']} %")
         assert abs(outage["seconds"] - measured) <= 3, (outage, measured)
         assert outage["reason"] == "publisher disconnected" and outage["end"] is not None
+        # Health: the node's samples of the stream (testsrc2 at 25 fps).
+        fps = [p["fps"] for p in report["health"] if p["fps"]]
+        assert fps and all(abs(f - 25) <= 2.5 for f in fps), report["health"]
+        # (nginx-rtmp reports a stream's bitrate only after its first 10 s bandwidth period,
+        # longer than these spells: the bitrate series is checked in the integration test.)
         observed = report["observed_seconds"]
         assert observed <= (ended - began).total_seconds() + 1
         expected = 100 * (observed - outage["seconds"]) / observed

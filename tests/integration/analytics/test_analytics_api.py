@@ -122,3 +122,28 @@ async def test_the_dashboard_by_role(client_for, tenant_a, services):
             ).status_code == 403
     assert (await client.get(f"/api/v1/analytics/cameras/{camera_id}", headers=viewer)
             ).status_code == 403
+
+
+async def test_health_samples_are_averaged_per_step(client_for, tenant_a, services):
+    from argus.platform.analytics.health import Sample, sample
+
+    client = client_for()
+    a = bearer(tenant_a, (await login(client, tenant_a))["access_token"])
+    camera_id = (await client.post("/api/v1/cameras", headers=a, json={"name": "Mast"})
+                 ).json()["camera"]["id"]
+    start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
+    row = await services.tenant_service.get(tenant_a.slug)
+    async with services.dbs.tenant_session(row) as session:
+        for offset, kbps, fps in ((5, 900, 25.0), (35, 1100, 24.0), (65, 2000, 30.0)):
+            await sample(session, start + timedelta(seconds=offset),
+                         [Sample(camera_id, kbps, fps, 1280, 720)])
+        await session.commit()
+    url = f"/api/v1/analytics/cameras/{camera_id}?from={iso(start)}&step=60"
+    got = (await client.get(url, headers=a)).json()
+    assert got["step_seconds"] == 60
+    assert [(p["at"], p["kbps"], p["fps"], p["samples"]) for p in got["health"]] == [
+        (iso(start), 1000.0, 24.5, 2), (iso(start + timedelta(seconds=60)), 2000.0, 30.0, 1)]
+    assert got["health"][0]["width"] == 1280 and got["health"][0]["height"] == 720
+    for step in (0, 1, 100000):
+        bad = await client.get(f"/api/v1/analytics/cameras/{camera_id}?step={step}", headers=a)
+        assert bad.status_code == 422 and bad.json()["field"] == "step", step
